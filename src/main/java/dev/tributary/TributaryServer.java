@@ -1,0 +1,153 @@
+package dev.tributary;
+
+import dev.tributary.config.TributaryOptions;
+import dev.tributary.gateway.Gateway;
+import dev.tributary.gateway.GatewayVerticle;
+import dev.tributary.hub.Hub;
+import dev.tributary.support.Clock;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Tributary node: builds Vert.x (metrics, native transport), the hub and the gateway, and
+ * deploys one gateway instance per event loop. Used by {@link Main} and by the tests, which start
+ * whole servers in-process.
+ */
+public final class TributaryServer {
+  private static final Logger log = LoggerFactory.getLogger(TributaryServer.class);
+
+  private final TributaryOptions options;
+  private final Clock clock;
+  private Vertx vertx;
+  private Gateway gateway;
+  private PrometheusMeterRegistry registry;
+  private final List<GatewayVerticle> instances = new ArrayList<>();
+  private int port;
+
+  public TributaryServer(TributaryOptions options) {
+    this(options, Clock.SYSTEM);
+  }
+
+  public TributaryServer(TributaryOptions options, Clock clock) {
+    this.options = new TributaryOptions(options);
+    this.clock = clock;
+  }
+
+  /** Starts everything; completes with the HTTP port once every instance listens. */
+  public Future<Integer> start() {
+    registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    int loops = options.getServer().effectiveEventLoops();
+    VertxOptions vo = new VertxOptions()
+        .setEventLoopPoolSize(loops)
+        .setPreferNativeTransport(options.getServer().isNativeTransport())
+        .setMetricsOptions(new MicrometerMetricsOptions()
+            .setEnabled(true)
+            .setJvmMetricsEnabled(true)
+            .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
+    vertx = Vertx.builder().with(vo).withMetrics(new MicrometerMetricsFactory(registry)).build();
+    if (options.getServer().isNativeTransport() && !vertx.isNativeTransportEnabled()) {
+      log.info("native transport unavailable, using NIO: {}", String.valueOf(vertx.unavailableNativeTransportCause()));
+    }
+    Hub hub = new Hub();
+    gateway = new Gateway(options, hub, clock, registry);
+    int count = options.getGateway().getInstances() > 0 ? options.getGateway().getInstances() : loops;
+    // Deploy the first instance alone so that port 0 resolves to one port all instances share.
+    return deployGateway(options.getHttp().getPort()).compose(first -> {
+      port = first.actualPort();
+      List<Future<?>> rest = new ArrayList<>();
+      for (int i = 1; i < count; i++) {
+        rest.add(deployGateway(port));
+      }
+      return Future.all(rest);
+    }).map(v -> {
+      log.info("tributary listening on {}:{} with {} gateway instance(s), {} event loop(s), transport {}",
+          options.getHttp().getHost(), port, count, loops, vertx.isNativeTransportEnabled() ? "epoll" : "nio");
+      return port;
+    });
+  }
+
+  private Future<GatewayVerticle> deployGateway(int p) {
+    GatewayVerticle v = new GatewayVerticle(gateway, p);
+    return vertx.deployVerticle(v, new DeploymentOptions().setThreadingModel(ThreadingModel.EVENT_LOOP))
+        .map(id -> {
+          synchronized (instances) {
+            instances.add(v);
+          }
+          return v;
+        });
+  }
+
+  /**
+   * Graceful shutdown: stop accepting, flush pending frames, close every client with 3001, then
+   * close Vert.x; bounded by {@code server.shutdownTimeoutSeconds}.
+   */
+  public Future<Void> stop() {
+    if (vertx == null) {
+      return Future.succeededFuture();
+    }
+    long timeoutMs = TimeUnit.SECONDS.toMillis(options.getServer().getShutdownTimeoutSeconds());
+    List<GatewayVerticle> all;
+    synchronized (instances) {
+      all = new ArrayList<>(instances);
+    }
+    // 1. stop accepting: close the listening servers (open sockets stay up).
+    List<Future<?>> closing = new ArrayList<>();
+    for (GatewayVerticle g : all) {
+      closing.add(g.stopAccepting());
+    }
+    Vertx vx = vertx;
+    vertx = null;
+    return Future.all(closing)
+        .compose(v -> {
+          // 2. flush and close every connection with 3001.
+          List<Future<Integer>> closes = new ArrayList<>();
+          for (GatewayVerticle g : all) {
+            closes.add(g.closeAllForShutdown());
+          }
+          return Future.all(closes).map(cf -> {
+            int n = 0;
+            for (int i = 0; i < cf.size(); i++) {
+              n += cf.<Integer>resultAt(i);
+            }
+            return n;
+          });
+        })
+        .timeout(timeoutMs, TimeUnit.MILLISECONDS)
+        .onSuccess(n -> log.info("shutdown: closed {} connection(s) with 3001", n))
+        .onFailure(err -> log.warn("shutdown: connections not all closed within {} ms ({}); closing anyway", timeoutMs, err.toString()))
+        .transform(ar -> vx.close());
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public Gateway gateway() {
+    return gateway;
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public TributaryOptions options() {
+    return options;
+  }
+}

@@ -1,0 +1,2 @@
+/** Channel naming and per-namespace permissions. Immutable; any thread. */
+package dev.tributary.channels;

@@ -1,0 +1,71 @@
+package dev.tributary.config;
+
+import io.vertx.core.json.JsonObject;
+import java.util.Set;
+
+/** The whole configuration: one JSON file, see docs/CONFIGURATION.md. */
+public final class TributaryOptions {
+  private ServerOptions server = new ServerOptions();
+  private HttpOptions http = new HttpOptions();
+  private ApiOptions api = new ApiOptions();
+  private AuthOptions auth = new AuthOptions();
+  private GatewayOptions gateway = new GatewayOptions();
+  private ChannelsOptions channels = new ChannelsOptions();
+
+  public TributaryOptions() {}
+
+  public TributaryOptions(TributaryOptions o) {
+    server = new ServerOptions(o.server);
+    http = new HttpOptions(o.http);
+    api = new ApiOptions(o.api);
+    auth = new AuthOptions(o.auth);
+    gateway = new GatewayOptions(o.gateway);
+    channels = new ChannelsOptions(o.channels);
+  }
+
+  /** Reads and validates; throws {@link ConfigException} naming the first bad key. */
+  public TributaryOptions(JsonObject json) {
+    JsonFields f = new JsonFields(json, "");
+    f.rejectUnknown(Set.of("server", "http", "api", "auth", "gateway", "channels"));
+    server = new ServerOptions(f.object("server"));
+    http = new HttpOptions(f.object("http"));
+    api = new ApiOptions(f.object("api"));
+    auth = new AuthOptions(f.object("auth"));
+    gateway = new GatewayOptions(f.object("gateway"));
+    channels = new ChannelsOptions(f.object("channels"));
+  }
+
+  public JsonObject toJson() {
+    return new JsonObject()
+        .put("server", server.toJson())
+        .put("http", http.toJson())
+        .put("api", api.toJson())
+        .put("auth", auth.toJson())
+        .put("gateway", gateway.toJson())
+        .put("channels", channels.toJson());
+  }
+
+  public ServerOptions getServer() {
+    return server;
+  }
+
+  public HttpOptions getHttp() {
+    return http;
+  }
+
+  public ApiOptions getApi() {
+    return api;
+  }
+
+  public AuthOptions getAuth() {
+    return auth;
+  }
+
+  public GatewayOptions getGateway() {
+    return gateway;
+  }
+
+  public ChannelsOptions getChannels() {
+    return channels;
+  }
+}

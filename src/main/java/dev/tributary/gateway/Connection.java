@@ -1,0 +1,383 @@
+package dev.tributary.gateway;
+
+import dev.tributary.auth.TokenVerifier;
+import dev.tributary.config.GatewayOptions;
+import dev.tributary.gateway.protocol.Command;
+import dev.tributary.gateway.protocol.ErrorCodes;
+import dev.tributary.gateway.protocol.ProtocolCodec;
+import dev.tributary.gateway.protocol.ProtocolCodec.BadFrameException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.vertx.core.Future;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocketFrameType;
+import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * One client connection: protocol state, subscriptions, the outbound batch, the rate limiter and
+ * the heartbeat position. Owned by the event loop that accepted the socket (its
+ * {@link GatewayVerticle}); every method runs there, so there are no locks.
+ *
+ * <p>Outbound: replies and pushes are appended as bytes to one pending buffer, lines separated by
+ * {@code \n}; the buffer leaves as one text frame when it holds {@code maxMessages} or
+ * {@code maxBytes}, or when the instance flushes its dirty connections (end of burst or
+ * {@code maxDelayMillis}). Bytes pending plus bytes written but not yet on the socket are bounded
+ * by {@code maxQueueBytes}: past it the connection is closed with 3008 and its buffers freed.
+ */
+final class Connection extends HeartbeatWheel.Member {
+  private static final int NEW = 0;
+  private static final int CONNECTING = 1;
+  private static final int CONNECTED = 2;
+  private static final int CLOSED = 3;
+
+  private static final String VERSION = "tributary 0.1.0";
+
+  final GatewayVerticle owner;
+  final ServerWebSocket ws;
+  private final GatewayOptions opts;
+  private final TokenBucket bucket;
+
+  private int state = NEW;
+  private String clientId;
+  private String user = "";
+  private Set<String> channels;
+  private ByteBuf pending;
+  private int pendingCount;
+  /** Bytes handed to the socket whose write has not completed. */
+  private int inFlight;
+  private int rejectedInRow;
+  private boolean pongExpected;
+  boolean dirty;
+  private int closeCode = -1;
+
+  Connection(GatewayVerticle owner, ServerWebSocket ws, GatewayOptions opts, long nowNanos) {
+    this.owner = owner;
+    this.ws = ws;
+    this.opts = opts;
+    this.bucket = new TokenBucket(opts.getRateLimit().getCommandsPerSecond(), opts.getRateLimit().getBurst(), nowNanos);
+  }
+
+  boolean isClosed() {
+    return state == CLOSED;
+  }
+
+  int closeCode() {
+    return closeCode;
+  }
+
+  // ---- inbound -------------------------------------------------------------------------------
+
+  void onText(String frame) {
+    if (state == CLOSED) {
+      return;
+    }
+    List<Command> commands;
+    try {
+      commands = ProtocolCodec.decode(frame);
+    } catch (BadFrameException e) {
+      owner.log.debug("bad frame from {}: {}", clientId, e.getMessage());
+      close(CloseCodes.BAD_REQUEST);
+      return;
+    }
+    process(commands, 0);
+  }
+
+  private void process(List<Command> commands, int from) {
+    for (int i = from; i < commands.size() && state != CLOSED; i++) {
+      Command cmd = commands.get(i);
+      if (cmd.isPong()) {
+        pongReceived();
+        continue;
+      }
+      owner.gateway.countCommand(cmd.method());
+      if (!bucket.tryAcquire(owner.clock.nanoTime())) {
+        owner.gateway.rateLimited.increment();
+        if (++rejectedInRow >= opts.getRateLimit().getMaxRejected()) {
+          close(CloseCodes.TOO_MANY_REQUESTS);
+          return;
+        }
+        if (cmd.id() > 0) {
+          enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.TOO_MANY_REQUESTS));
+        }
+        continue;
+      }
+      rejectedInRow = 0;
+      if (cmd.method().equals("connect")) {
+        Future<Void> done = connect(cmd);
+        if (!done.isComplete()) {
+          // Token check went asynchronous: hold the socket and the rest of this frame until it ends.
+          ws.pause();
+          int next = i + 1;
+          done.onComplete(ar -> {
+            ws.resume();
+            process(commands, next);
+          });
+          return;
+        }
+        continue;
+      }
+      if (state != CONNECTED) {
+        owner.log.debug("command {} before connect", cmd.method());
+        close(CloseCodes.BAD_REQUEST);
+        return;
+      }
+      switch (cmd.method()) {
+        case "subscribe" -> subscribe(cmd);
+        case "unsubscribe" -> unsubscribe(cmd);
+        case "publish" -> publish(cmd);
+        case "send" -> { } // asynchronous message to the server: no handler, no reply
+        default -> enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.NOT_AVAILABLE));
+      }
+    }
+  }
+
+  private Future<Void> connect(Command cmd) {
+    if (state != NEW) {
+      close(CloseCodes.BAD_REQUEST);
+      return Future.succeededFuture();
+    }
+    TokenVerifier verifier = owner.verifier;
+    if (verifier == null) {
+      completeConnect(cmd, "", List.of());
+      return Future.succeededFuture();
+    }
+    Object token = cmd.params().getValue("token");
+    if (!(token instanceof String t) || t.isEmpty()) {
+      enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.UNAUTHORIZED));
+      return Future.succeededFuture();
+    }
+    state = CONNECTING;
+    return verifier.verify(t).map(result -> {
+      if (state == CLOSED) {
+        return null;
+      }
+      state = NEW;
+      if (result instanceof TokenVerifier.Valid v) {
+        completeConnect(cmd, v.user(), v.channels());
+      } else if (result instanceof TokenVerifier.Expired) {
+        enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.TOKEN_EXPIRED));
+      } else {
+        owner.log.debug("invalid token: {}", ((TokenVerifier.Invalid) result).why());
+        close(CloseCodes.INVALID_TOKEN);
+      }
+      return null;
+    });
+  }
+
+  private void completeConnect(Command cmd, String user, List<String> serverChannels) {
+    this.user = user;
+    this.clientId = UUID.randomUUID().toString();
+    this.state = CONNECTED;
+    JsonObject subs = new JsonObject();
+    for (String ch : serverChannels) {
+      if (owner.gateway.rules.check(ch) == 0 && !isSubscribed(ch)
+          && subscriptionCount() < opts.getMaxChannelsPerConnection()) {
+        addSubscription(ch);
+        subs.put(ch, new JsonObject());
+      }
+    }
+    JsonObject result = new JsonObject()
+        .put("client", clientId)
+        .put("version", VERSION)
+        .put("ping", opts.getPingIntervalSeconds())
+        .put("pong", true);
+    if (!subs.isEmpty()) {
+      result.put("subs", subs);
+    }
+    pongExpected = true;
+    enqueue(ProtocolCodec.reply(cmd.id(), "connect", result));
+  }
+
+  private void subscribe(Command cmd) {
+    Object channel = cmd.params().getValue("channel");
+    int err = owner.gateway.rules.check(channel);
+    if (err != 0) {
+      enqueue(ProtocolCodec.error(cmd.id(), err));
+      return;
+    }
+    String ch = (String) channel;
+    if (isSubscribed(ch)) {
+      enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.ALREADY_SUBSCRIBED));
+      return;
+    }
+    if (subscriptionCount() >= opts.getMaxChannelsPerConnection()) {
+      enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.LIMIT_EXCEEDED));
+      return;
+    }
+    addSubscription(ch);
+    enqueue(ProtocolCodec.reply(cmd.id(), "subscribe", null));
+  }
+
+  private void unsubscribe(Command cmd) {
+    Object channel = cmd.params().getValue("channel");
+    if (!(channel instanceof String ch) || ch.isEmpty()) {
+      enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.BAD_REQUEST));
+      return;
+    }
+    if (channels != null && channels.remove(ch)) {
+      owner.unsubscribe(ch, this);
+    }
+    enqueue(ProtocolCodec.reply(cmd.id(), "unsubscribe", null));
+  }
+
+  private void publish(Command cmd) {
+    Object channel = cmd.params().getValue("channel");
+    int err = owner.gateway.rules.check(channel);
+    if (err != 0) {
+      enqueue(ProtocolCodec.error(cmd.id(), err));
+      return;
+    }
+    String ch = (String) channel;
+    if (!owner.gateway.rules.clientMayPublish(ch)) {
+      enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.PERMISSION_DENIED));
+      return;
+    }
+    if (!cmd.params().containsKey("data")) {
+      enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.BAD_REQUEST, "bad request: data required"));
+      return;
+    }
+    JsonObject info = new JsonObject().put("client", clientId).put("user", user);
+    byte[] push = ProtocolCodec.publicationPush(ch, Json.encode(cmd.params().getValue("data")), info);
+    // Reply first: a publisher subscribed to the channel sees its reply before its own push.
+    enqueue(ProtocolCodec.reply(cmd.id(), "publish", null));
+    owner.gateway.hub.publish(ch, push);
+  }
+
+  private boolean isSubscribed(String ch) {
+    return channels != null && channels.contains(ch);
+  }
+
+  int subscriptionCount() {
+    return channels == null ? 0 : channels.size();
+  }
+
+  private void addSubscription(String ch) {
+    if (channels == null) {
+      channels = new HashSet<>(4);
+    }
+    channels.add(ch);
+    owner.subscribe(ch, this);
+  }
+
+  // ---- heartbeat ----------------------------------------------------------------------------
+
+  /** Called by the heartbeat wheel; returns whether a pong is expected. */
+  boolean ping() {
+    if (state == CLOSED) {
+      return false;
+    }
+    if (state != CONNECTED) {
+      owner.gateway.heartbeatCloses.increment();
+      close(CloseCodes.STALE);
+      return false;
+    }
+    enqueue(ProtocolCodec.PING);
+    return pongExpected && state != CLOSED;
+  }
+
+  void pongMissing() {
+    if (state != CLOSED) {
+      owner.gateway.heartbeatCloses.increment();
+      close(CloseCodes.NO_PONG);
+    }
+  }
+
+  // ---- outbound -----------------------------------------------------------------------------
+
+  /** Appends one reply or push to the pending frame; flushes when a size bound is reached. */
+  void enqueue(byte[] msg) {
+    if (state == CLOSED) {
+      return;
+    }
+    int sep = pendingCount > 0 ? 1 : 0;
+    int pendingBytes = pending == null ? 0 : pending.readableBytes();
+    if ((long) inFlight + pendingBytes + sep + msg.length > opts.getMaxQueueBytes()) {
+      closeSlow();
+      return;
+    }
+    if (pending != null && pendingBytes + sep + msg.length > opts.getBatch().getMaxBytes()) {
+      flush();
+      sep = 0;
+    }
+    if (pending == null) {
+      pending = PooledByteBufAllocator.DEFAULT.directBuffer(
+          Math.max(256, Math.min(msg.length * 4, opts.getBatch().getMaxBytes())));
+    }
+    if (sep == 1) {
+      pending.writeByte('\n');
+    }
+    pending.writeBytes(msg);
+    pendingCount++;
+    if (pendingCount >= opts.getBatch().getMaxMessages() || pending.readableBytes() >= opts.getBatch().getMaxBytes()) {
+      flush();
+    } else if (!dirty) {
+      dirty = true;
+      owner.markDirty(this);
+    }
+  }
+
+  /** Writes the pending frame, if any. */
+  void flush() {
+    ByteBuf buf = pending;
+    if (buf == null) {
+      return;
+    }
+    pending = null;
+    pendingCount = 0;
+    if (ws.isClosed()) {
+      buf.release();
+      return;
+    }
+    int n = buf.readableBytes();
+    inFlight += n;
+    owner.framesOut++;
+    owner.bytesOut += n;
+    ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, buf, true)).onComplete(ar -> inFlight -= n);
+  }
+
+  private void closeSlow() {
+    int dropped = inFlight + (pending == null ? 0 : pending.readableBytes());
+    owner.gateway.slowCloses.increment();
+    owner.gateway.slowDroppedBytes.increment(dropped);
+    owner.slowLog(clientId, dropped);
+    releasePending();
+    close(CloseCodes.SLOW);
+  }
+
+  /** Flushes what is pending, then closes with {@code code} and its standard reason. */
+  void close(short code) {
+    if (state == CLOSED) {
+      return;
+    }
+    closeCode = code;
+    state = CLOSED;
+    flush();
+    ws.close(code, CloseCodes.reason(code));
+  }
+
+  private void releasePending() {
+    if (pending != null) {
+      pending.release();
+      pending = null;
+      pendingCount = 0;
+    }
+  }
+
+  /** The socket is gone (either side closed it): free everything. Runs once. */
+  void onSocketClosed() {
+    state = CLOSED;
+    releasePending();
+    if (channels != null) {
+      for (String ch : channels) {
+        owner.unsubscribe(ch, this);
+      }
+      channels = null;
+    }
+  }
+}

@@ -1,0 +1,121 @@
+package dev.tributary.gateway;
+
+import dev.tributary.channels.ChannelRules;
+import dev.tributary.config.TributaryOptions;
+import dev.tributary.gateway.protocol.ProtocolCodec;
+import dev.tributary.hub.Hub;
+import dev.tributary.metrics.MetricNames;
+import dev.tributary.support.Clock;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.ToLongFunction;
+
+/**
+ * State the gateway instances of one node share: options, hub, the node-wide connection count,
+ * and the meters. Thread-safe. Hot-path counts (deliveries, frames, bytes) live as plain fields in
+ * each instance and are summed here only when metrics are read.
+ */
+public final class Gateway {
+  private static final List<Integer> KNOWN_CLOSE_CODES = List.of(1000, 1001, 1006, 1009, 1011, 1013,
+      3000, 3001, 3004, 3008, 3009, 3012, 3013, 3500, 3501, 3502);
+
+  final TributaryOptions options;
+  final Hub hub;
+  final ChannelRules rules;
+  final Clock clock;
+  final MeterRegistry registry;
+  final AtomicInteger connections = new AtomicInteger();
+  final List<GatewayVerticle> instances = new CopyOnWriteArrayList<>();
+
+  final Counter opened;
+  final Counter refused;
+  final Counter slowCloses;
+  final Counter slowDroppedBytes;
+  final Counter heartbeatCloses;
+  final Counter rateLimited;
+  private final Map<Integer, Counter> closedByCode = new ConcurrentHashMap<>();
+  private final Map<String, Counter> commands = new ConcurrentHashMap<>();
+
+  public Gateway(TributaryOptions options, Hub hub, Clock clock, MeterRegistry registry) {
+    this.options = options;
+    this.hub = hub;
+    this.clock = clock;
+    this.registry = registry;
+    this.rules = new ChannelRules(options.getChannels(), options.getGateway().getMaxChannelLength());
+    opened = Counter.builder(MetricNames.CONNECTIONS_OPENED).register(registry);
+    refused = Counter.builder(MetricNames.CONNECTIONS_REFUSED).description("closed with 1013 at the connection limit").register(registry);
+    slowCloses = Counter.builder(MetricNames.SLOW_CLOSES).description("connections closed with 3008").register(registry);
+    slowDroppedBytes = Counter.builder(MetricNames.SLOW_DROPPED_BYTES).baseUnit("bytes")
+        .description("unsent bytes dropped with slow consumers").register(registry);
+    heartbeatCloses = Counter.builder(MetricNames.HEARTBEAT_CLOSES).description("closed with 3012 (no pong) or 3502 (stale)").register(registry);
+    rateLimited = Counter.builder(MetricNames.RATE_LIMITED).register(registry);
+    Gauge.builder(MetricNames.CONNECTIONS, connections, AtomicInteger::get).register(registry);
+    sum(MetricNames.DELIVERIES, "messages", i -> i.deliveries);
+    sum(MetricNames.FRAMES_OUT, "frames", i -> i.framesOut);
+    sum(MetricNames.BYTES_OUT, "bytes", i -> i.bytesOut);
+    FunctionCounter.builder(MetricNames.PUBLICATIONS, hub, Hub::publicationCount).register(registry);
+    for (String m : ProtocolCodec.METHODS) {
+      commands.put(m, Counter.builder(MetricNames.COMMANDS).tag("method", m).register(registry));
+    }
+  }
+
+  private void sum(String name, String unit, ToLongFunction<GatewayVerticle> f) {
+    FunctionCounter.builder(name, instances, list -> {
+      long s = 0;
+      for (GatewayVerticle g : list) {
+        s += f.applyAsLong(g);
+      }
+      return s;
+    }).baseUnit(unit).register(registry);
+  }
+
+  void countCommand(String method) {
+    Counter c = commands.get(method);
+    if (c != null) {
+      c.increment();
+    }
+  }
+
+  void countClose(int code) {
+    int key = KNOWN_CLOSE_CODES.contains(code) ? code : -1;
+    closedByCode.computeIfAbsent(key, k -> Counter.builder(MetricNames.CONNECTIONS_CLOSED)
+        .tag("code", k < 0 ? "other" : Integer.toString(k)).register(registry)).increment();
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  public Hub hub() {
+    return hub;
+  }
+
+  public TributaryOptions options() {
+    return options;
+  }
+
+  public ChannelRules rules() {
+    return rules;
+  }
+
+  /** Open WebSocket connections on this node. */
+  public int connectionCount() {
+    return connections.get();
+  }
+
+  /** Deliveries (messages appended to a connection's outbound batch) since start. */
+  public long deliveryCount() {
+    long s = 0;
+    for (GatewayVerticle g : instances) {
+      s += g.deliveries;
+    }
+    return s;
+  }
+}

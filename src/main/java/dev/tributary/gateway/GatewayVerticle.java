@@ -1,0 +1,307 @@
+package dev.tributary.gateway;
+
+import dev.tributary.api.ApiRouter;
+import dev.tributary.auth.TokenVerifier;
+import dev.tributary.config.GatewayOptions;
+import dev.tributary.hub.Hub;
+import dev.tributary.support.Clock;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.ServerWebSocketHandshake;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One gateway instance per event loop. It owns the connections its server accepts, their
+ * channel index, their heartbeat wheel and the list of connections with a pending frame; all of it
+ * is touched only from this verticle's event loop. The HTTP server (shared port, connections
+ * balanced across instances by Vert.x) also serves the HTTP API.
+ */
+public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
+  public static final String WEBSOCKET_PATH = "/connection/websocket";
+
+  final Logger log = LoggerFactory.getLogger(GatewayVerticle.class);
+  final Gateway gateway;
+  final Clock clock;
+  private final int port;
+  private GatewayOptions opts;
+  TokenVerifier verifier;
+  private HttpServer server;
+  private HeartbeatWheel<Connection> wheel;
+  private long heartbeatTimer = -1;
+
+  /** channel -> local subscribers (swap-remove array list). */
+  private final Map<String, Subscribers> channels = new HashMap<>();
+  private final ArrayList<Connection> dirty = new ArrayList<>();
+  private boolean flushScheduled;
+  private boolean delivering;
+  private final ArrayList<Object[]> deferredRemovals = new ArrayList<>();
+  private long lastSlowLog;
+  private int slowSinceLog;
+
+  // Hot-path counts: written by this event loop only, summed by Gateway when metrics are read.
+  volatile long deliveries;
+  volatile long framesOut;
+  volatile long bytesOut;
+
+  public GatewayVerticle(Gateway gateway, int port) {
+    this.gateway = gateway;
+    this.clock = gateway.clock;
+    this.port = port;
+  }
+
+  @Override
+  public Future<?> start() {
+    opts = gateway.options.getGateway();
+    String secret = gateway.options.getAuth().getTokenHmacSecret();
+    verifier = secret == null ? null : new TokenVerifier(vertx, secret, clock);
+    wheel = new HeartbeatWheel<>(clock, opts.getPingIntervalSeconds(), opts.getPongTimeoutSeconds(),
+        new HeartbeatWheel.Listener<>() {
+          @Override
+          public boolean ping(Connection c) {
+            return c.ping();
+          }
+
+          @Override
+          public void pongMissing(Connection c) {
+            c.pongMissing();
+          }
+        });
+    heartbeatTimer = vertx.setPeriodic(1000, id -> wheel.advance());
+    HttpServerOptions serverOptions = new HttpServerOptions()
+        .setHost(gateway.options.getHttp().getHost())
+        .setPort(port)
+        .setTcpNoDelay(true)
+        .setReusePort(true)
+        .setMaxWebSocketFrameSize(opts.getMaxFrameBytes())
+        .setMaxWebSocketMessageSize(opts.getMaxFrameBytes())
+        .setWebSocketClosingTimeout(5)
+        .setIdleTimeout(0);
+    server = vertx.createHttpServer(serverOptions)
+        .webSocketHandshakeHandler(this::handshake)
+        .webSocketHandler(this::onSocket)
+        .requestHandler(ApiRouter.create(vertx, gateway));
+    gateway.instances.add(this);
+    return server.listen();
+  }
+
+  /** The port the server actually listens on. */
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  private void handshake(ServerWebSocketHandshake hs) {
+    if (WEBSOCKET_PATH.equals(hs.path())) {
+      hs.accept();
+    } else {
+      hs.reject(404);
+    }
+  }
+
+  private void onSocket(ServerWebSocket ws) {
+    if (gateway.connections.incrementAndGet() > opts.getMaxConnections()) {
+      gateway.connections.decrementAndGet();
+      gateway.refused.increment();
+      gateway.countClose(CloseCodes.TRY_AGAIN_LATER);
+      ws.close(CloseCodes.TRY_AGAIN_LATER, CloseCodes.reason(CloseCodes.TRY_AGAIN_LATER));
+      return;
+    }
+    gateway.opened.increment();
+    Connection c = new Connection(this, ws, opts, clock.nanoTime());
+    wheel.add(c);
+    ws.textMessageHandler(c::onText);
+    ws.binaryMessageHandler(b -> c.onText(b.toString()));
+    ws.exceptionHandler(err -> log.debug("websocket error: {}", err.toString()));
+    ws.closeHandler(v -> onClosed(c));
+  }
+
+  private void onClosed(Connection c) {
+    if (!c.isScheduled()) {
+      return;
+    }
+    int code = c.closeCode() >= 0 ? c.closeCode()
+        : ws(c).closeStatusCode() == null ? 1006 : ws(c).closeStatusCode();
+    c.onSocketClosed();
+    wheel.remove(c);
+    gateway.connections.decrementAndGet();
+    gateway.countClose(code);
+  }
+
+  private static ServerWebSocket ws(Connection c) {
+    return c.ws;
+  }
+
+  // ---- channel index (event loop only) ------------------------------------------------------
+
+  void subscribe(String channel, Connection c) {
+    Subscribers subs = channels.get(channel);
+    if (subs == null) {
+      subs = new Subscribers();
+      channels.put(channel, subs);
+      gateway.hub.addInterest(channel, this);
+    }
+    subs.add(c);
+  }
+
+  void unsubscribe(String channel, Connection c) {
+    if (delivering) {
+      deferredRemovals.add(new Object[] {channel, c});
+      return;
+    }
+    Subscribers subs = channels.get(channel);
+    if (subs != null && subs.remove(c) && subs.size == 0) {
+      channels.remove(channel);
+      gateway.hub.removeInterest(channel, this);
+    }
+  }
+
+  @Override
+  public Context context() {
+    return context;
+  }
+
+  @Override
+  public void deliver(String channel, byte[] push) {
+    Subscribers subs = channels.get(channel);
+    if (subs == null) {
+      return;
+    }
+    delivering = true;
+    try {
+      Connection[] arr = subs.items;
+      int n = subs.size;
+      for (int i = 0; i < n; i++) {
+        arr[i].enqueue(push);
+      }
+      deliveries += n;
+    } finally {
+      delivering = false;
+    }
+    if (!deferredRemovals.isEmpty()) {
+      for (Object[] r : deferredRemovals) {
+        unsubscribe((String) r[0], (Connection) r[1]);
+      }
+      deferredRemovals.clear();
+    }
+  }
+
+  // ---- batching -----------------------------------------------------------------------------
+
+  void markDirty(Connection c) {
+    dirty.add(c);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      int delay = opts.getBatch().getMaxDelayMillis();
+      if (delay == 0) {
+        context.runOnContext(v -> flushDirty());
+      } else {
+        vertx.setTimer(delay, id -> flushDirty());
+      }
+    }
+  }
+
+  private void flushDirty() {
+    flushScheduled = false;
+    // Index loop: a flush may not add to this list (enqueue marks dirty only when not flushing).
+    for (int i = 0; i < dirty.size(); i++) {
+      Connection c = dirty.get(i);
+      c.dirty = false;
+      c.flush();
+    }
+    dirty.clear();
+  }
+
+  void slowLog(String clientId, int droppedBytes) {
+    slowSinceLog++;
+    long now = clock.monotonicMillis();
+    if (now - lastSlowLog >= 10_000) {
+      log.warn("closed {} slow consumer(s) with 3008 in the last period (latest {}: {} unsent bytes dropped)",
+          slowSinceLog, clientId, droppedBytes);
+      lastSlowLog = now;
+      slowSinceLog = 0;
+    }
+  }
+
+  // ---- shutdown -----------------------------------------------------------------------------
+
+  /** Graceful shutdown step 1: close the listening server; open connections stay. */
+  public Future<Void> stopAccepting() {
+    Promise<Void> p = Promise.promise();
+    context.runOnContext(v -> server.close().onComplete(ar -> p.complete()));
+    return p.future();
+  }
+
+  @Override
+  public Future<?> stop() {
+    gateway.instances.remove(this);
+    if (heartbeatTimer >= 0) {
+      vertx.cancelTimer(heartbeatTimer);
+    }
+    Promise<Void> done = Promise.promise();
+    server.close().onComplete(ar -> done.complete());
+    return done.future();
+  }
+
+  /**
+   * First step of a graceful shutdown, on this event loop: flush every pending frame and close
+   * every connection with 3001 "shutdown". Completes when the sockets are closed.
+   */
+  public Future<Integer> closeAllForShutdown() {
+    Promise<Integer> p = Promise.promise();
+    context.runOnContext(v -> {
+      flushDirty();
+      List<Connection> all = new ArrayList<>();
+      wheel.forEach(all::add);
+      List<Future<Void>> closes = new ArrayList<>(all.size());
+      for (Connection c : all) {
+        closes.add(c.ws.isClosed() ? Future.succeededFuture() : closedFuture(c));
+        c.close(CloseCodes.SHUTDOWN);
+      }
+      Future.join(closes).onComplete(ar -> p.complete(all.size()));
+    });
+    return p.future();
+  }
+
+  private Future<Void> closedFuture(Connection c) {
+    Promise<Void> p = Promise.promise();
+    c.ws.closeHandler(v -> {
+      onClosed(c);
+      p.tryComplete();
+    });
+    return p.future();
+  }
+
+  /** A growable array of one channel's local subscribers; removal swaps in the last element. */
+  static final class Subscribers {
+    Connection[] items = new Connection[4];
+    int size;
+
+    void add(Connection c) {
+      if (size == items.length) {
+        items = Arrays.copyOf(items, size * 2);
+      }
+      items[size++] = c;
+    }
+
+    boolean remove(Connection c) {
+      for (int i = 0; i < size; i++) {
+        if (items[i] == c) {
+          items[i] = items[--size];
+          items[size] = null;
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+}

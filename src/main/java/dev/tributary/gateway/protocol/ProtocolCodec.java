@@ -1,0 +1,146 @@
+package dev.tributary.gateway.protocol;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The Centrifugo client protocol v2, JSON variant: decoding of commands, encoding of replies and
+ * pushes. Stateless and thread-safe.
+ */
+public final class ProtocolCodec {
+  private ProtocolCodec() {}
+
+  /** Methods this server knows by name. Others are a bad request. */
+  public static final Set<String> METHODS = Set.of(
+      "connect", "subscribe", "unsubscribe", "publish", "presence", "presence_stats",
+      "history", "send", "rpc", "refresh", "sub_refresh");
+
+  /** The server ping, and the client's pong: an empty object. */
+  public static final byte[] PING = "{}".getBytes(StandardCharsets.US_ASCII);
+
+  /** Thrown for a frame that is not valid protocol; the connection closes with 3501. */
+  public static final class BadFrameException extends Exception {
+    public BadFrameException(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /**
+   * Decodes one text frame: one or more JSON commands separated by {@code \n}. Empty lines are
+   * skipped.
+   */
+  public static List<Command> decode(String frame) throws BadFrameException {
+    List<Command> out = new ArrayList<>(1);
+    int start = 0;
+    int n = frame.length();
+    while (start < n) {
+      int nl = frame.indexOf('\n', start);
+      int end = nl < 0 ? n : nl;
+      String line = frame.substring(start, end).strip();
+      if (!line.isEmpty()) {
+        out.add(decodeOne(line));
+      }
+      start = end + 1;
+    }
+    if (out.isEmpty()) {
+      throw new BadFrameException("empty frame");
+    }
+    return out;
+  }
+
+  static Command decodeOne(String line) throws BadFrameException {
+    JsonObject json;
+    try {
+      json = new JsonObject(line);
+    } catch (DecodeException | ClassCastException e) {
+      throw new BadFrameException("malformed JSON");
+    }
+    if (json.isEmpty()) {
+      return Command.PONG;
+    }
+    long id = 0;
+    Object idValue = json.getValue("id");
+    if (idValue != null) {
+      if (!(idValue instanceof Number num) || num.longValue() < 0) {
+        throw new BadFrameException("id must be a non-negative integer");
+      }
+      id = num.longValue();
+    }
+    String method = null;
+    JsonObject params = null;
+    for (String key : json.fieldNames()) {
+      if (key.equals("id")) {
+        continue;
+      }
+      if (!METHODS.contains(key)) {
+        throw new BadFrameException("unknown command: " + truncate(key));
+      }
+      if (method != null) {
+        throw new BadFrameException("more than one method in a command");
+      }
+      Object p = json.getValue(key);
+      if (p != null && !(p instanceof JsonObject)) {
+        throw new BadFrameException(key + " params must be an object");
+      }
+      method = key;
+      params = p == null ? new JsonObject() : (JsonObject) p;
+    }
+    if (method == null) {
+      throw new BadFrameException("command without method");
+    }
+    if (id == 0) {
+      // Centrifugo: every command but send needs an id to be answered.
+      if (!method.equals("send")) {
+        throw new BadFrameException("command without id");
+      }
+    }
+    return new Command(id, method, params);
+  }
+
+  private static String truncate(String s) {
+    return s.length() > 32 ? s.substring(0, 32) + "…" : s;
+  }
+
+  /** {@code {"id":N,"<method>":<result>}}. */
+  public static byte[] reply(long id, String method, JsonObject result) {
+    StringBuilder sb = new StringBuilder(32 + method.length());
+    sb.append("{\"id\":").append(id).append(",\"").append(method).append("\":")
+        .append(result == null ? "{}" : result.encode()).append('}');
+    return sb.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** {@code {"id":N,"error":{"code":C,"message":M}}}. */
+  public static byte[] error(long id, int code, String message) {
+    StringBuilder sb = new StringBuilder(64);
+    sb.append("{\"id\":").append(id).append(",\"error\":{\"code\":").append(code)
+        .append(",\"message\":").append(Json.encode(message)).append("}}");
+    return sb.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  public static byte[] error(long id, int code) {
+    return error(id, code, ErrorCodes.message(code));
+  }
+
+  /**
+   * The push of one publication, encoded once for all subscribers:
+   * {@code {"push":{"channel":C,"pub":{"data":D[,"info":I]}}}}.
+   *
+   * @param dataJson the publication's data, already JSON text
+   * @param info optional client info ({@code {"client":…,"user":…}}), or null
+   */
+  public static byte[] publicationPush(String channel, String dataJson, JsonObject info) {
+    StringBuilder sb = new StringBuilder(40 + channel.length() + dataJson.length());
+    sb.append("{\"push\":{\"channel\":").append(Json.encode(channel))
+        .append(",\"pub\":{\"data\":").append(dataJson);
+    if (info != null) {
+      sb.append(",\"info\":").append(info.encode());
+    }
+    sb.append("}}}");
+    return sb.toString().getBytes(StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,105 @@
+package dev.tributary.hub;
+
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import java.util.Arrays;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The node's channel index and local fan-out. Each gateway instance ({@link Shard}, one per event
+ * loop) tells the hub when it gains its first local subscriber of a channel and loses its last;
+ * a publication is encoded once by the publisher and handed, as the same bytes, to exactly the
+ * shards that have subscribers of its channel, on their own event loops.
+ *
+ * <p>Ordering: publications of one channel from one thread reach each shard in publish order
+ * (each shard's context executes its tasks in FIFO order; a shard on the publisher's own thread
+ * gets them synchronously, also in order).
+ *
+ * <p>Thread-safe: called from every event loop. The interest map changes only when a shard's first
+ * subscriber arrives or its last leaves, never per message.
+ */
+public final class Hub {
+
+  /** A gateway instance: receives pushes for its local subscribers on its own context. */
+  public interface Shard {
+    Context context();
+
+    /** Delivers encoded push bytes to the local subscribers of {@code channel}; owner thread only. */
+    void deliver(String channel, byte[] push);
+  }
+
+  private static final Shard[] NONE = new Shard[0];
+
+  private final ConcurrentHashMap<String, Shard[]> interest = new ConcurrentHashMap<>();
+  private final LongAdder publications = new LongAdder();
+
+  /** Registers that {@code shard} has local subscribers of {@code channel}. */
+  public void addInterest(String channel, Shard shard) {
+    interest.compute(channel, (k, cur) -> {
+      if (cur == null) {
+        return new Shard[] {shard};
+      }
+      for (Shard s : cur) {
+        if (s == shard) {
+          return cur;
+        }
+      }
+      Shard[] next = Arrays.copyOf(cur, cur.length + 1);
+      next[cur.length] = shard;
+      return next;
+    });
+  }
+
+  /** {@code shard} has no more local subscribers of {@code channel}. */
+  public void removeInterest(String channel, Shard shard) {
+    interest.computeIfPresent(channel, (k, cur) -> {
+      int idx = -1;
+      for (int i = 0; i < cur.length; i++) {
+        if (cur[i] == shard) {
+          idx = i;
+          break;
+        }
+      }
+      if (idx < 0) {
+        return cur;
+      }
+      if (cur.length == 1) {
+        return null;
+      }
+      Shard[] next = new Shard[cur.length - 1];
+      System.arraycopy(cur, 0, next, 0, idx);
+      System.arraycopy(cur, idx + 1, next, idx, cur.length - idx - 1);
+      return next;
+    });
+  }
+
+  /** Channels with at least one subscriber on this node. */
+  public int channelCount() {
+    return interest.size();
+  }
+
+  /** Publications accepted by this hub since start. */
+  public long publicationCount() {
+    return publications.sum();
+  }
+
+  /**
+   * Fans out one publication's push bytes to every shard with subscribers of {@code channel}.
+   * Returns the number of shards reached (0 = nobody subscribed on this node).
+   */
+  public int publish(String channel, byte[] push) {
+    publications.increment();
+    Shard[] shards = interest.getOrDefault(channel, NONE);
+    Context current = Vertx.currentContext();
+    for (Shard shard : shards) {
+      Context ctx = shard.context();
+      if (ctx == current) {
+        shard.deliver(channel, push);
+      } else {
+        ctx.runOnContext(v -> shard.deliver(channel, push));
+      }
+    }
+    return shards.length;
+  }
+}
