@@ -48,7 +48,11 @@ public final class TokenVerifier {
       return Future.succeededFuture(new Invalid("empty token"));
     }
     return jwt.authenticate(new TokenCredentials(token))
-        .map(user -> claims(user.principal()))
+        .map(user -> {
+          // vertx-auth-jwt keeps the decoded claims under attributes.accessToken.
+          JsonObject decoded = user.attributes().getJsonObject("accessToken");
+          return claims(decoded != null ? decoded : user.principal());
+        })
         .otherwise(err -> new Invalid(String.valueOf(err.getMessage())));
   }
 

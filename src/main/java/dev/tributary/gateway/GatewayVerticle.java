@@ -5,6 +5,7 @@ import dev.tributary.auth.TokenVerifier;
 import dev.tributary.config.GatewayOptions;
 import dev.tributary.hub.Hub;
 import dev.tributary.support.Clock;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -121,7 +122,14 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
     wheel.add(c);
     ws.textMessageHandler(c::onText);
     ws.binaryMessageHandler(b -> c.onText(b.toString()));
-    ws.exceptionHandler(err -> log.debug("websocket error: {}", err.toString()));
+    ws.exceptionHandler(err -> {
+      if (err instanceof CorruptedWebSocketFrameException bad) {
+        // Frame over maxFrameBytes (1009) or another framing violation (1002): say so, then close.
+        c.close((short) bad.closeStatus().code());
+      } else {
+        log.debug("websocket error: {}", err.toString());
+      }
+    });
     ws.closeHandler(v -> onClosed(c));
   }
 

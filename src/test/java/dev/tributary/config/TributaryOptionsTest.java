@@ -1,0 +1,118 @@
+package dev.tributary.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TributaryOptionsTest {
+
+  @Test
+  void defaultsRoundTripThroughJson() {
+    TributaryOptions o = new TributaryOptions();
+    JsonObject json = o.toJson();
+    assertThat(new TributaryOptions(json).toJson()).isEqualTo(json);
+    assertThat(o.getGateway().getBatch().getMaxMessages()).isEqualTo(BatchOptions.DEFAULT_MAX_MESSAGES);
+    assertThat(o.getGateway().getMaxQueueBytes()).isEqualTo(1 << 20);
+    assertThat(o.getGateway().getPingIntervalSeconds()).isEqualTo(25);
+    assertThat(o.getGateway().getPongTimeoutSeconds()).isEqualTo(8);
+  }
+
+  @Test
+  void everyOptionsClassRoundTripsNonDefaultValues() {
+    JsonObject json = new JsonObject()
+        .put("server", new JsonObject().put("eventLoops", 3).put("shutdownTimeoutSeconds", 4).put("nativeTransport", false))
+        .put("http", new JsonObject().put("port", 9001).put("host", "127.0.0.1").put("maxBodyBytes", 4096))
+        .put("api", new JsonObject().put("key", "k"))
+        .put("auth", new JsonObject().put("tokenHmacSecret", "0123456789abcdef"))
+        .put("gateway", new JsonObject().put("maxConnections", 10).put("maxFrameBytes", 1000)
+            .put("maxQueueBytes", 5000).put("maxChannelsPerConnection", 7).put("maxChannelLength", 50)
+            .put("pingIntervalSeconds", 9).put("pongTimeoutSeconds", 3).put("instances", 1)
+            .put("batch", new JsonObject().put("maxMessages", 5).put("maxBytes", 999).put("maxDelayMillis", 15))
+            .put("rateLimit", new JsonObject().put("commandsPerSecond", 4).put("burst", 6).put("maxRejected", 2)))
+        .put("channels", new JsonObject().put("allowClientPublish", true)
+            .put("namespaces", new JsonObject().put("chat", new JsonObject().put("allowClientPublish", true))));
+    TributaryOptions o = new TributaryOptions(json);
+    assertThat(o.toJson()).isEqualTo(json);
+    assertThat(new TributaryOptions(o).toJson()).isEqualTo(json);
+  }
+
+  @Test
+  void unknownKeyIsNamed() {
+    JsonObject json = new JsonObject().put("gateway", new JsonObject().put("maxConection", 5));
+    assertThatThrownBy(() -> new TributaryOptions(json))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("config: gateway.maxConection: unknown key");
+  }
+
+  @Test
+  void wrongTypeIsNamed() {
+    JsonObject json = new JsonObject().put("gateway", new JsonObject().put("batch", new JsonObject().put("maxMessages", "many")));
+    assertThatThrownBy(() -> new TributaryOptions(json))
+        .hasMessage("config: gateway.batch.maxMessages: must be an integer, got \"many\"");
+  }
+
+  @Test
+  void outOfRangeIsNamed() {
+    JsonObject json = new JsonObject().put("http", new JsonObject().put("port", 70000));
+    assertThatThrownBy(() -> new TributaryOptions(json))
+        .hasMessage("config: http.port: must be between 0 and 65535, got 70000");
+  }
+
+  @Test
+  void pongTimeoutMustBeShorterThanPingInterval() {
+    JsonObject json = new JsonObject().put("gateway", new JsonObject().put("pingIntervalSeconds", 5).put("pongTimeoutSeconds", 5));
+    assertThatThrownBy(() -> new TributaryOptions(json)).hasMessageContaining("gateway.pongTimeoutSeconds");
+  }
+
+  @Test
+  void unknownNamespaceKeyIsNamed() {
+    JsonObject json = new JsonObject().put("channels", new JsonObject()
+        .put("namespaces", new JsonObject().put("chat", new JsonObject().put("allowPublish", true))));
+    assertThatThrownBy(() -> new TributaryOptions(json))
+        .hasMessageStartingWith("config: channels.namespaces.chat.allowPublish: unknown key");
+  }
+
+  @Test
+  void setterValidates() {
+    assertThatThrownBy(() -> new BatchOptions().setMaxDelayMillis(-1))
+        .hasMessageStartingWith("config: gateway.batch.maxDelayMillis");
+  }
+
+  @Test
+  void loaderPrefersConfArgThenEnvAndAppliesPortOverride(@TempDir Path dir) throws Exception {
+    Path a = dir.resolve("a.json");
+    Path b = dir.resolve("b.json");
+    Files.writeString(a, "{\"http\":{\"port\":1111}}");
+    Files.writeString(b, "{\"http\":{\"port\":2222}}");
+    assertThat(ConfigLoader.load(new String[] {"--conf", a.toString()}, Map.of("TRIBUTARY_CONF", b.toString()))
+        .getHttp().getPort()).isEqualTo(1111);
+    assertThat(ConfigLoader.load(new String[0], Map.of("TRIBUTARY_CONF", b.toString())).getHttp().getPort())
+        .isEqualTo(2222);
+    assertThat(ConfigLoader.load(new String[] {"--conf=" + a}, Map.of("TRIBUTARY_HTTP_PORT", "3333"))
+        .getHttp().getPort()).isEqualTo(3333);
+  }
+
+  @Test
+  void loaderNamesMissingFileAndBadJson(@TempDir Path dir) throws Exception {
+    Path bad = dir.resolve("bad.json");
+    Files.writeString(bad, "{ not json");
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--conf", dir.resolve("nope.json").toString()}, Map.of()))
+        .hasMessageContaining("file not found");
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--conf", bad.toString()}, Map.of()))
+        .hasMessageContaining("not a JSON object");
+    assertThatThrownBy(() -> ConfigLoader.load(new String[0], Map.of("TRIBUTARY_HTTP_PORT", "eighty")))
+        .hasMessage("config: TRIBUTARY_HTTP_PORT: must be an integer, got \"eighty\"");
+  }
+
+  @Test
+  void shippedConfigIsValid() {
+    TributaryOptions o = ConfigLoader.load(new String[] {"--conf", "conf/tributary.json"}, Map.of());
+    assertThat(o.getChannels().getNamespaces()).containsKey("chat");
+  }
+}

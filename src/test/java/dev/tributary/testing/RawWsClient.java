@@ -1,0 +1,127 @@
+package dev.tributary.testing;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * A minimal blocking WebSocket client on a plain socket, for tests that need control a library
+ * client does not give: a client that stops reading (slow consumer), a small receive buffer.
+ */
+public final class RawWsClient implements AutoCloseable {
+  private final Socket socket;
+  private final DataInputStream in;
+  private final OutputStream out;
+
+  /** A server frame: opcode and payload. */
+  public record Frame(int opcode, byte[] payload) {
+    public String text() {
+      return new String(payload, StandardCharsets.UTF_8);
+    }
+
+    /** For a close frame, the status code. */
+    public int closeCode() {
+      return payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : -1;
+    }
+  }
+
+  public RawWsClient(int port, int receiveBufferBytes) throws IOException {
+    socket = new Socket();
+    if (receiveBufferBytes > 0) {
+      socket.setReceiveBufferSize(receiveBufferBytes);
+    }
+    socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 5000);
+    socket.setSoTimeout(20_000);
+    in = new DataInputStream(socket.getInputStream());
+    out = socket.getOutputStream();
+    byte[] nonce = new byte[16];
+    ThreadLocalRandom.current().nextBytes(nonce);
+    String req = "GET /connection/websocket HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n"
+        + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+        + "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(nonce) + "\r\n\r\n";
+    out.write(req.getBytes(StandardCharsets.US_ASCII));
+    out.flush();
+    String status = readLine(in);
+    if (!status.contains(" 101 ")) {
+      throw new IOException("handshake failed: " + status);
+    }
+    while (!readLine(in).isEmpty()) {
+      // skip headers
+    }
+  }
+
+  private static String readLine(InputStream in) throws IOException {
+    StringBuilder sb = new StringBuilder();
+    int c;
+    while ((c = in.read()) != -1) {
+      if (c == '\n') {
+        break;
+      }
+      if (c != '\r') {
+        sb.append((char) c);
+      }
+    }
+    return sb.toString();
+  }
+
+  public void sendText(String text) throws IOException {
+    byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+    byte[] mask = new byte[4];
+    ThreadLocalRandom.current().nextBytes(mask);
+    java.io.ByteArrayOutputStream f = new java.io.ByteArrayOutputStream();
+    f.write(0x81);
+    if (payload.length < 126) {
+      f.write(0x80 | payload.length);
+    } else if (payload.length < 65536) {
+      f.write(0x80 | 126);
+      f.write(payload.length >> 8);
+      f.write(payload.length & 0xff);
+    } else {
+      f.write(0x80 | 127);
+      for (int i = 7; i >= 0; i--) {
+        f.write((int) ((long) payload.length >> (8 * i)) & 0xff);
+      }
+    }
+    f.write(mask);
+    for (int i = 0; i < payload.length; i++) {
+      f.write(payload[i] ^ mask[i & 3]);
+    }
+    out.write(f.toByteArray());
+    out.flush();
+  }
+
+  /** Reads the next frame (blocking, with the socket's timeout). */
+  public Frame readFrame() throws IOException {
+    int b0 = in.readUnsignedByte();
+    int b1 = in.readUnsignedByte();
+    long len = b1 & 0x7f;
+    if (len == 126) {
+      len = in.readUnsignedShort();
+    } else if (len == 127) {
+      len = in.readLong();
+    }
+    byte[] payload = new byte[(int) len];
+    in.readFully(payload);
+    return new Frame(b0 & 0x0f, payload);
+  }
+
+  /** Reads until a close frame and returns its code. */
+  public int readUntilClose() throws IOException {
+    while (true) {
+      Frame f = readFrame();
+      if (f.opcode() == 8) {
+        return f.closeCode();
+      }
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    socket.close();
+  }
+}

@@ -1,0 +1,174 @@
+package dev.tributary.testing;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A real-socket WebSocket test client (Vert.x WebSocketClient). Frames are queued as they arrive;
+ * the test thread waits for them with a timeout (waiting for an event, never sleeping).
+ */
+public final class WsTestClient implements AutoCloseable {
+  public static final long TIMEOUT_SECONDS = 10;
+
+  private final WebSocketClient client;
+  private final WebSocket ws;
+  private final LinkedBlockingQueue<String> frames = new LinkedBlockingQueue<>();
+  private final ArrayDeque<String> lines = new ArrayDeque<>();
+  /** Lines passed over while looking for a reply, handed out by {@link #next()} first. */
+  private final ArrayDeque<JsonObject> stash = new ArrayDeque<>();
+  private final CompletableFuture<Integer> closed = new CompletableFuture<>();
+  private final AtomicLong ids = new AtomicLong();
+  private volatile boolean autoPong;
+
+  private WsTestClient(WebSocketClient client, WebSocket ws) {
+    this.client = client;
+    this.ws = ws;
+    ws.textMessageHandler(text -> {
+      if (autoPong) {
+        for (String line : text.split("\n")) {
+          if (line.equals("{}")) {
+            ws.writeTextMessage("{}");
+          }
+        }
+      }
+      frames.add(text);
+    });
+    ws.closeHandler(v -> closed.complete(ws.closeStatusCode() == null ? -1 : (int) ws.closeStatusCode()));
+  }
+
+  public static WsTestClient open(Vertx vertx, int port) {
+    WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
+        .setMaxFrameSize(64 << 20).setMaxMessageSize(64 << 20));
+    try {
+      WebSocket ws = client.connect(new WebSocketConnectOptions()
+              .setHost("127.0.0.1").setPort(port).setURI("/connection/websocket"))
+          .await(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      return new WsTestClient(client, ws);
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot open websocket", e);
+    }
+  }
+
+  /** Answers every server ping with a pong from now on. */
+  public WsTestClient autoPong() {
+    this.autoPong = true;
+    return this;
+  }
+
+  public long nextId() {
+    return ids.incrementAndGet();
+  }
+
+  public void send(String text) {
+    ws.writeTextMessage(text);
+  }
+
+  /** Sends a command and returns its id. */
+  public long command(String method, JsonObject params) {
+    long id = nextId();
+    send(new JsonObject().put("id", id).put(method, params).encode());
+    return id;
+  }
+
+  /** The next whole frame as sent by the server. */
+  public String nextFrame() {
+    if (!lines.isEmpty()) {
+      throw new IllegalStateException("lines of an earlier frame are still unread");
+    }
+    return pollFrame();
+  }
+
+  private String pollFrame() {
+    try {
+      String f = frames.poll(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      if (f == null) {
+        throw new AssertionError("no frame within " + TIMEOUT_SECONDS + " s");
+      }
+      return f;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  /** The next protocol line (reply or push), skipping server pings. */
+  public JsonObject next() {
+    if (!stash.isEmpty()) {
+      return stash.poll();
+    }
+    return nextFromSocket();
+  }
+
+  private JsonObject nextFromSocket() {
+    while (true) {
+      if (lines.isEmpty()) {
+        for (String l : pollFrame().split("\n")) {
+          lines.add(l);
+        }
+      }
+      String line = lines.poll();
+      if (!line.equals("{}")) {
+        return new JsonObject(line);
+      }
+    }
+  }
+
+  /** The next line that is a reply to {@code id}, failing on anything else but pushes. */
+  public JsonObject reply(long id) {
+    for (JsonObject m : stash) {
+      if (m.containsKey("id") && m.getLong("id") == id) {
+        stash.remove(m);
+        return m;
+      }
+    }
+    while (true) {
+      JsonObject m = nextFromSocket();
+      if (m.containsKey("id") && m.getLong("id") == id) {
+        return m;
+      }
+      stash.add(m);
+    }
+  }
+
+  public JsonObject connect() {
+    return connect(new JsonObject());
+  }
+
+  public JsonObject connect(JsonObject params) {
+    return reply(command("connect", params));
+  }
+
+  public JsonObject subscribe(String channel) {
+    return reply(command("subscribe", new JsonObject().put("channel", channel)));
+  }
+
+  /** The close code the server sent, waiting for the close. */
+  public int awaitClose() {
+    try {
+      return closed.get(TIMEOUT_SECONDS * 2, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("connection not closed within " + TIMEOUT_SECONDS * 2 + " s", e);
+    }
+  }
+
+  public boolean isClosed() {
+    return closed.isDone();
+  }
+
+  @Override
+  public void close() {
+    if (!closed.isDone()) {
+      ws.close();
+    }
+    client.close();
+  }
+}
