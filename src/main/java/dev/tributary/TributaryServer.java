@@ -103,31 +103,35 @@ public final class TributaryServer {
     synchronized (instances) {
       all = new ArrayList<>(instances);
     }
-    // 1. stop accepting: close the listening servers (open sockets stay up).
-    List<Future<?>> closing = new ArrayList<>();
-    for (GatewayVerticle g : all) {
-      closing.add(g.stopAccepting());
-    }
     Vertx vx = vertx;
     vertx = null;
-    return Future.all(closing)
-        .compose(v -> {
-          // 2. flush and close every connection with 3001.
-          List<Future<Integer>> closes = new ArrayList<>();
-          for (GatewayVerticle g : all) {
-            closes.add(g.closeAllForShutdown());
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    // 1. refuse new sockets with 3001; 2. flush and close every connection with 3001.
+    gateway.beginShutdown();
+    List<Future<Integer>> closes = new ArrayList<>();
+    for (GatewayVerticle g : all) {
+      closes.add(g.closeAllForShutdown());
+    }
+    return Future.all(closes)
+        .map(cf -> {
+          int n = 0;
+          for (int i = 0; i < cf.size(); i++) {
+            n += cf.<Integer>resultAt(i);
           }
-          return Future.all(closes).map(cf -> {
-            int n = 0;
-            for (int i = 0; i < cf.size(); i++) {
-              n += cf.<Integer>resultAt(i);
-            }
-            return n;
-          });
+          return n;
         })
         .timeout(timeoutMs, TimeUnit.MILLISECONDS)
         .onSuccess(n -> log.info("shutdown: closed {} connection(s) with 3001", n))
         .onFailure(err -> log.warn("shutdown: connections not all closed within {} ms ({}); closing anyway", timeoutMs, err.toString()))
+        .transform(ar -> {
+          // 3. unbind the servers, waiting out what remains of the timeout; then close Vert.x.
+          long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+          List<Future<?>> unbind = new ArrayList<>();
+          for (GatewayVerticle g : all) {
+            unbind.add(g.shutdownServer(left));
+          }
+          return Future.join(unbind);
+        })
         .transform(ar -> vx.close());
   }
 

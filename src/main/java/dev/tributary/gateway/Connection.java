@@ -86,6 +86,8 @@ final class Connection extends HeartbeatWheel.Member {
       return;
     }
     process(commands, 0);
+    // Replies to one frame leave together, now: the batch delay is for pushes, not for answers.
+    flush();
   }
 
   private void process(List<Command> commands, int from) {
@@ -117,6 +119,7 @@ final class Connection extends HeartbeatWheel.Member {
           done.onComplete(ar -> {
             ws.resume();
             process(commands, next);
+            flush();
           });
           return;
         }

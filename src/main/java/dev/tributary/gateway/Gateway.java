@@ -32,6 +32,8 @@ public final class Gateway {
   final Clock clock;
   final MeterRegistry registry;
   final AtomicInteger connections = new AtomicInteger();
+  /** Set once a graceful shutdown starts: new sockets are closed with 3001 at once. */
+  volatile boolean shuttingDown;
   final List<GatewayVerticle> instances = new CopyOnWriteArrayList<>();
 
   final Counter opened;
@@ -87,6 +89,11 @@ public final class Gateway {
     int key = KNOWN_CLOSE_CODES.contains(code) ? code : -1;
     closedByCode.computeIfAbsent(key, k -> Counter.builder(MetricNames.CONNECTIONS_CLOSED)
         .tag("code", k < 0 ? "other" : Integer.toString(k)).register(registry)).increment();
+  }
+
+  /** Starts refusing new connections (3001) ahead of a graceful shutdown. */
+  public void beginShutdown() {
+    shuttingDown = true;
   }
 
   public MeterRegistry registry() {

@@ -110,6 +110,10 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
   }
 
   private void onSocket(ServerWebSocket ws) {
+    if (gateway.shuttingDown) {
+      ws.close(CloseCodes.SHUTDOWN, CloseCodes.reason(CloseCodes.SHUTDOWN));
+      return;
+    }
     if (gateway.connections.incrementAndGet() > opts.getMaxConnections()) {
       gateway.connections.decrementAndGet();
       gateway.refused.increment();
@@ -242,10 +246,11 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
 
   // ---- shutdown -----------------------------------------------------------------------------
 
-  /** Graceful shutdown step 1: close the listening server; open connections stay. */
-  public Future<Void> stopAccepting() {
+  /** Graceful shutdown, last step: unbind and wait (bounded) for remaining connections. */
+  public Future<Void> shutdownServer(long timeoutMillis) {
     Promise<Void> p = Promise.promise();
-    context.runOnContext(v -> server.close().onComplete(ar -> p.complete()));
+    context.runOnContext(v -> server.shutdown(timeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS)
+        .onComplete(ar -> p.complete()));
     return p.future();
   }
 

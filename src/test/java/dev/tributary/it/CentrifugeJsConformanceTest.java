@@ -1,0 +1,67 @@
+package dev.tributary.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.tributary.config.NamespaceOptions;
+import dev.tributary.testing.TestServer;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Protocol conformance with the official {@code centrifuge} JS client from npm, run under Node,
+ * unchanged: connect, subscribe, client publish, server-API publish, an error code, pings with
+ * pongs over several intervals, unsubscribe. The test installs the pinned npm packages itself
+ * ({@code npm ci} in src/test/js); without Node it is skipped and says so.
+ */
+class CentrifugeJsConformanceTest {
+  static final Path JS = Path.of("src/test/js");
+
+  static boolean runs(String... cmd) {
+    try {
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      p.getInputStream().readAllBytes();
+      return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  static String run(Path dir, long timeoutSeconds, List<String> cmd) throws Exception {
+    File log = Files.createTempFile("tributary-js", ".log").toFile();
+    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+        .redirectOutput(log).start();
+    boolean done = p.waitFor(timeoutSeconds, TimeUnit.SECONDS);
+    if (!done) {
+      p.destroyForcibly();
+    }
+    String out = Files.readString(log.toPath(), StandardCharsets.UTF_8);
+    assertThat(done).as("%s finished within %d s; output:%n%s", cmd, timeoutSeconds, out).isTrue();
+    assertThat(p.exitValue()).as("%s exit code; output:%n%s", cmd, out).isZero();
+    return out;
+  }
+
+  @Test
+  void officialCentrifugeClientWorksUnchanged() throws Exception {
+    assumeTrue(runs("node", "--version"), "Node.js not found on PATH: skipping the centrifuge-js conformance test");
+    assumeTrue(runs("npm", "--version"), "npm not found on PATH: skipping the centrifuge-js conformance test");
+    if (!Files.isDirectory(JS.resolve("node_modules/centrifuge"))) {
+      run(JS, 300, List.of("npm", "ci", "--no-audit", "--no-fund"));
+    }
+    try (TestServer server = TestServer.start(o -> {
+      o.getGateway().setPingIntervalSeconds(2).setPongTimeoutSeconds(1);
+      o.getChannels().putNamespace("chat", new NamespaceOptions().setAllowClientPublish(true));
+    })) {
+      String out = run(JS, 90, List.of("node", "conformance.mjs", server.wsUrl(),
+          "http://127.0.0.1:" + server.port, TestServer.API_KEY, "5000"));
+      assertThat(out).contains("ok connect", "ok subscribe", "ok client publish received",
+          "ok server api publish received", "ok unknown namespace refused with 102",
+          "ok still connected after 5000 ms of pings", "ok unsubscribe", "ALL PASSED");
+    }
+  }
+}
