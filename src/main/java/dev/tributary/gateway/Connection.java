@@ -24,10 +24,10 @@ import java.util.UUID;
  * the heartbeat position. Owned by the event loop that accepted the socket (its
  * {@link GatewayVerticle}); every method runs there, so there are no locks.
  *
- * <p>Outbound: replies and pushes are appended as bytes to one pending buffer, lines separated by
- * {@code \n}; the buffer leaves as one text frame when it holds {@code maxMessages} or
- * {@code maxBytes}, or when the instance flushes its dirty connections (end of burst or
- * {@code maxDelayMillis}). Bytes pending plus bytes written but not yet on the socket are bounded
+ * <p>Outbound: replies and pushes are appended as bytes to an {@link OutboundBatch}; it leaves as
+ * one text frame when it holds {@code maxMessages} or {@code maxBytes}, when the commands of one
+ * inbound frame have been answered, or when the instance flushes its dirty connections (end of
+ * burst or {@code maxDelayMillis}). Bytes pending plus bytes written but not yet on the socket are bounded
  * by {@code maxQueueBytes}: past it the connection is closed with 3008 and its buffers freed.
  */
 final class Connection extends HeartbeatWheel.Member {
@@ -47,8 +47,7 @@ final class Connection extends HeartbeatWheel.Member {
   private String clientId;
   private String user = "";
   private Set<String> channels;
-  private ByteBuf pending;
-  private int pendingCount;
+  private final OutboundBatch batch;
   /** Bytes handed to the socket whose write has not completed. */
   private int inFlight;
   private int rejectedInRow;
@@ -60,6 +59,7 @@ final class Connection extends HeartbeatWheel.Member {
     this.owner = owner;
     this.ws = ws;
     this.opts = opts;
+    this.batch = new OutboundBatch(PooledByteBufAllocator.DEFAULT, opts.getBatch().getMaxMessages(), opts.getBatch().getMaxBytes());
     this.bucket = new TokenBucket(opts.getRateLimit().getCommandsPerSecond(), opts.getRateLimit().getBurst(), nowNanos);
   }
 
@@ -298,26 +298,14 @@ final class Connection extends HeartbeatWheel.Member {
     if (state == CLOSED) {
       return;
     }
-    int sep = pendingCount > 0 ? 1 : 0;
-    int pendingBytes = pending == null ? 0 : pending.readableBytes();
-    if ((long) inFlight + pendingBytes + sep + msg.length > opts.getMaxQueueBytes()) {
+    if ((long) inFlight + batch.bytesAfter(msg.length) > opts.getMaxQueueBytes()) {
       closeSlow();
       return;
     }
-    if (pending != null && pendingBytes + sep + msg.length > opts.getBatch().getMaxBytes()) {
+    if (batch.mustFlushBefore(msg.length)) {
       flush();
-      sep = 0;
     }
-    if (pending == null) {
-      pending = PooledByteBufAllocator.DEFAULT.directBuffer(
-          Math.max(256, Math.min(msg.length * 4, opts.getBatch().getMaxBytes())));
-    }
-    if (sep == 1) {
-      pending.writeByte('\n');
-    }
-    pending.writeBytes(msg);
-    pendingCount++;
-    if (pendingCount >= opts.getBatch().getMaxMessages() || pending.readableBytes() >= opts.getBatch().getMaxBytes()) {
+    if (batch.append(msg)) {
       flush();
     } else if (!dirty) {
       dirty = true;
@@ -327,12 +315,10 @@ final class Connection extends HeartbeatWheel.Member {
 
   /** Writes the pending frame, if any. */
   void flush() {
-    ByteBuf buf = pending;
+    ByteBuf buf = batch.take();
     if (buf == null) {
       return;
     }
-    pending = null;
-    pendingCount = 0;
     if (ws.isClosed()) {
       buf.release();
       return;
@@ -345,7 +331,7 @@ final class Connection extends HeartbeatWheel.Member {
   }
 
   private void closeSlow() {
-    int dropped = inFlight + (pending == null ? 0 : pending.readableBytes());
+    int dropped = inFlight + batch.bytes();
     owner.gateway.slowCloses.increment();
     owner.gateway.slowDroppedBytes.increment(dropped);
     owner.slowLog(clientId, dropped);
@@ -365,11 +351,7 @@ final class Connection extends HeartbeatWheel.Member {
   }
 
   private void releasePending() {
-    if (pending != null) {
-      pending.release();
-      pending = null;
-      pendingCount = 0;
-    }
+    batch.release();
   }
 
   /** The socket is gone (either side closed it): free everything. Runs once. */
