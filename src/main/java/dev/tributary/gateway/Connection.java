@@ -8,10 +8,12 @@ import dev.tributary.gateway.protocol.ProtocolCodec;
 import dev.tributary.gateway.protocol.ProtocolCodec.BadFrameException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.vertx.core.Future;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.http.WebSocketFrameType;
-import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
+import io.vertx.core.internal.http.WebSocketInternal;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import java.util.HashSet;
@@ -40,6 +42,7 @@ final class Connection extends HeartbeatWheel.Member {
 
   final GatewayVerticle owner;
   final ServerWebSocket ws;
+  private final ChannelHandlerContext chctx;
   private final GatewayOptions opts;
   private final TokenBucket bucket;
 
@@ -48,8 +51,6 @@ final class Connection extends HeartbeatWheel.Member {
   private String user = "";
   private Set<String> channels;
   private final OutboundBatch batch;
-  /** Bytes handed to the socket whose write has not completed. */
-  private int inFlight;
   private int rejectedInRow;
   private boolean pongExpected;
   boolean dirty;
@@ -59,6 +60,7 @@ final class Connection extends HeartbeatWheel.Member {
     this.owner = owner;
     this.ws = ws;
     this.opts = opts;
+    this.chctx = ((WebSocketInternal) ws).channelHandlerContext();
     this.batch = new OutboundBatch(PooledByteBufAllocator.DEFAULT, opts.getBatch().getMaxMessages(), opts.getBatch().getMaxBytes());
     this.bucket = new TokenBucket(opts.getRateLimit().getCommandsPerSecond(), opts.getRateLimit().getBurst(), nowNanos);
   }
@@ -298,7 +300,7 @@ final class Connection extends HeartbeatWheel.Member {
     if (state == CLOSED) {
       return;
     }
-    if ((long) inFlight + batch.bytesAfter(msg.length) > opts.getMaxQueueBytes()) {
+    if ((long) unsentOnSocket() + batch.bytesAfter(msg.length) > opts.getMaxQueueBytes()) {
       closeSlow();
       return;
     }
@@ -319,19 +321,25 @@ final class Connection extends HeartbeatWheel.Member {
     if (buf == null) {
       return;
     }
-    if (ws.isClosed()) {
+    if (!chctx.channel().isActive()) {
       buf.release();
       return;
     }
-    int n = buf.readableBytes();
-    inFlight += n;
     owner.framesOut++;
-    owner.bytesOut += n;
-    ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, buf, true)).onComplete(ar -> inFlight -= n);
+    owner.bytesOut += buf.readableBytes();
+    // Straight into Netty's pipeline (WebSocket encoder) with a pooled buffer: Vert.x's
+    // writeFrame would copy it to the heap and wrap it unreleasable.
+    chctx.writeAndFlush(new TextWebSocketFrame(buf), chctx.voidPromise());
+  }
+
+  /** Bytes written to the channel but not yet accepted by the socket (Netty's outbound buffer). */
+  private long unsentOnSocket() {
+    ChannelOutboundBuffer out = chctx.channel().unsafe().outboundBuffer();
+    return out == null ? 0 : out.totalPendingWriteBytes();
   }
 
   private void closeSlow() {
-    int dropped = inFlight + batch.bytes();
+    long dropped = unsentOnSocket() + batch.bytes();
     owner.gateway.slowCloses.increment();
     owner.gateway.slowDroppedBytes.increment(dropped);
     owner.slowLog(clientId, dropped);

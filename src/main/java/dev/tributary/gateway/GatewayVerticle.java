@@ -233,7 +233,7 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
     dirty.clear();
   }
 
-  void slowLog(String clientId, int droppedBytes) {
+  void slowLog(String clientId, long droppedBytes) {
     slowSinceLog++;
     long now = clock.monotonicMillis();
     if (now - lastSlowLog >= 10_000) {
