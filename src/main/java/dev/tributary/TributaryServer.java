@@ -1,6 +1,16 @@
 package dev.tributary;
 
+import dev.tributary.batch.BatchProcessorVerticle;
+import dev.tributary.bus.LocalCodec;
+import dev.tributary.cache.TieredCache;
+import dev.tributary.cache.internal.LocalTieredCache;
+import dev.tributary.config.CoordinatorOptions;
+import dev.tributary.config.ModuleOptions;
 import dev.tributary.config.TributaryOptions;
+import dev.tributary.coordinator.CoordinatorVerticle;
+import dev.tributary.coordinator.Mode;
+import dev.tributary.coordinator.ModuleChannels;
+import dev.tributary.memory.MemoryManagerVerticle;
 import dev.tributary.gateway.Gateway;
 import dev.tributary.gateway.GatewayVerticle;
 import dev.tributary.hub.Hub;
@@ -8,6 +18,7 @@ import dev.tributary.support.Clock;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -36,6 +47,9 @@ public final class TributaryServer {
   private PrometheusMeterRegistry registry;
   private final List<GatewayVerticle> instances = new ArrayList<>();
   private int port;
+  private TieredCache cache;
+  private String coordinatorId;
+  private String batchId;
 
   public TributaryServer(TributaryOptions options) {
     this(options, Clock.SYSTEM);
@@ -61,22 +75,50 @@ public final class TributaryServer {
     if (options.getServer().isNativeTransport() && !vertx.isNativeTransportEnabled()) {
       log.info("native transport unavailable, using NIO: {}", String.valueOf(vertx.unavailableNativeTransportCause()));
     }
+    LocalCodec.registerAll(vertx);
     Hub hub = new Hub();
-    gateway = new Gateway(options, hub, clock, registry);
+    ModuleChannels moduleChannels = new ModuleChannels();
+    gateway = new Gateway(options, hub, clock, registry, moduleChannels);
+    CoordinatorOptions co = options.getCoordinator();
+    cache = new LocalTieredCache("coordination", co.getCacheMaxEntries(), clock, registry);
     int count = options.getGateway().getInstances() > 0 ? options.getGateway().getInstances() : loops;
-    // Deploy the first instance alone so that port 0 resolves to one port all instances share.
-    return deployGateway(options.getHttp().getPort()).compose(first -> {
+    Mode startMode = Mode.parse(co.getMode());
+    return deploy(new BatchProcessorVerticle(hub, clock, registry, startMode.batchWindowMillis(co), co.getBatchMaxSize()))
+        .compose(id -> {
+          batchId = id;
+          return deploy(new CoordinatorVerticle(co, hub, cache, gateway.rules(), moduleChannels, clock, registry));
+        })
+        .compose(id -> {
+          coordinatorId = id;
+          return deploy(new MemoryManagerVerticle(options.getMemory(), cache, registry));
+        })
+        // Deploy the first gateway alone so that port 0 resolves to one port all instances share.
+        .compose(id -> deployGateway(options.getHttp().getPort())).compose(first -> {
       port = first.actualPort();
       List<Future<?>> rest = new ArrayList<>();
       for (int i = 1; i < count; i++) {
         rest.add(deployGateway(port));
       }
       return Future.all(rest);
-    }).map(v -> {
+    }).compose(v -> deployModules()).map(v -> {
       log.info("tributary listening on {}:{} with {} gateway instance(s), {} event loop(s), transport {}",
           options.getHttp().getHost(), port, count, loops, vertx.isNativeTransportEnabled() ? "epoll" : "nio");
       return port;
     });
+  }
+
+  private Future<String> deploy(io.vertx.core.Deployable verticle) {
+    return vertx.deployVerticle(verticle, new DeploymentOptions().setThreadingModel(ThreadingModel.EVENT_LOOP));
+  }
+
+  private Future<?> deployModules() {
+    List<Future<String>> all = new ArrayList<>();
+    for (ModuleOptions m : options.getModules()) {
+      all.add(vertx.deployVerticle(m.getClassName(), new DeploymentOptions()
+          .setInstances(m.getInstances()).setConfig(m.getConfig()))
+          .onSuccess(id -> log.info("module {} deployed ({} instance(s))", m.getClassName(), m.getInstances())));
+    }
+    return Future.all(all);
   }
 
   private Future<GatewayVerticle> deployGateway(int p) {
@@ -106,13 +148,21 @@ public final class TributaryServer {
     Vertx vx = vertx;
     vertx = null;
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-    // 1. refuse new sockets with 3001; 2. flush and close every connection with 3001.
+    // 1. refuse new sockets with 3001; 2. the coordinator and the batch processor publish what
+    // they hold; 3. flush and close every connection with 3001.
     gateway.beginShutdown();
-    List<Future<Integer>> closes = new ArrayList<>();
-    for (GatewayVerticle g : all) {
-      closes.add(g.closeAllForShutdown());
-    }
-    return Future.all(closes)
+    Future<?> drained = (coordinatorId == null ? Future.succeededFuture() : vx.undeploy(coordinatorId).otherwiseEmpty())
+        .compose(v -> batchId == null ? Future.succeededFuture() : vx.undeploy(batchId).otherwiseEmpty());
+    // The chain's futures belong to event-loop contexts that die with Vert.x: the caller gets a
+    // context-free promise, completed once Vert.x is closed.
+    Promise<Void> done = Promise.promise();
+    drained.compose(d -> {
+          List<Future<Integer>> closes = new ArrayList<>();
+          for (GatewayVerticle g : all) {
+            closes.add(g.closeAllForShutdown());
+          }
+          return Future.all(closes);
+        })
         .map(cf -> {
           int n = 0;
           for (int i = 0; i < cf.size(); i++) {
@@ -132,7 +182,8 @@ public final class TributaryServer {
           }
           return Future.join(unbind);
         })
-        .transform(ar -> vx.close());
+        .onComplete(ar -> vx.close().onComplete(done));
+    return done.future();
   }
 
   public Vertx vertx() {
@@ -145,6 +196,11 @@ public final class TributaryServer {
 
   public PrometheusMeterRegistry registry() {
     return registry;
+  }
+
+  /** The coordination cache. */
+  public TieredCache cache() {
+    return cache;
   }
 
   public int port() {

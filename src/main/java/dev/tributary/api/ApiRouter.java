@@ -4,7 +4,13 @@ import dev.tributary.gateway.Gateway;
 import dev.tributary.gateway.protocol.ErrorCodes;
 import dev.tributary.gateway.protocol.ProtocolCodec;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import dev.tributary.bus.Addresses;
+import dev.tributary.metrics.MetricNames;
+import dev.tributary.metrics.PerformanceMonitor;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
@@ -19,7 +25,9 @@ import java.security.MessageDigest;
 
 /**
  * The HTTP server API (Centrifugo-compatible where it overlaps): {@code POST /api/publish},
- * {@code POST /api/broadcast}, and {@code GET /health}. Handlers run on the event loop of the
+ * {@code POST /api/broadcast}, {@code GET /health}; coordination status, insights, module state,
+ * and the admin calls (mode switch, forced cleanup), which ask the coordination verticles over the
+ * event bus. Handlers run on the event loop of the
  * gateway instance that accepted the HTTP connection and never block.
  */
 public final class ApiRouter {
@@ -47,6 +55,11 @@ public final class ApiRouter {
         .setBodyLimit(gateway.options().getHttp().getMaxBodyBytes()));
     router.post("/api/publish").handler(api::publish);
     router.post("/api/broadcast").handler(api::broadcast);
+    router.get("/api/status").handler(api::status);
+    router.get("/api/insights").handler(api::insights);
+    router.get("/api/state/:channel").handler(api::state);
+    router.post("/api/admin/mode").handler(api::mode);
+    router.post("/api/admin/cleanup").handler(api::cleanup);
     router.route("/api/*").last().handler(rc -> error(rc, 404, ErrorCodes.METHOD_NOT_FOUND, "no such API method"));
     router.errorHandler(413, rc -> error(rc, 413, ErrorCodes.BAD_REQUEST, "request body too large"));
     router.errorHandler(500, rc -> error(rc, 500, ErrorCodes.INTERNAL, "internal server error"));
@@ -136,6 +149,80 @@ public final class ApiRouter {
       gateway.hub().publish((String) ch, ProtocolCodec.publicationPush((String) ch, data, null));
     }
     ok(rc);
+  }
+
+  private static final DeliveryOptions ASK = new DeliveryOptions().setSendTimeout(5000);
+
+  /** Gathers the coordinator's, batch processor's and memory manager's figures and the gateway's. */
+  Future<JsonObject> gatherStatus(Vertx vertx) {
+    Future<JsonObject> coord = vertx.eventBus().<JsonObject>request(Addresses.COORDINATOR_STATUS, null, ASK).map(Message::body);
+    Future<JsonObject> batch = vertx.eventBus().<JsonObject>request(Addresses.BATCH_CONFIGURE, new JsonObject(), ASK).map(Message::body);
+    Future<JsonObject> mem = vertx.eventBus().<JsonObject>request(Addresses.MEMORY_STATUS, null, ASK).map(Message::body);
+    return Future.join(coord, batch, mem).transform(ar -> {
+      JsonObject gw = new JsonObject()
+          .put("connections", gateway.connectionCount())
+          .put("channels", gateway.hub().channelCount())
+          .put("publications", gateway.hub().publicationCount())
+          .put("deliveries", gateway.deliveryCount())
+          .put("slowConsumerCloses", (long) gateway.registry().get(MetricNames.SLOW_CLOSES).counter().count())
+          .put("refusingConnections", gateway.isUnderPressure());
+      JsonObject out = new JsonObject().put("gateway", gw);
+      out.put("coordinator", coord.succeeded() ? coord.result() : new JsonObject().put("error", String.valueOf(coord.cause())));
+      out.put("batch", batch.succeeded() ? batch.result() : new JsonObject().put("error", String.valueOf(batch.cause())));
+      out.put("memory", mem.succeeded() ? mem.result() : new JsonObject().put("error", String.valueOf(mem.cause())));
+      return Future.succeededFuture(out);
+    });
+  }
+
+  private void status(RoutingContext rc) {
+    gatherStatus(rc.vertx()).onSuccess(s -> json(rc, s));
+  }
+
+  private void insights(RoutingContext rc) {
+    gatherStatus(rc.vertx()).onSuccess(s -> json(rc, new JsonObject()
+        .put("insights", PerformanceMonitor.insights(s))
+        .put("thresholds", new JsonObject()
+            .put("coordinationLatencyP99Millis", PerformanceMonitor.HIGH_LATENCY_P99_MILLIS)
+            .put("cacheHitRate", PerformanceMonitor.LOW_HIT_RATE)
+            .put("heapFraction", PerformanceMonitor.HIGH_HEAP_FRACTION)
+            .put("pendingUpdates", PerformanceMonitor.MANY_PENDING))));
+  }
+
+  private void state(RoutingContext rc) {
+    String channel = rc.pathParam("channel");
+    int err = gateway.rules().check(channel);
+    if (err != 0) {
+      error(rc, 400, err, ErrorCodes.message(err) + ": " + channel);
+      return;
+    }
+    rc.vertx().eventBus().<JsonArray>request(Addresses.COORDINATOR_STATE, channel, ASK)
+        .onSuccess(m -> json(rc, new JsonObject().put("result", new JsonObject().put("channel", channel).put("states", m.body()))))
+        .onFailure(e -> error(rc, 503, ErrorCodes.NOT_AVAILABLE, "coordinator not available: " + e.getMessage()));
+  }
+
+  private void mode(RoutingContext rc) {
+    JsonObject req = body(rc);
+    if (req == null) {
+      return;
+    }
+    Object mode = req.getValue("mode");
+    if (!(mode instanceof String m) || dev.tributary.coordinator.Mode.parse(m) == null) {
+      error(rc, 400, ErrorCodes.BAD_REQUEST, "bad request: mode must be MANUAL, HYBRID or FULLY_AUTO");
+      return;
+    }
+    rc.vertx().eventBus().<String>request(Addresses.COORDINATOR_MODE, m, ASK)
+        .onSuccess(r -> json(rc, new JsonObject().put("result", new JsonObject().put("mode", r.body()))))
+        .onFailure(e -> error(rc, 503, ErrorCodes.NOT_AVAILABLE, "coordinator not available: " + e.getMessage()));
+  }
+
+  private void cleanup(RoutingContext rc) {
+    rc.vertx().eventBus().<JsonObject>request(Addresses.MEMORY_CLEANUP, null, ASK)
+        .onSuccess(r -> json(rc, new JsonObject().put("result", r.body())))
+        .onFailure(e -> error(rc, 503, ErrorCodes.NOT_AVAILABLE, "memory manager not available: " + e.getMessage()));
+  }
+
+  private static void json(RoutingContext rc, JsonObject body) {
+    rc.response().putHeader("Content-Type", "application/json").end(body.encode());
   }
 
   private void health(RoutingContext rc) {

@@ -36,6 +36,16 @@ public final class ChannelRules {
     return 0;
   }
 
+  /** Whether a new subscriber of {@code channel} first gets the current module state. */
+  public boolean stateOnSubscribe(String channel) {
+    int colon = channel.indexOf(':');
+    if (colon < 0) {
+      return true;
+    }
+    NamespaceOptions ns = options.getNamespaces().get(channel.substring(0, colon));
+    return ns != null && ns.isStateOnSubscribe();
+  }
+
   /** Whether a client may publish to {@code channel} (assumed valid). */
   public boolean clientMayPublish(String channel) {
     int colon = channel.indexOf(':');

@@ -11,6 +11,9 @@ public final class TributaryOptions {
   private AuthOptions auth = new AuthOptions();
   private GatewayOptions gateway = new GatewayOptions();
   private ChannelsOptions channels = new ChannelsOptions();
+  private CoordinatorOptions coordinator = new CoordinatorOptions();
+  private MemoryOptions memory = new MemoryOptions();
+  private java.util.List<ModuleOptions> modules = new java.util.ArrayList<>();
 
   public TributaryOptions() {}
 
@@ -21,18 +24,33 @@ public final class TributaryOptions {
     auth = new AuthOptions(o.auth);
     gateway = new GatewayOptions(o.gateway);
     channels = new ChannelsOptions(o.channels);
+    coordinator = new CoordinatorOptions(o.coordinator);
+    memory = new MemoryOptions(o.memory);
+    modules = new java.util.ArrayList<>(o.modules);
   }
 
   /** Reads and validates; throws {@link ConfigException} naming the first bad key. */
   public TributaryOptions(JsonObject json) {
     JsonFields f = new JsonFields(json, "");
-    f.rejectUnknown(Set.of("server", "http", "api", "auth", "gateway", "channels"));
+    f.rejectUnknown(Set.of("server", "http", "api", "auth", "gateway", "channels", "coordinator", "memory", "modules"));
     server = new ServerOptions(f.object("server"));
     http = new HttpOptions(f.object("http"));
     api = new ApiOptions(f.object("api"));
     auth = new AuthOptions(f.object("auth"));
     gateway = new GatewayOptions(f.object("gateway"));
     channels = new ChannelsOptions(f.object("channels"));
+    coordinator = new CoordinatorOptions(f.object("coordinator"));
+    memory = new MemoryOptions(f.object("memory"));
+    io.vertx.core.json.JsonArray mods = f.array("modules");
+    if (mods != null) {
+      for (int i = 0; i < mods.size(); i++) {
+        Object m = mods.getValue(i);
+        if (!(m instanceof JsonObject mo)) {
+          throw new ConfigException("modules[" + i + "]", "must be an object");
+        }
+        modules.add(new ModuleOptions(i, mo));
+      }
+    }
   }
 
   public JsonObject toJson() {
@@ -42,7 +60,10 @@ public final class TributaryOptions {
         .put("api", api.toJson())
         .put("auth", auth.toJson())
         .put("gateway", gateway.toJson())
-        .put("channels", channels.toJson());
+        .put("channels", channels.toJson())
+        .put("coordinator", coordinator.toJson())
+        .put("memory", memory.toJson())
+        .put("modules", new io.vertx.core.json.JsonArray(modules.stream().map(ModuleOptions::toJson).toList()));
   }
 
   public ServerOptions getServer() {
@@ -67,5 +88,18 @@ public final class TributaryOptions {
 
   public ChannelsOptions getChannels() {
     return channels;
+  }
+
+  public CoordinatorOptions getCoordinator() {
+    return coordinator;
+  }
+
+  public MemoryOptions getMemory() {
+    return memory;
+  }
+
+  /** Module verticles deployed at start. Default none. */
+  public java.util.List<ModuleOptions> getModules() {
+    return modules;
   }
 }

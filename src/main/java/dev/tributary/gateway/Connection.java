@@ -14,7 +14,9 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.vertx.core.Future;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.internal.http.WebSocketInternal;
+import dev.tributary.bus.Addresses;
 import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.HashSet;
 import java.util.List;
@@ -217,6 +219,21 @@ final class Connection extends HeartbeatWheel.Member {
     }
     addSubscription(ch);
     enqueue(ProtocolCodec.reply(cmd.id(), "subscribe", null));
+    if (owner.gateway.moduleChannels.contains(ch) && owner.gateway.rules.stateOnSubscribe(ch)) {
+      sendCurrentState(ch);
+    }
+  }
+
+  /** Module state first: the coordinator's cached state of the channel, as publications. */
+  private void sendCurrentState(String ch) {
+    owner.vertx().eventBus().<JsonArray>request(Addresses.COORDINATOR_STATE, ch).onSuccess(reply -> {
+      if (state == CLOSED || !isSubscribed(ch)) {
+        return;
+      }
+      for (Object envelope : reply.body()) {
+        enqueue(ProtocolCodec.publicationPush(ch, ((JsonObject) envelope).encode(), null));
+      }
+    });
   }
 
   private void unsubscribe(Command cmd) {
@@ -336,6 +353,19 @@ final class Connection extends HeartbeatWheel.Member {
   private long unsentOnSocket() {
     ChannelOutboundBuffer out = chctx.channel().unsafe().outboundBuffer();
     return out == null ? 0 : out.totalPendingWriteBytes();
+  }
+
+  /** Bytes this connection has not yet handed to the socket: pending batch plus Netty's buffer. */
+  long unsentBytes() {
+    return unsentOnSocket() + batch.bytes();
+  }
+
+  /** Memory pressure: closed as a slow consumer (3008), its buffers freed. */
+  void shed() {
+    if (state != CLOSED) {
+      owner.gateway.shed.increment();
+      closeSlow();
+    }
   }
 
   private void closeSlow() {

@@ -2,6 +2,7 @@ package dev.tributary.gateway;
 
 import dev.tributary.channels.ChannelRules;
 import dev.tributary.config.TributaryOptions;
+import dev.tributary.coordinator.ModuleChannels;
 import dev.tributary.gateway.protocol.ProtocolCodec;
 import dev.tributary.hub.Hub;
 import dev.tributary.metrics.MetricNames;
@@ -34,6 +35,10 @@ public final class Gateway {
   final AtomicInteger connections = new AtomicInteger();
   /** Set once a graceful shutdown starts: new sockets are closed with 3001 at once. */
   volatile boolean shuttingDown;
+  /** Set while the memory manager reports pressure: new sockets are closed with 1013. */
+  volatile boolean underPressure;
+  final ModuleChannels moduleChannels;
+  final Counter shed;
   final List<GatewayVerticle> instances = new CopyOnWriteArrayList<>();
 
   final Counter opened;
@@ -46,7 +51,12 @@ public final class Gateway {
   private final Map<String, Counter> commands = new ConcurrentHashMap<>();
 
   public Gateway(TributaryOptions options, Hub hub, Clock clock, MeterRegistry registry) {
+    this(options, hub, clock, registry, new ModuleChannels());
+  }
+
+  public Gateway(TributaryOptions options, Hub hub, Clock clock, MeterRegistry registry, ModuleChannels moduleChannels) {
     this.options = options;
+    this.moduleChannels = moduleChannels;
     this.hub = hub;
     this.clock = clock;
     this.registry = registry;
@@ -58,6 +68,7 @@ public final class Gateway {
         .description("unsent bytes dropped with slow consumers").register(registry);
     heartbeatCloses = Counter.builder(MetricNames.HEARTBEAT_CLOSES).description("closed with 3012 (no pong) or 3502 (stale)").register(registry);
     rateLimited = Counter.builder(MetricNames.RATE_LIMITED).register(registry);
+    shed = Counter.builder(MetricNames.MEMORY_SHED).description("slow consumers closed under memory pressure").register(registry);
     Gauge.builder(MetricNames.CONNECTIONS, connections, AtomicInteger::get).register(registry);
     sum(MetricNames.DELIVERIES, "messages", i -> i.deliveries);
     sum(MetricNames.FRAMES_OUT, "frames", i -> i.framesOut);
@@ -110,6 +121,11 @@ public final class Gateway {
 
   public ChannelRules rules() {
     return rules;
+  }
+
+  /** Whether the node refuses connections because of memory pressure. */
+  public boolean isUnderPressure() {
+    return underPressure;
   }
 
   /** Open WebSocket connections on this node. */

@@ -2,6 +2,8 @@ package dev.tributary.gateway;
 
 import dev.tributary.api.ApiRouter;
 import dev.tributary.auth.TokenVerifier;
+import dev.tributary.bus.Addresses;
+import dev.tributary.bus.MemoryPressure;
 import dev.tributary.config.GatewayOptions;
 import dev.tributary.hub.Hub;
 import dev.tributary.support.Clock;
@@ -93,7 +95,19 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
         .webSocketHandler(this::onSocket)
         .requestHandler(ApiRouter.create(vertx, gateway));
     gateway.instances.add(this);
+    vertx.eventBus().<MemoryPressure>consumer(Addresses.MEMORY_PRESSURE, m -> onPressure(m.body()));
+    // The memory manager may have announced pressure before this instance listened: ask.
+    vertx.eventBus().<io.vertx.core.json.JsonObject>request(Addresses.MEMORY_STATUS, null)
+        .onSuccess(m -> {
+          if (m.body().getBoolean("underPressure", false)) {
+            gateway.underPressure = true;
+          }
+        });
     return server.listen();
+  }
+
+  io.vertx.core.Vertx vertx() {
+    return vertx;
   }
 
   /** The port the server actually listens on. */
@@ -112,6 +126,12 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
   private void onSocket(ServerWebSocket ws) {
     if (gateway.shuttingDown) {
       ws.close(CloseCodes.SHUTDOWN, CloseCodes.reason(CloseCodes.SHUTDOWN));
+      return;
+    }
+    if (gateway.underPressure) {
+      gateway.refused.increment();
+      gateway.countClose(CloseCodes.TRY_AGAIN_LATER);
+      ws.close(CloseCodes.TRY_AGAIN_LATER, "memory pressure");
       return;
     }
     if (gateway.connections.incrementAndGet() > opts.getMaxConnections()) {
@@ -145,8 +165,8 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
         : ws(c).closeStatusCode() == null ? 1006 : ws(c).closeStatusCode();
     c.onSocketClosed();
     wheel.remove(c);
-    gateway.connections.decrementAndGet();
     gateway.countClose(code);
+    gateway.connections.decrementAndGet();
   }
 
   private static ServerWebSocket ws(Connection c) {
@@ -241,6 +261,30 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
           slowSinceLog, clientId, droppedBytes);
       lastSlowLog = now;
       slowSinceLog = 0;
+    }
+  }
+
+  // ---- memory pressure ----------------------------------------------------------------------
+
+  private void onPressure(MemoryPressure p) {
+    gateway.underPressure = p.underPressure();
+    if (!p.underPressure()) {
+      return;
+    }
+    // Shed the slowest consumers first: the most unsent bytes, above the configured floor.
+    long floor = gateway.options.getMemory().getShedMinUnsentBytes();
+    List<Connection> slow = new ArrayList<>();
+    wheel.forEach(c -> {
+      if (!c.isClosed() && c.unsentBytes() >= floor && c.unsentBytes() > 0) {
+        slow.add(c);
+      }
+    });
+    slow.sort((a, b) -> Long.compare(b.unsentBytes(), a.unsentBytes()));
+    for (Connection c : slow) {
+      c.shed();
+    }
+    if (!slow.isEmpty()) {
+      log.warn("memory pressure: closed {} slow consumer(s) with 3008", slow.size());
     }
   }
 

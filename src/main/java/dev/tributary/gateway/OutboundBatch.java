@@ -45,7 +45,8 @@ public final class OutboundBatch {
   /** Appends one message; returns true when a bound is reached and the frame should leave now. */
   public boolean append(byte[] msg) {
     if (buf == null) {
-      buf = alloc.directBuffer(Math.max(256, Math.min(msg.length * 4, maxBytes)));
+      // Room for a few messages up front: growing a pooled buffer means reallocating and copying.
+      buf = alloc.directBuffer(Math.min(maxBytes, Math.max(1024, msg.length * 8)), Math.max(maxBytes, msg.length));
     } else {
       buf.writeByte('\n');
     }

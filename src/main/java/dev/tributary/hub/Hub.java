@@ -1,7 +1,9 @@
 package dev.tributary.hub;
 
 import io.vertx.core.Context;
+import io.netty.channel.EventLoop;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -91,10 +93,12 @@ public final class Hub {
   public int publish(String channel, byte[] push) {
     publications.increment();
     Shard[] shards = interest.getOrDefault(channel, NONE);
-    Context current = Vertx.currentContext();
+    // Handlers run on duplicated contexts: compare the event loops, not the context objects.
+    ContextInternal current = (ContextInternal) Vertx.currentContext();
+    EventLoop loop = current == null ? null : current.nettyEventLoop();
     for (Shard shard : shards) {
       Context ctx = shard.context();
-      if (ctx == current) {
+      if (loop != null && ((ContextInternal) ctx).nettyEventLoop() == loop && loop.inEventLoop()) {
         shard.deliver(channel, push);
       } else {
         ctx.runOnContext(v -> shard.deliver(channel, push));

@@ -18,4 +18,27 @@ public final class MetricNames {
   public static final String RATE_LIMITED = "tributary.gateway.ratelimit.rejected";
   public static final String PUBLICATIONS = "tributary.hub.publications";
   public static final String API_REQUESTS = "tributary.api.requests";
+
+  public static final String CACHE_HITS = "tributary.cache.hits";
+  public static final String CACHE_MISSES = "tributary.cache.misses";
+  public static final String CACHE_SIZE = "tributary.cache.size";
+
+  public static final String COORDINATOR_UPDATES_IN = "tributary.coordinator.updates.in";
+  public static final String COORDINATOR_COALESCED = "tributary.coordinator.updates.coalesced";
+  public static final String COORDINATOR_EMITTED = "tributary.coordinator.updates.emitted";
+  public static final String COORDINATOR_PENDING = "tributary.coordinator.pending";
+  public static final String COORDINATOR_MODULES = "tributary.coordinator.modules";
+  /** Time from an update's release by the debouncer to its publication (pipeline overhead + batch wait). */
+  public static final String COORDINATOR_LATENCY = "tributary.coordinator.latency";
+  /** Time from the first update an emission coalesces to its publication. */
+  public static final String COORDINATOR_HOLD = "tributary.coordinator.hold";
+
+  public static final String BATCH_QUEUE = "tributary.batch.queue";
+  public static final String BATCH_SIZE = "tributary.batch.size";
+  public static final String BATCH_FLUSHES = "tributary.batch.flushes";
+
+  public static final String MEMORY_PRESSURE = "tributary.memory.pressure";
+  public static final String MEMORY_HEAP_USED = "tributary.memory.heap.used";
+  public static final String MEMORY_CLEANUPS = "tributary.memory.cleanups";
+  public static final String MEMORY_SHED = "tributary.memory.shed.connections";
 }

@@ -36,7 +36,14 @@ class TributaryOptionsTest {
             .put("batch", new JsonObject().put("maxMessages", 5).put("maxBytes", 999).put("maxDelayMillis", 15))
             .put("rateLimit", new JsonObject().put("commandsPerSecond", 4).put("burst", 6).put("maxRejected", 2)))
         .put("channels", new JsonObject().put("allowClientPublish", true)
-            .put("namespaces", new JsonObject().put("chat", new JsonObject().put("allowClientPublish", true))));
+            .put("namespaces", new JsonObject().put("chat", new JsonObject().put("allowClientPublish", true).put("stateOnSubscribe", false))))
+        .put("coordinator", new JsonObject().put("mode", "MANUAL").put("normalDelayMillis", 200).put("criticalDelayMillis", 20)
+            .put("criticalBypass", true).put("maxWaitMillis", 900).put("cacheTtlMillis", 4000).put("cacheMaxEntries", 10)
+            .put("batchWindowMillis", 80).put("batchMaxSize", 5))
+        .put("memory", new JsonObject().put("inactiveThresholdMillis", 1000).put("sweepIntervalMillis", 500)
+            .put("heapCheckIntervalMillis", 200).put("highWatermark", 0.9).put("lowWatermark", 0.5).put("shedMinUnsentBytes", 1024))
+        .put("modules", new io.vertx.core.json.JsonArray().add(new JsonObject().put("class", "dev.tributary.modules.TickerModule")
+            .put("instances", 1).put("config", new JsonObject().put("intervalMillis", 10))));
     TributaryOptions o = new TributaryOptions(json);
     assertThat(o.toJson()).isEqualTo(json);
     assertThat(new TributaryOptions(o).toJson()).isEqualTo(json);
@@ -76,6 +83,22 @@ class TributaryOptionsTest {
         .put("namespaces", new JsonObject().put("chat", new JsonObject().put("allowPublish", true))));
     assertThatThrownBy(() -> new TributaryOptions(json))
         .hasMessageStartingWith("config: channels.namespaces.chat.allowPublish: unknown key");
+  }
+
+  @Test
+  void moduleClassMustExistAndBeAVerticle() {
+    JsonObject missing = new JsonObject().put("modules", new io.vertx.core.json.JsonArray().add(new JsonObject().put("class", "no.such.Module")));
+    assertThatThrownBy(() -> new TributaryOptions(missing)).hasMessage("config: modules[0].class: class not found: no.such.Module");
+    JsonObject notVerticle = new JsonObject().put("modules", new io.vertx.core.json.JsonArray().add(new JsonObject().put("class", "java.lang.String")));
+    assertThatThrownBy(() -> new TributaryOptions(notVerticle)).hasMessageContaining("is not a Vert.x verticle");
+  }
+
+  @Test
+  void badModeAndWatermarksAreNamed() {
+    assertThatThrownBy(() -> new TributaryOptions(new JsonObject().put("coordinator", new JsonObject().put("mode", "TURBO"))))
+        .hasMessageStartingWith("config: coordinator.mode: must be MANUAL, HYBRID or FULLY_AUTO");
+    assertThatThrownBy(() -> new TributaryOptions(new JsonObject().put("memory", new JsonObject().put("highWatermark", 0.5).put("lowWatermark", 0.6))))
+        .hasMessageStartingWith("config: memory.lowWatermark: must be below");
   }
 
   @Test

@@ -1,0 +1,7 @@
+/**
+ * The project's own load client and benchmark scenarios ({@code scripts/bench}): raw Netty
+ * WebSocket and HTTP clients that parse pushes by scanning bytes, so the client is not the
+ * bottleneck, and scenarios (fan-out, idle connections, HTTP publish, rate sweep) that can run
+ * against a server JVM ({@link dev.tributary.bench.Bench}) or in-process (the smoke test).
+ */
+package dev.tributary.bench;

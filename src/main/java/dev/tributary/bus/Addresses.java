@@ -1,0 +1,38 @@
+package dev.tributary.bus;
+
+/** Every event-bus address Tributary uses. Dotted, namespaced, one place. */
+public final class Addresses {
+  private Addresses() {}
+
+  /** Request {@link ModuleRegistration}; reply "ok" or a failure. */
+  public static final String MODULE_REGISTER = "tributary.module.register";
+  /** Send {@link ModuleUpdate}; no reply. */
+  public static final String MODULE_UPDATE = "tributary.module.update";
+  /** Send the module id (String); no reply. */
+  public static final String MODULE_HEARTBEAT = "tributary.module.heartbeat";
+  /** Request the module id (String); reply "ok". */
+  public static final String MODULE_UNREGISTER = "tributary.module.unregister";
+
+  /** Request a mode name (String: MANUAL | HYBRID | FULLY_AUTO); reply the mode now in force. */
+  public static final String COORDINATOR_MODE = "tributary.coordinator.mode";
+  /** Request (empty); reply a JsonObject with the coordinator's status. */
+  public static final String COORDINATOR_STATUS = "tributary.coordinator.status";
+  /** Request a channel name; reply a JsonArray of the current states on that channel. */
+  public static final String COORDINATOR_STATE = "tributary.coordinator.state";
+  /** Request an inactive threshold in ms (Long, 0 = everything inactive now); reply a JsonObject summary. */
+  public static final String COORDINATOR_SWEEP = "tributary.coordinator.sweep";
+
+  /** Send {@link CoordinatedUpdate} to the batch processor. */
+  public static final String BATCH_SUBMIT = "tributary.batch.submit";
+  /** Request (JsonObject with optional windowMillis, maxSize); reply the batch processor's status. */
+  public static final String BATCH_CONFIGURE = "tributary.batch.configure";
+
+  /** Published {@link MemoryPressure} on every change of the pressure state. */
+  public static final String MEMORY_PRESSURE = "tributary.memory.pressure";
+  /** Request (empty); reply a JsonObject summary of a forced cleanup. */
+  public static final String MEMORY_CLEANUP = "tributary.memory.cleanup";
+  /** Request a JsonObject of new watermarks ({@code highWatermark}, {@code lowWatermark}); reply the status. */
+  public static final String MEMORY_CONFIGURE = "tributary.memory.configure";
+  /** Request (empty); reply the memory manager's status. */
+  public static final String MEMORY_STATUS = "tributary.memory.status";
+}

@@ -1,0 +1,9 @@
+package dev.tributary.bus;
+
+import dev.tributary.coordinator.Priority;
+
+/**
+ * One state update from a module. {@code payloadJson} is the state, already JSON text (encoded
+ * once by the module client), so the record is immutable and crosses the local bus as is.
+ */
+public record ModuleUpdate(String moduleId, String key, Priority priority, String payloadJson) {}

@@ -1,0 +1,218 @@
+package dev.tributary.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tributary.TributaryServer;
+import dev.tributary.config.NamespaceOptions;
+import dev.tributary.config.TributaryOptions;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The benchmark kit's scenarios at tiny sizes against an in-process server: correctness only (no
+ * losses, every figure present and non-negative), never speed.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class BenchSmokeTest {
+  static final String KEY = "bench-test-key";
+  static TributaryServer server;
+  static Target target;
+
+  @BeforeAll
+  static void start() throws Exception {
+    TributaryOptions o = new TributaryOptions();
+    o.getHttp().setHost("127.0.0.1").setPort(0);
+    o.getApi().setKey(KEY);
+    o.getServer().setEventLoops(2).setShutdownTimeoutSeconds(5);
+    o.getGateway().setPingIntervalSeconds(2).setPongTimeoutSeconds(1);
+    o.getGateway().getRateLimit().setCommandsPerSecond(0);
+    o.getChannels().putNamespace("bench", new NamespaceOptions().setAllowClientPublish(true));
+    server = new TributaryServer(o);
+    int port = server.start().await(30, TimeUnit.SECONDS);
+    target = new Target("127.0.0.1", port, KEY); // in-process: no server probe
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (server != null) {
+      server.stop().await(30, TimeUnit.SECONDS);
+    }
+  }
+
+  private static FanoutScenario.Config tinyFanout() {
+    FanoutScenario.Config c = new FanoutScenario.Config();
+    c.subscribers = 20;
+    c.channels = 2;
+    c.rate = 50;
+    c.payloadBytes = 64;
+    c.seconds = 2;
+    c.warmupSeconds = 0.5;
+    c.threads = 2;
+    return c;
+  }
+
+  @Test
+  void fanoutOverWebSocketPublishLosesNothing() {
+    Result r = FanoutScenario.run(target, tinyFanout());
+    assertFanout(r);
+  }
+
+  @Test
+  void fanoutOverHttpPublishLosesNothing() {
+    FanoutScenario.Config c = tinyFanout();
+    c.publishVia = "http";
+    c.httpConnections = 2;
+    Result r = FanoutScenario.run(target, c);
+    assertFanout(r);
+    assertThat(r.get("publishVia")).isEqualTo("http");
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void assertFanout(Result r) {
+    assertThat(r.get("lost")).isEqualTo(0L);
+    assertThat(r.get("duplicates")).isEqualTo(0L);
+    assertThat(r.get("outOfOrder")).isEqualTo(0L);
+    assertThat(r.get("slowConsumerCloses")).isEqualTo(0);
+    assertThat(r.get("publishErrors")).isEqualTo(0L);
+    assertThat((Long) r.get("receivedDeliveries")).isEqualTo((Long) r.get("expectedDeliveries")).isPositive();
+    // 50/s for 2.5 s, each to the 10 subscribers of its channel.
+    assertThat((Long) r.get("publications")).isGreaterThan(0L);
+    assertThat((Long) r.get("expectedDeliveries")).isEqualTo((Long) r.get("publications") * 10);
+    assertNonNegative(r, "publicationsPerSec", "publicationsSentPerSec", "deliveriesPerSec", "clientCpuCores");
+    assertThat(r.number("deliveriesPerSec")).isPositive();
+    Map<String, Object> lat = (Map<String, Object>) r.get("latencyMs");
+    assertThat(lat.keySet()).contains("p50", "p90", "p99", "max", "count");
+    assertThat(((Number) lat.get("count")).longValue()).isPositive();
+    for (String k : List.of("p50", "p90", "p99", "max")) {
+      assertThat(((Number) lat.get(k)).doubleValue()).as(k).isGreaterThanOrEqualTo(0);
+    }
+    assertThat(((Number) lat.get("p50")).doubleValue()).isLessThanOrEqualTo(((Number) lat.get("p99")).doubleValue());
+    // In-process: the /proc-based server figures are skipped, and say so.
+    assertThat(r.fields()).containsKey("serverCpuUsPerDelivery");
+    assertThat(r.get("serverCpuUsPerDelivery")).isNull();
+    assertThat(r.notes()).anyMatch(n -> n.contains("skipped"));
+  }
+
+  @Test
+  void connectionsSurviveTwoPingIntervals() {
+    ConnectionsScenario.Config c = new ConnectionsScenario.Config();
+    c.connections = 200;
+    c.concurrency = 50;
+    c.perSource = 100; // exercise two source addresses (127.0.0.1 and 127.0.0.2)
+    c.holdSeconds = 5; // two 2 s ping intervals plus the 1 s pong timeout
+    c.threads = 2;
+    Result r = ConnectionsScenario.run(target, c, quiet());
+    assertThat(r.get("connected")).isEqualTo(200);
+    assertThat(r.get("failed")).isEqualTo(0);
+    assertThat(r.get("survived")).isEqualTo(200);
+    assertThat((Integer) r.get("serverConnections")).isGreaterThanOrEqualTo(200); // closes of earlier tests may lag
+    assertThat(r.get("sourceAddresses")).isEqualTo(2);
+    assertThat(r.get("pingIntervalSeconds")).isEqualTo(2);
+    // Every connection answered at least one ping in 5 s.
+    assertThat((Long) r.get("pongsSent")).isGreaterThanOrEqualTo(200L);
+    assertThat((Map<?, ?>) r.get("closesByCode")).isEmpty();
+    assertNonNegative(r, "openSeconds", "connectsPerSec", "holdSeconds", "clientCpuCores");
+    assertThat(r.fields()).containsKeys("rssBytesPerConnection", "heapBytesPerConnection");
+  }
+
+  @Test
+  void publishHttpCountsRequests() {
+    for (boolean keepAlive : new boolean[] {false, true}) {
+      PublishHttpScenario.Config c = new PublishHttpScenario.Config();
+      c.concurrency = 4;
+      c.seconds = 1;
+      c.warmupSeconds = 0.2;
+      c.keepAlive = keepAlive;
+      c.threads = 1;
+      Result r = PublishHttpScenario.run(target, c);
+      assertThat(r.get("errors")).as("keepAlive=" + keepAlive).isEqualTo(0L);
+      assertThat(r.get("non200")).isEqualTo(0L);
+      assertThat((Long) r.get("requests")).isPositive();
+      assertNonNegative(r, "requestsPerSec", "clientCpuCores");
+      if (!keepAlive) {
+        // One TCP connection per request.
+        assertThat((Long) r.get("tcpConnections")).isGreaterThanOrEqualTo((Long) r.get("requests"));
+      }
+    }
+  }
+
+  @Test
+  void sweepFindsAKneeAtTinyRates() {
+    SweepScenario.Config c = new SweepScenario.Config();
+    c.fanout = tinyFanout();
+    c.fanout.seconds = 1;
+    c.fanout.warmupSeconds = 0.2;
+    c.rates = List.of(10, 20);
+    c.p99LimitMs = 10_000; // correctness only: no latency judgement on a shared test machine
+    c.minHeldRatio = 0; // nor a rate judgement
+    c.settleSeconds = 0;
+    c.initialWarmupSeconds = 0.2;
+    Result r = SweepScenario.run(target, c, quiet());
+    assertThat(r.get("stopReason")).isEqualTo("all rates passed");
+    assertThat(r.get("kneeRate")).isEqualTo(20);
+    assertThat(r.number("kneeDeliveriesPerSec")).isPositive();
+    assertThat((List<?>) r.get("steps")).hasSize(2);
+  }
+
+  @Test
+  void commandLinePrintsExactlyOneResultLine() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+    int code = Bench.run(new String[] {"fanout", "port=" + target.port(), "apiKey=" + KEY, "S=4", "R=20", "T=1",
+        "warmup=0.2", "threads=1", "label.pin=test"}, out);
+    assertThat(code).isZero();
+    List<String> results = bytes.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("RESULT ")).toList();
+    assertThat(results).hasSize(1);
+    JsonObject json = new JsonObject(results.get(0).substring("RESULT ".length()));
+    assertThat(json.getString("scenario")).isEqualTo("fanout");
+    assertThat(json.getLong("lost")).isZero();
+    assertThat(json.getJsonObject("labels").getString("pin")).isEqualTo("test");
+    assertThat(json.getJsonObject("machine").getInteger("cpus")).isPositive();
+  }
+
+  @Test
+  void unknownOptionIsRefused() {
+    PrintStream out = quiet();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Bench.run(new String[] {"fanout", "port=1", "Q=3"}, out))
+        .isInstanceOf(BenchException.class).hasMessageContaining("Q");
+  }
+
+  @Test
+  void unreachableServerFailsClearly() {
+    // A port nobody listens on (the server's port is taken by it; pick another closed one).
+    FanoutScenario.Config c = tinyFanout();
+    c.subscribers = 2;
+    c.channels = 1;
+    Target nowhere = new Target("127.0.0.1", closedPort(), KEY);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> FanoutScenario.run(nowhere, c))
+        .isInstanceOf(BenchException.class).hasMessageContaining("subscribers connected");
+  }
+
+  private static int closedPort() {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void assertNonNegative(Result r, String... keys) {
+    for (String k : keys) {
+      assertThat(r.fields()).containsKey(k);
+      assertThat(r.number(k)).as(k).isGreaterThanOrEqualTo(0);
+    }
+  }
+
+  private static PrintStream quiet() {
+    return new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+  }
+}
