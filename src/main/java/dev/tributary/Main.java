@@ -32,7 +32,7 @@ public final class Main {
     if (options.getApi().getKey() == null) {
       log.warn("api.key is not set: the HTTP server API answers 401 to every call");
     }
-    TributaryServer server = new TributaryServer(options);
+    TributaryServer server = new TributaryServer(options).configFile(ConfigLoader.locate(args, System.getenv()));
     try {
       server.start().await(60, TimeUnit.SECONDS);
     } catch (Exception e) {

@@ -11,6 +11,9 @@ import dev.tributary.coordinator.CoordinatorVerticle;
 import dev.tributary.coordinator.Mode;
 import dev.tributary.coordinator.ModuleChannels;
 import dev.tributary.memory.MemoryManagerVerticle;
+import dev.tributary.ops.ConfigWatcher;
+import dev.tributary.ops.Ops;
+import dev.tributary.ops.Toggles;
 import dev.tributary.gateway.Gateway;
 import dev.tributary.gateway.GatewayVerticle;
 import dev.tributary.hub.Hub;
@@ -48,6 +51,10 @@ public final class TributaryServer {
   private final List<GatewayVerticle> instances = new ArrayList<>();
   private int port;
   private TieredCache cache;
+  private java.nio.file.Path configFile;
+  private ConfigWatcher watcher;
+  private Toggles toggles;
+  private Ops ops;
   private String coordinatorId;
   private String batchId;
 
@@ -58,6 +65,12 @@ public final class TributaryServer {
   public TributaryServer(TributaryOptions options, Clock clock) {
     this.options = new TributaryOptions(options);
     this.clock = clock;
+  }
+
+  /** The file the config came from (for {@code config.watch}); null = not from a file. */
+  public TributaryServer configFile(java.nio.file.Path file) {
+    this.configFile = file;
+    return this;
   }
 
   /** Starts everything; completes with the HTTP port once every instance listens. */
@@ -81,12 +94,16 @@ public final class TributaryServer {
     gateway = new Gateway(options, hub, clock, registry, moduleChannels);
     CoordinatorOptions co = options.getCoordinator();
     cache = new LocalTieredCache("coordination", co.getCacheMaxEntries(), clock, registry);
+    toggles = new Toggles(options.getOperations().isHttpGzip());
+    ops = new Ops(gateway, toggles, cache, options.getOperations().getPublicationIds());
+    gateway.attachOps(ops);
+    vertx.setPeriodic(1000, id -> ops.sample());
     int count = options.getGateway().getInstances() > 0 ? options.getGateway().getInstances() : loops;
     Mode startMode = Mode.parse(co.getMode());
     return deploy(new BatchProcessorVerticle(hub, clock, registry, startMode.batchWindowMillis(co), co.getBatchMaxSize()))
         .compose(id -> {
           batchId = id;
-          return deploy(new CoordinatorVerticle(co, hub, cache, gateway.rules(), moduleChannels, clock, registry));
+          return deploy(new CoordinatorVerticle(co, hub, cache, gateway.rules(), moduleChannels, clock, registry, toggles));
         })
         .compose(id -> {
           coordinatorId = id;
@@ -101,6 +118,13 @@ public final class TributaryServer {
       }
       return Future.all(rest);
     }).compose(v -> deployModules()).map(v -> {
+      if (options.getOperations().isConfigWatch()) {
+        if (configFile == null) {
+          log.warn("config.watch is on but the server was not started from a file: nothing to watch");
+        } else {
+          watcher = ConfigWatcher.start(vertx, gateway, ops, configFile, options.getOperations().getConfigScanPeriodMillis());
+        }
+      }
       log.info("tributary listening on {}:{} with {} gateway instance(s), {} event loop(s), transport {}",
           options.getHttp().getHost(), port, count, loops, vertx.isNativeTransportEnabled() ? "epoll" : "nio");
       return port;
@@ -147,6 +171,9 @@ public final class TributaryServer {
     }
     Vertx vx = vertx;
     vertx = null;
+    if (watcher != null) {
+      watcher.close();
+    }
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
     // 1. refuse new sockets with 3001; 2. the coordinator and the batch processor publish what
     // they hold; 3. flush and close every connection with 3001.
@@ -196,6 +223,10 @@ public final class TributaryServer {
 
   public PrometheusMeterRegistry registry() {
     return registry;
+  }
+
+  public Ops ops() {
+    return ops;
   }
 
   /** The coordination cache. */

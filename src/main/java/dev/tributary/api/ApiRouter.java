@@ -8,6 +8,9 @@ import dev.tributary.bus.Addresses;
 import dev.tributary.metrics.MetricNames;
 import dev.tributary.metrics.PerformanceMonitor;
 import io.vertx.core.Future;
+import dev.tributary.ops.Ops;
+import dev.tributary.ops.OpsApi;
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
@@ -35,20 +38,29 @@ public final class ApiRouter {
   public static final int MAX_BROADCAST_CHANNELS = 10_000;
 
   private final Gateway gateway;
-  private final byte[] apiKey;
 
   private ApiRouter(Gateway gateway) {
     this.gateway = gateway;
-    String key = gateway.options().getApi().getKey();
-    this.apiKey = key == null ? null : key.getBytes(StandardCharsets.UTF_8);
   }
 
-  public static Router create(Vertx vertx, Gateway gateway) {
+  public static Router create(Vertx vertx, Gateway gateway, Ops ops) {
     ApiRouter api = new ApiRouter(gateway);
+    api.ops = ops;
     Router router = Router.router(vertx);
+    router.route().handler(api::timeAndCompress);
     router.get("/health").handler(api::health);
     if (gateway.registry() instanceof PrometheusMeterRegistry prometheus) {
-      router.get("/metrics").handler(PrometheusScrapingHandler.create(prometheus));
+      var scrape = PrometheusScrapingHandler.create(prometheus);
+      router.get("/metrics").handler(rc -> {
+        String token = gateway.options().getOperations().getMetricsToken();
+        String auth = rc.request().getHeader("Authorization");
+        if (token != null && (auth == null || !MessageDigest.isEqual(("Bearer " + token).getBytes(StandardCharsets.UTF_8),
+            auth.getBytes(StandardCharsets.UTF_8)))) {
+          error(rc, 401, ErrorCodes.UNAUTHORIZED, "unauthorized: metrics.token required as a Bearer token");
+          return;
+        }
+        scrape.handle(rc);
+      });
     }
     router.route("/api/*").handler(api::authorize);
     router.post("/api/*").handler(BodyHandler.create(false)
@@ -60,13 +72,38 @@ public final class ApiRouter {
     router.get("/api/state/:channel").handler(api::state);
     router.post("/api/admin/mode").handler(api::mode);
     router.post("/api/admin/cleanup").handler(api::cleanup);
+    OpsApi.mount(router, ops);
     router.route("/api/*").last().handler(rc -> error(rc, 404, ErrorCodes.METHOD_NOT_FOUND, "no such API method"));
     router.errorHandler(413, rc -> error(rc, 413, ErrorCodes.BAD_REQUEST, "request body too large"));
     router.errorHandler(500, rc -> error(rc, 500, ErrorCodes.INTERNAL, "internal server error"));
     return router;
   }
 
+  private Ops ops;
+  private final java.util.Map<String, Timer> routeTimers = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * Every HTTP request: its latency goes to {@code tributary.api.requests{route}} (route = the
+   * matched path template, so tags stay bounded), and with the compression switch off responses
+   * are sent uncompressed ({@code Content-Encoding: identity} tells Vert.x's compressor to skip).
+   */
+  private void timeAndCompress(RoutingContext rc) {
+    long start = System.nanoTime();
+    if (!ops.toggles.compression()) {
+      rc.response().putHeader("Content-Encoding", "identity");
+    }
+    rc.addEndHandler(v -> {
+      String route = rc.currentRoute() == null || rc.currentRoute().getPath() == null ? "other" : rc.currentRoute().getPath();
+      routeTimers.computeIfAbsent(route, r -> Timer.builder(MetricNames.API_REQUESTS).tag("route", r)
+          .publishPercentiles(0.5, 0.95, 0.99).register(gateway.registry()))
+          .record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+    });
+    rc.next();
+  }
+
   private void authorize(RoutingContext rc) {
+    String configured = gateway.options().getApi().getKey();
+    byte[] apiKey = configured == null ? null : configured.getBytes(StandardCharsets.UTF_8);
     String key = rc.request().getHeader("X-API-Key");
     if (key == null) {
       String auth = rc.request().getHeader("Authorization");
@@ -116,7 +153,8 @@ public final class ApiRouter {
     }
     String ch = (String) channel;
     gateway.hub().publish(ch, ProtocolCodec.publicationPush(ch, Json.encode(req.getValue("data")), null));
-    ok(rc);
+    rc.response().putHeader("Content-Type", "application/json")
+        .end("{\"result\":{\"id\":\"" + ops.nextPublicationId() + "\"}}");
   }
 
   private void broadcast(RoutingContext rc) {

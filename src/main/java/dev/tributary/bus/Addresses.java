@@ -22,6 +22,9 @@ public final class Addresses {
   /** Request an inactive threshold in ms (Long, 0 = everything inactive now); reply a JsonObject summary. */
   public static final String COORDINATOR_SWEEP = "tributary.coordinator.sweep";
 
+  /** Request a JsonObject of coordinator options (live reload); reply the status. */
+  public static final String COORDINATOR_CONFIGURE = "tributary.coordinator.configure";
+
   /** Send {@link CoordinatedUpdate} to the batch processor. */
   public static final String BATCH_SUBMIT = "tributary.batch.submit";
   /** Request (JsonObject with optional windowMillis, maxSize); reply the batch processor's status. */

@@ -13,6 +13,7 @@ public final class TributaryOptions {
   private ChannelsOptions channels = new ChannelsOptions();
   private CoordinatorOptions coordinator = new CoordinatorOptions();
   private MemoryOptions memory = new MemoryOptions();
+  private OperationsOptions operations = new OperationsOptions();
   private java.util.List<ModuleOptions> modules = new java.util.ArrayList<>();
 
   public TributaryOptions() {}
@@ -26,13 +27,15 @@ public final class TributaryOptions {
     channels = new ChannelsOptions(o.channels);
     coordinator = new CoordinatorOptions(o.coordinator);
     memory = new MemoryOptions(o.memory);
+    operations = new OperationsOptions(o.operations);
     modules = new java.util.ArrayList<>(o.modules);
   }
 
   /** Reads and validates; throws {@link ConfigException} naming the first bad key. */
   public TributaryOptions(JsonObject json) {
     JsonFields f = new JsonFields(json, "");
-    f.rejectUnknown(Set.of("server", "http", "api", "auth", "gateway", "channels", "coordinator", "memory", "modules"));
+    f.rejectUnknown(Set.of("server", "http", "api", "auth", "gateway", "channels", "coordinator", "memory", "modules",
+        "metrics", "dashboard", "compression", "ids", "config"));
     server = new ServerOptions(f.object("server"));
     http = new HttpOptions(f.object("http"));
     api = new ApiOptions(f.object("api"));
@@ -41,6 +44,8 @@ public final class TributaryOptions {
     channels = new ChannelsOptions(f.object("channels"));
     coordinator = new CoordinatorOptions(f.object("coordinator"));
     memory = new MemoryOptions(f.object("memory"));
+    operations = new OperationsOptions(f.object("metrics"), f.object("dashboard"), f.object("compression"),
+        f.object("ids"), f.object("config"));
     io.vertx.core.json.JsonArray mods = f.array("modules");
     if (mods != null) {
       for (int i = 0; i < mods.size(); i++) {
@@ -63,6 +68,11 @@ public final class TributaryOptions {
         .put("channels", channels.toJson())
         .put("coordinator", coordinator.toJson())
         .put("memory", memory.toJson())
+        .put("metrics", operations.metricsJson())
+        .put("dashboard", operations.dashboardJson())
+        .put("compression", operations.compressionJson())
+        .put("ids", operations.idsJson())
+        .put("config", operations.configJson())
         .put("modules", new io.vertx.core.json.JsonArray(modules.stream().map(ModuleOptions::toJson).toList()));
   }
 
@@ -96,6 +106,11 @@ public final class TributaryOptions {
 
   public MemoryOptions getMemory() {
     return memory;
+  }
+
+  /** metrics, dashboard, compression, ids and config-watch settings. */
+  public OperationsOptions getOperations() {
+    return operations;
   }
 
   /** Module verticles deployed at start. Default none. */

@@ -10,6 +10,7 @@ import dev.tributary.config.CoordinatorOptions;
 import dev.tributary.gateway.protocol.ProtocolCodec;
 import dev.tributary.hub.Hub;
 import dev.tributary.metrics.MetricNames;
+import dev.tributary.ops.Toggles;
 import dev.tributary.support.Clock;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -58,13 +59,14 @@ public final class CoordinatorVerticle extends VerticleBase {
     final Map<String, Long> seq = new HashMap<>();
   }
 
-  private final CoordinatorOptions options;
+  private CoordinatorOptions options;
   private final Hub hub;
   private final TieredCache cache;
   private final ChannelRules rules;
   private final ModuleChannels moduleChannels;
   private final Clock clock;
   private final MeterRegistry registry;
+  private final Toggles toggles;
   private final Map<String, ModuleState> modules = new HashMap<>();
   private Debouncer<Key, ModuleUpdate> debouncer;
   private volatile Mode mode;
@@ -76,8 +78,9 @@ public final class CoordinatorVerticle extends VerticleBase {
   private Counter dropped;
 
   public CoordinatorVerticle(CoordinatorOptions options, Hub hub, TieredCache cache, ChannelRules rules,
-      ModuleChannels moduleChannels, Clock clock, MeterRegistry registry) {
+      ModuleChannels moduleChannels, Clock clock, MeterRegistry registry, Toggles toggles) {
     this.options = options;
+    this.toggles = toggles;
     this.hub = hub;
     this.cache = cache;
     this.rules = rules;
@@ -108,6 +111,7 @@ public final class CoordinatorVerticle extends VerticleBase {
         bus.<String>consumer(Addresses.MODULE_HEARTBEAT, m -> touch(m.body())).completion(),
         bus.<String>consumer(Addresses.MODULE_UNREGISTER, this::onUnregister).completion(),
         bus.<String>consumer(Addresses.COORDINATOR_MODE, this::onMode).completion(),
+        bus.<JsonObject>consumer(Addresses.COORDINATOR_CONFIGURE, this::onConfigure).completion(),
         bus.<Object>consumer(Addresses.COORDINATOR_STATUS, m -> m.reply(status())).completion(),
         bus.<String>consumer(Addresses.COORDINATOR_STATE, this::onState).completion(),
         bus.<Long>consumer(Addresses.COORDINATOR_SWEEP, m -> m.reply(sweep(m.body() == null ? 0 : m.body()))).completion()));
@@ -228,6 +232,12 @@ public final class CoordinatorVerticle extends VerticleBase {
     String key = u.key() == null ? s.defaultKey : u.key();
     s.keys.add(key);
     Key k = new Key(u.moduleId(), key);
+    if (!toggles.debouncing()) {
+      // Switched off: this update goes now; an older one still pending for the key is superseded.
+      debouncer.cancel(k);
+      emit(k, u, u.priority(), clock.monotonicMillis());
+      return;
+    }
     if (debouncer.offer(k, u, u.priority()).emitNow()) {
       emit(k, u, u.priority(), clock.monotonicMillis());
     } else {
@@ -262,13 +272,13 @@ public final class CoordinatorVerticle extends VerticleBase {
     long seq = s.seq.merge(k.key(), 1L, Long::sum);
     String envelope = envelope(k, u, priority, seq);
     Mode m = mode;
-    if (m.cacheEnabled()) {
+    if (m.cacheEnabled() && toggles.coordinationCache()) {
       cache.put(stateKey(s.channel, k.moduleId(), k.key()), envelope, Duration.ofMillis(options.getCacheTtlMillis()));
     }
     byte[] push = ProtocolCodec.publicationPush(s.channel, envelope, null);
     long now = clock.nanoTime();
     long firstNanos = now - TimeUnit.MILLISECONDS.toNanos(clock.monotonicMillis() - firstOfferMillis);
-    if (m.batchingEnabled()) {
+    if (m.batchingEnabled() && toggles.batching()) {
       vertx.eventBus().send(Addresses.BATCH_SUBMIT,
           new CoordinatedUpdate(k.moduleId(), k.key(), s.channel, priority, push, firstNanos, now));
     } else {
@@ -314,9 +324,28 @@ public final class CoordinatorVerticle extends VerticleBase {
     msg.reply(m.name());
   }
 
+  /** Live reload of coordinator options: delays, max wait, bypass, TTL, batch bounds, mode. */
+  private void onConfigure(Message<JsonObject> msg) {
+    CoordinatorOptions next;
+    try {
+      next = new CoordinatorOptions(msg.body());
+    } catch (RuntimeException e) {
+      msg.fail(400, e.getMessage());
+      return;
+    }
+    options = next;
+    debouncer.setMaxWaitMillis(next.getMaxWaitMillis()).setCriticalBypass(next.isCriticalBypass());
+    applyMode(Mode.parse(next.getMode()));
+    msg.reply(status());
+  }
+
   private void onState(Message<String> msg) {
     String channel = msg.body();
     List<Future<String>> lookups = new ArrayList<>();
+    if (!mode.cacheEnabled() || !toggles.coordinationCache()) {
+      msg.reply(new JsonArray());
+      return;
+    }
     for (Map.Entry<String, ModuleState> e : modules.entrySet()) {
       ModuleState s = e.getValue();
       if (channel.equals(s.channel)) {

@@ -21,7 +21,6 @@ import io.vertx.core.json.JsonObject;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.UUID;
 
 /**
  * One client connection: protocol state, subscriptions, the outbound batch, the rate limiter and
@@ -115,7 +114,8 @@ final class Connection extends HeartbeatWheel.Member {
       }
       rejectedInRow = 0;
       if (cmd.method().equals("connect")) {
-        Future<Void> done = connect(cmd);
+        long started = System.nanoTime();
+        Future<Void> done = connect(cmd).onComplete(ar -> owner.gateway.connectTime.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS));
         if (!done.isComplete()) {
           // Token check went asynchronous: hold the socket and the rest of this frame until it ends.
           ws.pause();
@@ -179,7 +179,8 @@ final class Connection extends HeartbeatWheel.Member {
 
   private void completeConnect(Command cmd, String user, List<String> serverChannels) {
     this.user = user;
-    this.clientId = UUID.randomUUID().toString();
+    this.clientId = owner.gateway.clientIds.next();
+    owner.gateway.clientIdsIssued.incrementAndGet();
     this.state = CONNECTED;
     JsonObject subs = new JsonObject();
     for (String ch : serverChannels) {

@@ -11,6 +11,10 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import dev.tributary.ops.Ops;
+import dev.tributary.support.IdGenerator;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,9 +31,10 @@ public final class Gateway {
   private static final List<Integer> KNOWN_CLOSE_CODES = List.of(1000, 1001, 1006, 1009, 1011, 1013,
       3000, 3001, 3004, 3008, 3009, 3012, 3013, 3500, 3501, 3502);
 
-  final TributaryOptions options;
+  /** The running config; replaced as a whole by a live reload (new connections see the new one). */
+  volatile TributaryOptions options;
   final Hub hub;
-  final ChannelRules rules;
+  volatile ChannelRules rules;
   final Clock clock;
   final MeterRegistry registry;
   final AtomicInteger connections = new AtomicInteger();
@@ -39,6 +44,15 @@ public final class Gateway {
   volatile boolean underPressure;
   final ModuleChannels moduleChannels;
   final Counter shed;
+  /** Publish (hub) to append into each subscriber's batch, once per publication and instance. */
+  final Timer publishToDeliver;
+  /** Handling of a connect command (token check included). */
+  final Timer connectTime;
+  /** Client ids: shown to other clients in publication info, so unguessable ({@link IdGenerator.Strategy#SECURE}). */
+  final IdGenerator clientIds = IdGenerator.create(IdGenerator.Strategy.SECURE);
+  final AtomicLong clientIdsIssued = new AtomicLong();
+  /** Operator state (switches, samplers), attached by the server before the instances start. */
+  volatile Ops ops;
   final List<GatewayVerticle> instances = new CopyOnWriteArrayList<>();
 
   final Counter opened;
@@ -70,6 +84,9 @@ public final class Gateway {
     rateLimited = Counter.builder(MetricNames.RATE_LIMITED).register(registry);
     shed = Counter.builder(MetricNames.MEMORY_SHED).description("slow consumers closed under memory pressure").register(registry);
     Gauge.builder(MetricNames.CONNECTIONS, connections, AtomicInteger::get).register(registry);
+    publishToDeliver = Timer.builder(MetricNames.PUBLISH_TO_DELIVER).publishPercentiles(0.5, 0.95, 0.99)
+        .publishPercentileHistogram().description("publish to append into subscribers' batches, per event loop").register(registry);
+    connectTime = Timer.builder(MetricNames.CONNECT_TIME).publishPercentiles(0.5, 0.95, 0.99).register(registry);
     sum(MetricNames.DELIVERIES, "messages", i -> i.deliveries);
     sum(MetricNames.FRAMES_OUT, "frames", i -> i.framesOut);
     sum(MetricNames.BYTES_OUT, "bytes", i -> i.bytesOut);
@@ -102,6 +119,19 @@ public final class Gateway {
         .tag("code", k < 0 ? "other" : Integer.toString(k)).register(registry)).increment();
   }
 
+  public void attachOps(Ops ops) {
+    this.ops = ops;
+  }
+
+  /** The gateway instances (one per event loop). */
+  public List<GatewayVerticle> instances() {
+    return instances;
+  }
+
+  public boolean isShuttingDown() {
+    return shuttingDown;
+  }
+
   /** Starts refusing new connections (3001) ahead of a graceful shutdown. */
   public void beginShutdown() {
     shuttingDown = true;
@@ -119,6 +149,15 @@ public final class Gateway {
     return options;
   }
 
+  /**
+   * Live reload: the new config applies to new connections, new commands' channel rules, the API
+   * key and the tokens; open connections keep the limits they started with.
+   */
+  public void update(TributaryOptions next) {
+    this.rules = new ChannelRules(next.getChannels(), next.getGateway().getMaxChannelLength());
+    this.options = next;
+  }
+
   public ChannelRules rules() {
     return rules;
   }
@@ -126,6 +165,36 @@ public final class Gateway {
   /** Whether the node refuses connections because of memory pressure. */
   public boolean isUnderPressure() {
     return underPressure;
+  }
+
+  public Timer publishToDeliverTimer() {
+    return publishToDeliver;
+  }
+
+  public Timer connectTimer() {
+    return connectTime;
+  }
+
+  /** Client ids issued since start. */
+  public long clientIdsIssued() {
+    return clientIdsIssued.get();
+  }
+
+  /** Sum of one hot-path count over the instances: frames or bytes written. */
+  public long framesOut() {
+    long s = 0;
+    for (GatewayVerticle g : instances) {
+      s += g.framesOut;
+    }
+    return s;
+  }
+
+  public long bytesOut() {
+    long s = 0;
+    for (GatewayVerticle g : instances) {
+      s += g.bytesOut;
+    }
+    return s;
   }
 
   /** Open WebSocket connections on this node. */

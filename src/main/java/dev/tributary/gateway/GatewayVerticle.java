@@ -21,6 +21,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,11 +90,18 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
         .setMaxWebSocketFrameSize(opts.getMaxFrameBytes())
         .setMaxWebSocketMessageSize(opts.getMaxFrameBytes())
         .setWebSocketClosingTimeout(5)
+        // permessage-deflate only when configured: Vert.x offers it by default, and browsers
+        // accept it, which costs CPU on every frame (see docs/PERFORMANCE.md).
+        .setPerMessageWebSocketCompressionSupported(gateway.options.getOperations().isWebsocketDeflate())
+        .setPerFrameWebSocketCompressionSupported(false)
+        // gzip for HTTP responses from httpMinBytes; the run-time switch turns it off per response.
+        .setCompressionSupported(true)
+        .setCompressionContentSizeThreshold(gateway.options.getOperations().getHttpGzipMinBytes())
         .setIdleTimeout(0);
     server = vertx.createHttpServer(serverOptions)
         .webSocketHandshakeHandler(this::handshake)
         .webSocketHandler(this::onSocket)
-        .requestHandler(ApiRouter.create(vertx, gateway));
+        .requestHandler(ApiRouter.create(vertx, gateway, gateway.ops));
     gateway.instances.add(this);
     vertx.eventBus().<MemoryPressure>consumer(Addresses.MEMORY_PRESSURE, m -> onPressure(m.body()));
     // The memory manager may have announced pressure before this instance listened: ask.
@@ -124,6 +132,7 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
   }
 
   private void onSocket(ServerWebSocket ws) {
+    GatewayOptions opts = gateway.options.getGateway();
     if (gateway.shuttingDown) {
       ws.close(CloseCodes.SHUTDOWN, CloseCodes.reason(CloseCodes.SHUTDOWN));
       return;
@@ -203,11 +212,12 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
   }
 
   @Override
-  public void deliver(String channel, byte[] push) {
+  public void deliver(String channel, byte[] push, long publishedNanos) {
     Subscribers subs = channels.get(channel);
     if (subs == null) {
       return;
     }
+    gateway.publishToDeliver.record(System.nanoTime() - publishedNanos, TimeUnit.NANOSECONDS);
     delivering = true;
     try {
       Connection[] arr = subs.items;
@@ -233,7 +243,7 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
     dirty.add(c);
     if (!flushScheduled) {
       flushScheduled = true;
-      int delay = opts.getBatch().getMaxDelayMillis();
+      int delay = gateway.options.getGateway().getBatch().getMaxDelayMillis();
       if (delay == 0) {
         context.runOnContext(v -> flushDirty());
       } else {

@@ -27,8 +27,12 @@ public final class Hub {
   public interface Shard {
     Context context();
 
-    /** Delivers encoded push bytes to the local subscribers of {@code channel}; owner thread only. */
-    void deliver(String channel, byte[] push);
+    /**
+     * Delivers encoded push bytes to the local subscribers of {@code channel}; owner thread only.
+     *
+     * @param publishedNanos {@link System#nanoTime()} at publish, for the publish-to-deliver timer
+     */
+    void deliver(String channel, byte[] push, long publishedNanos);
   }
 
   private static final Shard[] NONE = new Shard[0];
@@ -93,15 +97,16 @@ public final class Hub {
   public int publish(String channel, byte[] push) {
     publications.increment();
     Shard[] shards = interest.getOrDefault(channel, NONE);
+    long now = System.nanoTime();
     // Handlers run on duplicated contexts: compare the event loops, not the context objects.
     ContextInternal current = (ContextInternal) Vertx.currentContext();
     EventLoop loop = current == null ? null : current.nettyEventLoop();
     for (Shard shard : shards) {
       Context ctx = shard.context();
       if (loop != null && ((ContextInternal) ctx).nettyEventLoop() == loop && loop.inEventLoop()) {
-        shard.deliver(channel, push);
+        shard.deliver(channel, push, now);
       } else {
-        ctx.runOnContext(v -> shard.deliver(channel, push));
+        ctx.runOnContext(v -> shard.deliver(channel, push, now));
       }
     }
     return shards.length;

@@ -18,6 +18,8 @@ public final class MetricNames {
   public static final String RATE_LIMITED = "tributary.gateway.ratelimit.rejected";
   public static final String PUBLICATIONS = "tributary.hub.publications";
   public static final String API_REQUESTS = "tributary.api.requests";
+  public static final String PUBLISH_TO_DELIVER = "tributary.hub.publish.to.deliver";
+  public static final String CONNECT_TIME = "tributary.gateway.connect";
 
   public static final String CACHE_HITS = "tributary.cache.hits";
   public static final String CACHE_MISSES = "tributary.cache.misses";

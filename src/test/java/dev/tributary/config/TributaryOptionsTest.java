@@ -43,7 +43,12 @@ class TributaryOptionsTest {
         .put("memory", new JsonObject().put("inactiveThresholdMillis", 1000).put("sweepIntervalMillis", 500)
             .put("heapCheckIntervalMillis", 200).put("highWatermark", 0.9).put("lowWatermark", 0.5).put("shedMinUnsentBytes", 1024))
         .put("modules", new io.vertx.core.json.JsonArray().add(new JsonObject().put("class", "dev.tributary.modules.TickerModule")
-            .put("instances", 1).put("config", new JsonObject().put("intervalMillis", 10))));
+            .put("instances", 1).put("config", new JsonObject().put("intervalMillis", 10))))
+        .put("metrics", new JsonObject().put("token", "m"))
+        .put("dashboard", new JsonObject().put("token", "d"))
+        .put("compression", new JsonObject().put("websocket", true).put("http", false).put("httpMinBytes", 10))
+        .put("ids", new JsonObject().put("publicationIds", "secure"))
+        .put("config", new JsonObject().put("watch", true).put("scanPeriodMillis", 500));
     TributaryOptions o = new TributaryOptions(json);
     assertThat(o.toJson()).isEqualTo(json);
     assertThat(new TributaryOptions(o).toJson()).isEqualTo(json);

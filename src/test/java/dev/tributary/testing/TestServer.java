@@ -33,6 +33,18 @@ public final class TestServer implements AutoCloseable {
     }
   }
 
+  /** A server whose config comes from {@code file} (so {@code config.watch} can watch it). */
+  public static TestServer startFromFile(java.nio.file.Path file) {
+    TributaryOptions o = dev.tributary.config.ConfigLoader.load(new String[] {"--conf", file.toString()}, java.util.Map.of());
+    TributaryServer s = new TributaryServer(o).configFile(file);
+    try {
+      int port = s.start().await(30, TimeUnit.SECONDS);
+      return new TestServer(s, port);
+    } catch (Exception e) {
+      throw new IllegalStateException("server did not start", e);
+    }
+  }
+
   public static TestServer start() {
     return start(o -> { });
   }

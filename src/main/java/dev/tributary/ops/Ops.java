@@ -1,0 +1,59 @@
+package dev.tributary.ops;
+
+import dev.tributary.cache.TieredCache;
+import dev.tributary.gateway.Gateway;
+import dev.tributary.support.IdGenerator;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Node-wide operational state the HTTP handlers share: switches, rate samplers, the publication-id
+ * generator, the coordination cache, and the outcome of the last config reload. Thread-safe.
+ */
+public final class Ops {
+  public final Gateway gateway;
+  public final Toggles toggles;
+  public final TieredCache cache;
+  public final RateSampler publications;
+  public final RateSampler deliveries;
+  public final IdGenerator publicationIds;
+  public final String publicationIdStrategy;
+  public final AtomicLong publicationIdsIssued = new AtomicLong();
+  private final long startedMillis = System.currentTimeMillis();
+  private volatile String lastReload = "none";
+
+  public Ops(Gateway gateway, Toggles toggles, TieredCache cache, String publicationIdStrategy) {
+    this.gateway = gateway;
+    this.toggles = toggles;
+    this.cache = cache;
+    long now = System.nanoTime();
+    this.publications = new RateSampler(() -> gateway.hub().publicationCount(), now);
+    this.deliveries = new RateSampler(gateway::deliveryCount, now);
+    this.publicationIdStrategy = publicationIdStrategy;
+    this.publicationIds = IdGenerator.create(IdGenerator.Strategy.valueOf(publicationIdStrategy.toUpperCase(java.util.Locale.ROOT)));
+  }
+
+  /** A new publication id (returned to HTTP API publishers). */
+  public String nextPublicationId() {
+    publicationIdsIssued.incrementAndGet();
+    return publicationIds.next();
+  }
+
+  /** Called once a second by the server's timer. */
+  public void sample() {
+    long now = System.nanoTime();
+    publications.sample(now);
+    deliveries.sample(now);
+  }
+
+  public long uptimeMillis() {
+    return System.currentTimeMillis() - startedMillis;
+  }
+
+  public String lastReload() {
+    return lastReload;
+  }
+
+  public void lastReload(String outcome) {
+    this.lastReload = outcome;
+  }
+}
