@@ -218,8 +218,23 @@ final class Connection extends HeartbeatWheel.Member {
       enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.LIMIT_EXCEEDED));
       return;
     }
-    addSubscription(ch);
-    enqueue(ProtocolCodec.reply(cmd.id(), "subscribe", null));
+    Future<Void> ready = addSubscription(ch);
+    if (ready.isComplete()) {
+      subscribed(cmd.id(), ch);
+    } else {
+      // Several nodes: answer once the node receives the channel's publications, so nothing
+      // published after the reply can be missed. A broker outage does not refuse the subscribe:
+      // local publications flow, and the node resubscribes when the broker returns.
+      ready.onComplete(ar -> {
+        if (state != CLOSED && isSubscribed(ch)) {
+          subscribed(cmd.id(), ch);
+        }
+      });
+    }
+  }
+
+  private void subscribed(long id, String ch) {
+    enqueue(ProtocolCodec.reply(id, "subscribe", null));
     if (owner.gateway.moduleChannels.contains(ch) && owner.gateway.rules.stateOnSubscribe(ch)) {
       sendCurrentState(ch);
     }
@@ -280,12 +295,12 @@ final class Connection extends HeartbeatWheel.Member {
     return channels == null ? 0 : channels.size();
   }
 
-  private void addSubscription(String ch) {
+  private Future<Void> addSubscription(String ch) {
     if (channels == null) {
       channels = new HashSet<>(4);
     }
     channels.add(ch);
-    owner.subscribe(ch, this);
+    return owner.subscribe(ch, this);
   }
 
   // ---- heartbeat ----------------------------------------------------------------------------

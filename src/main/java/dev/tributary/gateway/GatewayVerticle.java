@@ -184,14 +184,20 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
 
   // ---- channel index (event loop only) ------------------------------------------------------
 
-  void subscribe(String channel, Connection c) {
+  /** Completes when the node receives the channel's publications (at once on one node). */
+  Future<Void> subscribe(String channel, Connection c) {
     Subscribers subs = channels.get(channel);
+    Future<Void> ready;
     if (subs == null) {
       subs = new Subscribers();
       channels.put(channel, subs);
-      gateway.hub.addInterest(channel, this);
+      ready = gateway.hub.addInterest(channel, this);
+      subs.ready = ready;
+    } else {
+      ready = subs.ready;
     }
     subs.add(c);
+    return ready;
   }
 
   void unsubscribe(String channel, Connection c) {
@@ -352,6 +358,8 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
   static final class Subscribers {
     Connection[] items = new Connection[4];
     int size;
+    /** The broker subscription of this channel (complete on one node). */
+    Future<Void> ready;
 
     void add(Connection c) {
       if (size == items.length) {

@@ -1,6 +1,8 @@
 package dev.tributary.hub;
 
+import dev.tributary.broker.Broker;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.netty.channel.EventLoop;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
@@ -39,10 +41,34 @@ public final class Hub {
 
   private final ConcurrentHashMap<String, Shard[]> interest = new ConcurrentHashMap<>();
   private final LongAdder publications = new LongAdder();
+  private final LongAdder localOnly = new LongAdder();
+  private volatile Broker broker;
 
-  /** Registers that {@code shard} has local subscribers of {@code channel}. */
-  public void addInterest(String channel, Shard shard) {
+  /**
+   * Connects the hub to a broker (several nodes): publications then go through it and come back
+   * to be delivered locally; without one, or while it is down, delivery is local only.
+   */
+  public void attachBroker(Broker b) {
+    this.broker = b;
+    b.start(this::deliverLocal);
+    for (String channel : interest.keySet()) {
+      b.subscribe(channel);
+    }
+  }
+
+  /** Publications delivered on this node only because the broker was down. */
+  public long localOnlyCount() {
+    return localOnly.sum();
+  }
+
+  /**
+   * Registers that {@code shard} has local subscribers of {@code channel}. Completes when the
+   * node receives the channel's publications (at once without a broker).
+   */
+  public Future<Void> addInterest(String channel, Shard shard) {
+    boolean[] first = new boolean[1];
     interest.compute(channel, (k, cur) -> {
+      first[0] = cur == null;
       if (cur == null) {
         return new Shard[] {shard};
       }
@@ -55,10 +81,13 @@ public final class Hub {
       next[cur.length] = shard;
       return next;
     });
+    Broker b = broker;
+    return b == null || !first[0] ? Future.succeededFuture() : b.subscribe(channel);
   }
 
   /** {@code shard} has no more local subscribers of {@code channel}. */
   public void removeInterest(String channel, Shard shard) {
+    boolean[] last = new boolean[1];
     interest.computeIfPresent(channel, (k, cur) -> {
       int idx = -1;
       for (int i = 0; i < cur.length; i++) {
@@ -71,6 +100,7 @@ public final class Hub {
         return cur;
       }
       if (cur.length == 1) {
+        last[0] = true;
         return null;
       }
       Shard[] next = new Shard[cur.length - 1];
@@ -78,6 +108,10 @@ public final class Hub {
       System.arraycopy(cur, idx + 1, next, idx, cur.length - idx - 1);
       return next;
     });
+    Broker b = broker;
+    if (b != null && last[0]) {
+      b.unsubscribe(channel);
+    }
   }
 
   /** Channels with at least one subscriber on this node. */
@@ -91,11 +125,31 @@ public final class Hub {
   }
 
   /**
-   * Fans out one publication's push bytes to every shard with subscribers of {@code channel}.
-   * Returns the number of shards reached (0 = nobody subscribed on this node).
+   * Publishes one publication's push bytes (encoded once by the publisher): through the broker
+   * when there is one and it is up, else straight to this node's subscribers.
    */
-  public int publish(String channel, byte[] push) {
+  public void publish(String channel, byte[] push) {
     publications.increment();
+    Broker b = broker;
+    if (b != null && b.available()) {
+      b.publish(channel, push).onFailure(err -> {
+        // Not through the broker: this node's subscribers still get it; other nodes miss it.
+        localOnly.increment();
+        deliverLocal(channel, push);
+      });
+      return;
+    }
+    if (b != null) {
+      localOnly.increment();
+    }
+    deliverLocal(channel, push);
+  }
+
+  /**
+   * Hands one publication's push bytes to every local gateway instance with subscribers of
+   * {@code channel}; returns how many instances were reached.
+   */
+  public int deliverLocal(String channel, byte[] push) {
     Shard[] shards = interest.getOrDefault(channel, NONE);
     long now = System.nanoTime();
     // Handlers run on duplicated contexts: compare the event loops, not the context objects.

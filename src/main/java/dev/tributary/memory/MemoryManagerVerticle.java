@@ -53,6 +53,8 @@ public final class MemoryManagerVerticle extends VerticleBase {
     Gauge.builder(MetricNames.MEMORY_PRESSURE, this, m -> m.watch.underPressure() ? 1 : 0)
         .description("1 while under memory pressure").register(registry);
     cleanups = Counter.builder(MetricNames.MEMORY_CLEANUPS).register(registry);
+    Gauge.builder(MetricNames.MEMORY_HEAP_USED, this, m -> m.lastUsed).baseUnit("bytes")
+        .description("heap used at the last check").register(registry);
     vertx.setPeriodic(options.getSweepIntervalMillis(), id -> sweep(options.getInactiveThresholdMillis()));
     vertx.setPeriodic(options.getHeapCheckIntervalMillis(), id -> checkHeap());
     return Future.all(
