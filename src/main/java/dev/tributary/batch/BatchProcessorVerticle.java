@@ -5,6 +5,7 @@ import dev.tributary.bus.CoordinatedUpdate;
 import dev.tributary.hub.Hub;
 import dev.tributary.metrics.MetricNames;
 import dev.tributary.support.Clock;
+import dev.tributary.support.DeadlineTimer;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -29,8 +30,7 @@ public final class BatchProcessorVerticle extends VerticleBase {
   private final long initialWindowMillis;
   private final int initialMaxSize;
   private BatchBuffer<CoordinatedUpdate> buffer;
-  private long timerId = -1;
-  private long timerDeadline = Long.MAX_VALUE;
+  private DeadlineTimer timer;
   private Timer latency;
   private Timer hold;
   private DistributionSummary batchSizes;
@@ -46,6 +46,7 @@ public final class BatchProcessorVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     buffer = new BatchBuffer<>(clock);
+    timer = new DeadlineTimer(vertx, clock, this::onDeadline);
     buffer.setWindowMillis(initialWindowMillis).setMaxSize(initialMaxSize);
     latency = Timer.builder(MetricNames.COORDINATOR_LATENCY).publishPercentiles(0.5, 0.95, 0.99)
         .publishPercentileHistogram().register(registry);
@@ -77,22 +78,14 @@ public final class BatchProcessorVerticle extends VerticleBase {
   }
 
   private void rearm() {
-    long deadline = buffer.nextDeadlineMillis();
-    if (deadline < 0 || (timerId >= 0 && timerDeadline <= deadline)) {
-      return;
+    timer.arm(buffer.nextDeadlineMillis());
+  }
+
+  private void onDeadline() {
+    if (buffer.shouldFlush()) {
+      flush();
     }
-    if (timerId >= 0) {
-      vertx.cancelTimer(timerId);
-    }
-    timerDeadline = deadline;
-    timerId = vertx.setTimer(Math.max(1, deadline - clock.monotonicMillis()), id -> {
-      timerId = -1;
-      timerDeadline = Long.MAX_VALUE;
-      if (buffer.shouldFlush()) {
-        flush();
-      }
-      rearm();
-    });
+    rearm();
   }
 
   private void flush() {

@@ -12,6 +12,7 @@ import dev.tributary.hub.Hub;
 import dev.tributary.metrics.MetricNames;
 import dev.tributary.ops.Toggles;
 import dev.tributary.support.Clock;
+import dev.tributary.support.DeadlineTimer;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -70,8 +71,7 @@ public final class CoordinatorVerticle extends VerticleBase {
   private final Map<String, ModuleState> modules = new HashMap<>();
   private Debouncer<Key, ModuleUpdate> debouncer;
   private volatile Mode mode;
-  private long timerId = -1;
-  private long timerDeadline = Long.MAX_VALUE;
+  private DeadlineTimer timer;
   private Timer latency;
   private Timer hold;
   private Counter rejected;
@@ -92,6 +92,7 @@ public final class CoordinatorVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     debouncer = new Debouncer<>(clock);
+    timer = new DeadlineTimer(vertx, clock, this::onDeadline);
     debouncer.setMaxWaitMillis(options.getMaxWaitMillis()).setCriticalBypass(options.isCriticalBypass());
     applyMode(Mode.parse(options.getMode()));
     latency = Timer.builder(MetricNames.COORDINATOR_LATENCY).publishPercentiles(0.5, 0.95, 0.99)
@@ -246,22 +247,14 @@ public final class CoordinatorVerticle extends VerticleBase {
   }
 
   private void rearm() {
-    long deadline = debouncer.nextDeadlineMillis();
-    if (deadline < 0 || (timerId >= 0 && timerDeadline <= deadline)) {
-      return;
+    timer.arm(debouncer.nextDeadlineMillis());
+  }
+
+  private void onDeadline() {
+    for (Debouncer.Entry<Key, ModuleUpdate> e : debouncer.due()) {
+      emit(e.key(), e.value(), e.priority(), e.firstOfferMillis());
     }
-    if (timerId >= 0) {
-      vertx.cancelTimer(timerId);
-    }
-    timerDeadline = deadline;
-    timerId = vertx.setTimer(Math.max(1, deadline - clock.monotonicMillis()), id -> {
-      timerId = -1;
-      timerDeadline = Long.MAX_VALUE;
-      for (Debouncer.Entry<Key, ModuleUpdate> e : debouncer.due()) {
-        emit(e.key(), e.value(), e.priority(), e.firstOfferMillis());
-      }
-      rearm();
-    });
+    rearm();
   }
 
   private void emit(Key k, ModuleUpdate u, Priority priority, long firstOfferMillis) {
