@@ -1,9 +1,13 @@
 package dev.tributary;
 
 import dev.tributary.batch.BatchProcessorVerticle;
+import dev.tributary.broker.internal.RedisBroker;
 import dev.tributary.bus.LocalCodec;
+import dev.tributary.redis.RedisLink;
 import dev.tributary.cache.TieredCache;
 import dev.tributary.cache.internal.LocalTieredCache;
+import dev.tributary.cache.internal.RedisTieredCache;
+import dev.tributary.cache.internal.TieredCacheSettings;
 import dev.tributary.config.CoordinatorOptions;
 import dev.tributary.config.ModuleOptions;
 import dev.tributary.config.TributaryOptions;
@@ -51,6 +55,8 @@ public final class TributaryServer {
   private final List<GatewayVerticle> instances = new ArrayList<>();
   private int port;
   private TieredCache cache;
+  private final List<RedisLink> redisLinks = new ArrayList<>();
+  private RedisBroker broker;
   private java.nio.file.Path configFile;
   private ConfigWatcher watcher;
   private Toggles toggles;
@@ -93,14 +99,40 @@ public final class TributaryServer {
     ModuleChannels moduleChannels = new ModuleChannels();
     gateway = new Gateway(options, hub, clock, registry, moduleChannels);
     CoordinatorOptions co = options.getCoordinator();
-    cache = new LocalTieredCache("coordination", co.getCacheMaxEntries(), clock, registry);
+    if (options.getRedis().isEnabled()) {
+      for (int i = 0; i < options.getRedis().getUrls().size(); i++) {
+        redisLinks.add(new RedisLink(vertx, "redis" + i, options.getRedis().linkFor(options.getRedis().getUrls().get(i)), registry));
+      }
+      // The coordination cache's shared level lives on the first Redis (cache keys are not sharded).
+      cache = new RedisTieredCache("coordination", redisLinks.get(0),
+          new TieredCacheSettings().setL1MaxEntries(co.getCacheMaxEntries()), clock, registry);
+    } else {
+      cache = new LocalTieredCache("coordination", co.getCacheMaxEntries(), clock, registry);
+    }
+
     toggles = new Toggles(options.getOperations().isHttpGzip());
     ops = new Ops(gateway, toggles, cache, options.getOperations().getPublicationIds());
     gateway.attachOps(ops);
     vertx.setPeriodic(1000, id -> ops.sample());
     int count = options.getGateway().getInstances() > 0 ? options.getGateway().getInstances() : loops;
     Mode startMode = Mode.parse(co.getMode());
-    return deploy(new BatchProcessorVerticle(hub, clock, registry, startMode.batchWindowMillis(co), co.getBatchMaxSize()))
+    Future<?> redisReady = Future.succeededFuture();
+    if (!redisLinks.isEmpty()) {
+      List<Future<Void>> starts = new ArrayList<>();
+      for (RedisLink l : redisLinks) {
+        // A Redis that is down at start does not stop the node: it runs degraded and recovers.
+        starts.add(l.start().recover(err -> {
+          log.warn("redis {} not reachable at start ({}): running on local fan-out until it is", l.name(), err.getMessage());
+          return Future.succeededFuture();
+        }));
+      }
+      ops.redis = List.copyOf(redisLinks);
+      broker = new RedisBroker(vertx, redisLinks, options.getRedis().getUrls(),
+          options.getRedis().getLink().getConnectTimeoutMillis(), registry);
+      hub.attachBroker(broker);
+      redisReady = Future.all(starts);
+    }
+    return redisReady.compose(r -> deploy(new BatchProcessorVerticle(hub, clock, registry, startMode.batchWindowMillis(co), co.getBatchMaxSize())))
         .compose(id -> {
           batchId = id;
           return deploy(new CoordinatorVerticle(co, hub, cache, gateway.rules(), moduleChannels, clock, registry, toggles));
@@ -209,6 +241,19 @@ public final class TributaryServer {
           }
           return Future.join(unbind);
         })
+        .transform(ar -> {
+          List<Future<Void>> closing = new ArrayList<>();
+          if (broker != null) {
+            closing.add(broker.close());
+          }
+          if (cache instanceof RedisTieredCache r) {
+            closing.add(r.close());
+          }
+          for (RedisLink l : redisLinks) {
+            closing.add(l.close());
+          }
+          return Future.join(closing);
+        })
         .onComplete(ar -> vx.close().onComplete(done));
     return done.future();
   }
@@ -223,6 +268,11 @@ public final class TributaryServer {
 
   public PrometheusMeterRegistry registry() {
     return registry;
+  }
+
+  /** Redis links (empty without Redis). */
+  public List<RedisLink> redisLinks() {
+    return redisLinks;
   }
 
   public Ops ops() {

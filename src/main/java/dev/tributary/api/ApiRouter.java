@@ -264,8 +264,10 @@ public final class ApiRouter {
   }
 
   private void health(RoutingContext rc) {
+    String redis = ops.redisState();
     JsonObject body = new JsonObject()
-        .put("status", "ok")
+        .put("status", ops.redisUp() ? "ok" : "degraded")
+        .put("redis", redis)
         .put("connections", gateway.connectionCount())
         .put("channels", gateway.hub().channelCount())
         .put("uptimeSeconds", ManagementFactory.getRuntimeMXBean().getUptime() / 1000);

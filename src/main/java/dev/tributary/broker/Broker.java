@@ -33,5 +33,10 @@ public interface Broker {
   /** Whether publications currently go through the broker (false while it is down). */
   boolean available();
 
+  /** Whether {@code channel}'s publications go through the broker now (its shard is up). */
+  default boolean available(String channel) {
+    return available();
+  }
+
   Future<Void> close();
 }

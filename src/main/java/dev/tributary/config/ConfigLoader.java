@@ -53,6 +53,13 @@ public final class ConfigLoader {
         throw new ConfigException("TRIBUTARY_HTTP_PORT", "must be an integer, got \"" + port + "\"");
       }
     }
+    String redisUrl = env.get("TRIBUTARY_REDIS_URL");
+    if (redisUrl != null && !redisUrl.isBlank()) {
+      if (!redisUrl.startsWith("redis")) {
+        throw new ConfigException("TRIBUTARY_REDIS_URL", "must be a redis:// URL, got \"" + redisUrl + "\"");
+      }
+      options.getRedis().setUrls(java.util.List.of(redisUrl.trim()));
+    }
     return options;
   }
 

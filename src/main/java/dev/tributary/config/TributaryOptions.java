@@ -14,6 +14,7 @@ public final class TributaryOptions {
   private CoordinatorOptions coordinator = new CoordinatorOptions();
   private MemoryOptions memory = new MemoryOptions();
   private OperationsOptions operations = new OperationsOptions();
+  private RedisOptions redis = new RedisOptions();
   private java.util.List<ModuleOptions> modules = new java.util.ArrayList<>();
 
   public TributaryOptions() {}
@@ -28,6 +29,7 @@ public final class TributaryOptions {
     coordinator = new CoordinatorOptions(o.coordinator);
     memory = new MemoryOptions(o.memory);
     operations = new OperationsOptions(o.operations);
+    redis = new RedisOptions(o.redis);
     modules = new java.util.ArrayList<>(o.modules);
   }
 
@@ -35,7 +37,7 @@ public final class TributaryOptions {
   public TributaryOptions(JsonObject json) {
     JsonFields f = new JsonFields(json, "");
     f.rejectUnknown(Set.of("server", "http", "api", "auth", "gateway", "channels", "coordinator", "memory", "modules",
-        "metrics", "dashboard", "compression", "ids", "config"));
+        "metrics", "dashboard", "compression", "ids", "config", "redis"));
     server = new ServerOptions(f.object("server"));
     http = new HttpOptions(f.object("http"));
     api = new ApiOptions(f.object("api"));
@@ -44,6 +46,7 @@ public final class TributaryOptions {
     channels = new ChannelsOptions(f.object("channels"));
     coordinator = new CoordinatorOptions(f.object("coordinator"));
     memory = new MemoryOptions(f.object("memory"));
+    redis = new RedisOptions(f.object("redis"));
     operations = new OperationsOptions(f.object("metrics"), f.object("dashboard"), f.object("compression"),
         f.object("ids"), f.object("config"));
     io.vertx.core.json.JsonArray mods = f.array("modules");
@@ -73,6 +76,7 @@ public final class TributaryOptions {
         .put("compression", operations.compressionJson())
         .put("ids", operations.idsJson())
         .put("config", operations.configJson())
+        .put("redis", redis.toJson())
         .put("modules", new io.vertx.core.json.JsonArray(modules.stream().map(ModuleOptions::toJson).toList()));
   }
 
@@ -106,6 +110,10 @@ public final class TributaryOptions {
 
   public MemoryOptions getMemory() {
     return memory;
+  }
+
+  public RedisOptions getRedis() {
+    return redis;
   }
 
   /** metrics, dashboard, compression, ids and config-watch settings. */

@@ -266,7 +266,11 @@ public final class CoordinatorVerticle extends VerticleBase {
     String envelope = envelope(k, u, priority, seq);
     Mode m = mode;
     if (m.cacheEnabled() && toggles.coordinationCache()) {
-      cache.put(stateKey(s.channel, k.moduleId(), k.key()), envelope, Duration.ofMillis(options.getCacheTtlMillis()));
+      Duration ttl = Duration.ofMillis(options.getCacheTtlMillis());
+      cache.put(stateKey(s.channel, k.moduleId(), k.key()), envelope, ttl);
+      // The channel's index of (module, key) states, so that other nodes (sharing the cache's
+      // Redis level) can answer GET /api/state for modules that run here.
+      cache.put(indexKey(s.channel), channelIndex(s.channel).encode(), ttl);
     }
     byte[] push = ProtocolCodec.publicationPush(s.channel, envelope, null);
     long now = clock.nanoTime();
@@ -286,6 +290,21 @@ public final class CoordinatorVerticle extends VerticleBase {
   private static String envelope(Key k, ModuleUpdate u, Priority priority, long seq) {
     return "{\"module\":" + Json.encode(k.moduleId()) + ",\"key\":" + Json.encode(k.key())
         + ",\"priority\":\"" + priority.wireName() + "\",\"seq\":" + seq + ",\"state\":" + u.payloadJson() + "}";
+  }
+
+  static String indexKey(String channel) {
+    return "stateidx:" + channel;
+  }
+
+  /** The (module, key) pairs with state on {@code channel} known to this node: [[module, key], …]. */
+  private JsonArray channelIndex(String channel) {
+    JsonArray idx = new JsonArray();
+    modules.forEach((id, st) -> {
+      if (channel.equals(st.channel)) {
+        st.keys.forEach(key -> idx.add(new JsonArray().add(id).add(key)));
+      }
+    });
+    return idx;
   }
 
   static String stateKey(String channel, String moduleId, String key) {
@@ -339,14 +358,20 @@ public final class CoordinatorVerticle extends VerticleBase {
       msg.reply(new JsonArray());
       return;
     }
-    for (Map.Entry<String, ModuleState> e : modules.entrySet()) {
-      ModuleState s = e.getValue();
-      if (channel.equals(s.channel)) {
-        for (String key : s.keys) {
-          lookups.add(cache.get(stateKey(channel, e.getKey(), key)));
-        }
+    JsonArray local = channelIndex(channel);
+    Future<JsonArray> index = !local.isEmpty() ? Future.succeededFuture(local)
+        : cache.get(indexKey(channel)).map(v -> v == null ? new JsonArray() : new JsonArray(v));
+    index.onComplete(ix -> {
+      JsonArray entries = ix.succeeded() ? ix.result() : new JsonArray();
+      for (int i = 0; i < entries.size(); i++) {
+        JsonArray e = entries.getJsonArray(i);
+        lookups.add(cache.get(stateKey(channel, e.getString(0), e.getString(1))));
       }
-    }
+      replyStates(msg, lookups);
+    });
+  }
+
+  private void replyStates(Message<String> msg, List<Future<String>> lookups) {
     Future.join(lookups).onComplete(ar -> {
       JsonArray states = new JsonArray();
       for (Future<String> f : lookups) {

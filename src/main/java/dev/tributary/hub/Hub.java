@@ -43,6 +43,8 @@ public final class Hub {
   private final LongAdder publications = new LongAdder();
   private final LongAdder localOnly = new LongAdder();
   private volatile Broker broker;
+  /** Per channel, the broker subscription every local subscriber waits for. */
+  private final ConcurrentHashMap<String, Future<Void>> brokerReady = new ConcurrentHashMap<>();
 
   /**
    * Connects the hub to a broker (several nodes): publications then go through it and come back
@@ -82,7 +84,15 @@ public final class Hub {
       return next;
     });
     Broker b = broker;
-    return b == null || !first[0] ? Future.succeededFuture() : b.subscribe(channel);
+    if (b == null) {
+      return Future.succeededFuture();
+    }
+    if (first[0]) {
+      Future<Void> f = b.subscribe(channel);
+      brokerReady.put(channel, f);
+      return f;
+    }
+    return brokerReady.getOrDefault(channel, Future.succeededFuture());
   }
 
   /** {@code shard} has no more local subscribers of {@code channel}. */
@@ -110,6 +120,7 @@ public final class Hub {
     });
     Broker b = broker;
     if (b != null && last[0]) {
+      brokerReady.remove(channel);
       b.unsubscribe(channel);
     }
   }
@@ -131,7 +142,7 @@ public final class Hub {
   public void publish(String channel, byte[] push) {
     publications.increment();
     Broker b = broker;
-    if (b != null && b.available()) {
+    if (b != null && b.available(channel)) {
       b.publish(channel, push).onFailure(err -> {
         // Not through the broker: this node's subscribers still get it; other nodes miss it.
         localOnly.increment();

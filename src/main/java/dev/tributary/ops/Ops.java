@@ -20,6 +20,26 @@ public final class Ops {
   public final AtomicLong publicationIdsIssued = new AtomicLong();
   private final long startedMillis = System.currentTimeMillis();
   private volatile String lastReload = "none";
+  /** This node's Redis links (empty without Redis). */
+  public volatile java.util.List<dev.tributary.redis.RedisLink> redis = java.util.List.of();
+
+  /** "not configured", "up", or "degraded: …" naming the links that are down. */
+  public String redisState() {
+    if (redis.isEmpty()) {
+      return "not configured";
+    }
+    java.util.List<String> down = new java.util.ArrayList<>();
+    for (var l : redis) {
+      if (!l.isAvailable()) {
+        down.add(l.name() + " " + l.state());
+      }
+    }
+    return down.isEmpty() ? "up" : "degraded: " + String.join(", ", down) + " (local fan-out only, L1 cache only)";
+  }
+
+  public boolean redisUp() {
+    return redisState().equals("up") || redis.isEmpty();
+  }
 
   public Ops(Gateway gateway, Toggles toggles, TieredCache cache, String publicationIdStrategy) {
     this.gateway = gateway;

@@ -317,6 +317,9 @@ public final class OpsApi {
       if (ops.gateway.isUnderPressure()) {
         reasons.add("memory pressure: new connections are refused");
       }
+      if (!ops.redisUp() && ops.gateway.options().getRedis().isRequiredForReadiness()) {
+        reasons.add("redis: " + ops.redisState());
+      }
       if (ops.gateway.isShuttingDown()) {
         reasons.add("shutting down");
       }
@@ -324,7 +327,7 @@ public final class OpsApi {
           .put("status", reasons.isEmpty() ? "ready" : "not ready")
           .put("eventLoops", new JsonObject().put("total", loops.size()).put("responsive", loops.size() - stuck))
           .put("config", new JsonObject().put("loaded", true).put("lastReload", ops.lastReload()))
-          .put("redis", "not configured")
+          .put("redis", ops.redisState())
           .put("memoryPressure", ops.gateway.isUnderPressure());
       if (!reasons.isEmpty()) {
         body.put("reasons", reasons);

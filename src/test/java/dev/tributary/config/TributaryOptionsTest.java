@@ -48,10 +48,25 @@ class TributaryOptionsTest {
         .put("dashboard", new JsonObject().put("token", "d"))
         .put("compression", new JsonObject().put("websocket", true).put("http", false).put("httpMinBytes", 10))
         .put("ids", new JsonObject().put("publicationIds", "secure"))
-        .put("config", new JsonObject().put("watch", true).put("scanPeriodMillis", 500));
+        .put("config", new JsonObject().put("watch", true).put("scanPeriodMillis", 500))
+        .put("redis", new dev.tributary.redis.RedisSettings().setPoolSize(3).toJson()
+            .put("urls", new io.vertx.core.json.JsonArray().add("redis://127.0.0.1:7000").add("redis://127.0.0.1:7001"))
+            .put("requiredForReadiness", true));
+    ((JsonObject) json.getValue("redis")).remove("url");
     TributaryOptions o = new TributaryOptions(json);
     assertThat(o.toJson()).isEqualTo(json);
     assertThat(new TributaryOptions(o).toJson()).isEqualTo(json);
+  }
+
+  @Test
+  void redisUrlAndUrlsAreExclusiveAndEnvOverrides() {
+    assertThatThrownBy(() -> new TributaryOptions(new JsonObject().put("redis", new JsonObject()
+        .put("url", "redis://a:1").put("urls", new io.vertx.core.json.JsonArray().add("redis://b:2")))))
+        .hasMessageStartingWith("config: redis.urls: use either");
+    assertThatThrownBy(() -> new TributaryOptions(new JsonObject().put("redis", new JsonObject().put("url", "http://x"))))
+        .hasMessageStartingWith("config: redis.url: must be a redis:// URL");
+    assertThat(ConfigLoader.load(new String[0], Map.of("TRIBUTARY_REDIS_URL", "redis://127.0.0.1:6390"))
+        .getRedis().getUrls()).containsExactly("redis://127.0.0.1:6390");
   }
 
   @Test

@@ -122,6 +122,30 @@ public final class WsTestClient implements AutoCloseable {
     }
   }
 
+  /**
+   * The data of the next publication if one arrives within {@code millis}, else null (for tests
+   * that probe whether something arrives at all).
+   */
+  public String pollNext(long millis) {
+    if (stash.isEmpty() && lines.isEmpty()) {
+      try {
+        String f = frames.poll(millis, TimeUnit.MILLISECONDS);
+        if (f == null) {
+          return null;
+        }
+        for (String l : f.split("\n")) {
+          lines.add(l);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return null;
+      }
+    }
+    JsonObject m = next();
+    JsonObject push = m.getJsonObject("push");
+    return push == null ? null : String.valueOf(push.getJsonObject("pub").getValue("data"));
+  }
+
   /** The next line that is a reply to {@code id}, failing on anything else but pushes. */
   public JsonObject reply(long id) {
     for (JsonObject m : stash) {

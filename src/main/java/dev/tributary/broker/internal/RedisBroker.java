@@ -1,0 +1,131 @@
+package dev.tributary.broker.internal;
+
+import dev.tributary.broker.Broker;
+import dev.tributary.redis.RedisLink;
+import dev.tributary.redis.RedisSubscription;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Cross-node fan-out over Redis pub/sub: a channel {@code C} is the Redis channel
+ * {@code tributary.ch.C} on the Redis instance the ring picks for it (several URLs shard
+ * channels). A node is subscribed while it has local subscribers; a publication goes to Redis and
+ * comes back to every subscribed node, this one included, so all nodes see one order per channel.
+ *
+ * <p>Redis pub/sub delivers every message to every subscribed node and keeps nothing: a node whose
+ * link is down misses what is published meanwhile (its local publications still reach its own
+ * subscribers through the hub's fallback). {@link RedisLink} reconnects and resubscribes.
+ * Thread-safe.
+ */
+public final class RedisBroker implements Broker {
+  static final String PREFIX = "tributary.ch.";
+  private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
+
+  /** One channel's subscription; the handler delivers only while it is the current one. */
+  private final class Sub {
+    final String channel;
+    final Future<RedisSubscription> redis;
+
+    Sub(String channel, RedisLink link) {
+      this.channel = channel;
+      this.redis = link.subscribe(PREFIX + channel, this::onMessage);
+    }
+
+    void onMessage(Buffer message) {
+      if (subs.get(channel) == this) {
+        received.increment();
+        receiver.receive(channel, message.getBytes());
+      }
+    }
+  }
+
+  private final List<RedisLink> links;
+  private final java.util.Map<RedisLink, OrderedPublisher> publishers = new java.util.HashMap<>();
+  private final ConsistentHash<RedisLink> ring;
+  private final ConcurrentHashMap<String, Sub> subs = new ConcurrentHashMap<>();
+  private final Counter published;
+  private final Counter received;
+  private final Counter failed;
+  private volatile Receiver receiver;
+
+  /** @param urls the URL of each link, same order */
+  public RedisBroker(io.vertx.core.Vertx vertx, List<RedisLink> links, List<String> urls, int connectTimeoutMillis,
+      MeterRegistry registry) {
+    this.links = List.copyOf(links);
+    for (int i = 0; i < links.size(); i++) {
+      publishers.put(links.get(i), new OrderedPublisher(vertx, urls.get(i), connectTimeoutMillis));
+    }
+    this.ring = new ConsistentHash<>(this.links, RedisLink::name);
+    this.published = Counter.builder("tributary.broker.published").register(registry);
+    this.received = Counter.builder("tributary.broker.received").register(registry);
+    this.failed = Counter.builder("tributary.broker.publish.failed").register(registry);
+  }
+
+  @Override
+  public void start(Receiver r) {
+    this.receiver = r;
+  }
+
+  RedisLink linkFor(String channel) {
+    return ring.nodeFor(channel);
+  }
+
+  @Override
+  public Future<Void> subscribe(String channel) {
+    Sub s = subs.computeIfAbsent(channel, c -> new Sub(c, linkFor(c)));
+    return s.redis.<Void>mapEmpty().recover(err -> {
+      log.debug("subscribe {} not confirmed yet: {}", channel, err.toString());
+      return Future.succeededFuture();
+    });
+  }
+
+  @Override
+  public void unsubscribe(String channel) {
+    Sub s = subs.remove(channel);
+    if (s != null) {
+      s.redis.onSuccess(RedisSubscription::unsubscribe);
+    }
+  }
+
+  @Override
+  public Future<Void> publish(String channel, byte[] push) {
+    return publishers.get(linkFor(channel)).publish(PREFIX + channel, Buffer.buffer(push))
+        .onSuccess(n -> published.increment())
+        .onFailure(err -> failed.increment())
+        .mapEmpty();
+  }
+
+  @Override
+  public boolean available() {
+    for (RedisLink l : links) {
+      if (!l.isAvailable()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public boolean available(String channel) {
+    return linkFor(channel).isAvailable();
+  }
+
+  /** Channels this node is subscribed to. */
+  public int subscriptions() {
+    return subs.size();
+  }
+
+  @Override
+  public Future<Void> close() {
+    subs.clear();
+    List<Future<Void>> all = new java.util.ArrayList<>();
+    publishers.values().forEach(p -> all.add(p.close()));
+    return Future.join(all).mapEmpty();
+  }
+}

@@ -1,0 +1,600 @@
+package dev.tributary.redis;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.circuitbreaker.CircuitBreaker;
+import io.vertx.circuitbreaker.CircuitBreakerOptions;
+import io.vertx.circuitbreaker.CircuitBreakerState;
+import io.vertx.circuitbreaker.OpenCircuitException;
+import io.vertx.circuitbreaker.TimeoutException;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisConnection;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import io.vertx.redis.client.ResponseType;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's link to one Redis: pooled command connections behind a circuit breaker, and one
+ * dedicated pub/sub subscriber connection that reconnects by itself and re-subscribes. Shared by
+ * every Redis user of the node (the two-level cache, the Redis broker).
+ *
+ * <h2>Commands</h2>
+ * {@link #send} and {@link #batch} go through a Vert.x {@link CircuitBreaker}. A command that
+ * fails (connection refused or lost, no reply within {@code commandTimeoutMillis}, pool queue full,
+ * or a Redis error meaning "not now": {@code LOADING}, {@code BUSY}, {@code MASTERDOWN},
+ * {@code CLUSTERDOWN}, {@code TRYAGAIN}, {@code NOAUTH}, {@code WRONGPASS}) counts as a failure and
+ * fails with {@link RedisUnavailableException}; {@code breakerMaxFailures} of them within 10 s open
+ * the breaker, after which commands fail fast with it, without touching the network. Any other
+ * Redis error reply (say {@code WRONGTYPE}) proves Redis is up: it fails that command with the
+ * reply and does not count. After {@code breakerResetTimeoutMillis} the breaker lets one probe
+ * through (the link sends a {@code PING} itself, so recovery needs no traffic); success closes it.
+ *
+ * <h2>Availability</h2>
+ * {@link #isAvailable()} is true while the breaker is closed. Each change is logged once (WARN when
+ * it opens, INFO when it closes, not once per probe) and reported to {@link Listener}s. A lost
+ * subscriber connection whose immediate reconnect fails also opens the breaker, so an outage is
+ * seen within one connect attempt even on an idle node.
+ *
+ * <h2>Pub/sub</h2>
+ * Vert.x 5 no longer forwards pub/sub messages anywhere by itself; this link installs its own
+ * handler on the subscriber connection and dispatches by channel. After the connection is lost it
+ * reconnects with a doubling backoff ({@code reconnectInitialDelayMillis} up to
+ * {@code reconnectMaxDelayMillis}, with jitter), subscribes again to every channel that still has a
+ * handler and, once Redis confirmed all of them, calls {@link Listener#subscriptionsRestored()}:
+ * messages published meanwhile are lost (Redis pub/sub keeps nothing), and users that cache
+ * derived state must assume they missed some.
+ *
+ * <h2>Threads</h2>
+ * Every method may be called from any thread. Futures complete on the caller's context when the
+ * caller runs on one. Subscriber state lives on the link's own event-loop context; listeners run
+ * there and must not block. Subscription handlers run on the context that subscribed (or on the
+ * link's context when {@link #subscribe} was called from a non-Vert.x thread).
+ */
+public final class RedisLink {
+  /** Reacts to changes of this link's state. Runs on the link's context; must not block. */
+  public interface Listener {
+    /** The breaker closed ({@code true}) or opened ({@code false}); once per change. */
+    default void availabilityChanged(boolean available) {}
+
+    /**
+     * The subscriber connection came back after a loss and every channel is subscribed again.
+     * Messages published while it was down are lost.
+     */
+    default void subscriptionsRestored() {}
+  }
+
+  private static final Logger log = LoggerFactory.getLogger(RedisLink.class);
+
+  // Meter names; to move to metrics/MetricNames. Tag: redis=<link name> (bounded: one per link).
+  static final String METRIC_AVAILABLE = "tributary.redis.available";
+  static final String METRIC_FAILED = "tributary.redis.commands.failed";
+  static final String METRIC_REJECTED = "tributary.redis.commands.rejected";
+  static final String METRIC_RECONNECTS = "tributary.redis.subscriber.reconnects";
+
+  private final String name;
+  private final Vertx vertx;
+  private final RedisSettings settings;
+  /** Owns the subscriber state below: every field marked "ctx" is touched only on it. */
+  private final Context ctx;
+  private final Redis commands;
+  private final Redis subscriberClient;
+  private final CircuitBreaker breaker;
+  private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+  private final Counter failed;
+  private final Counter rejected;
+  private final Counter reconnects;
+
+  private volatile boolean available = true;
+  private volatile boolean closed;
+  private volatile boolean subscriberUp;
+  private volatile Throwable lastFailure;
+
+  private final Map<String, Channel> channels = new LinkedHashMap<>(); // ctx
+  private RedisConnection subscriber; // ctx
+  private boolean connecting; // ctx
+  private boolean lostSinceRestore; // ctx: a subscriber was lost and not yet fully restored
+  private long reconnectTimer = -1; // ctx
+  private long backoffMillis; // ctx
+  private boolean reportedAvailable = true; // ctx
+  private int unconfirmed; // ctx: channels whose SUBSCRIBE Redis has not confirmed yet
+
+  /**
+   * Creates the link; nothing connects before {@link #start()}.
+   *
+   * @param name short, bounded name for logs and the {@code redis} metric tag, e.g. {@code main}
+   */
+  public RedisLink(Vertx vertx, String name, RedisSettings settings, MeterRegistry registry) {
+    this.vertx = vertx;
+    this.name = name;
+    this.settings = new RedisSettings(settings);
+    // A context of its own (not the caller's verticle) so that undeploying some verticle never
+    // cancels the reconnect timer or strands the subscriber.
+    this.ctx = ((VertxInternal) vertx).createEventLoopContext();
+    RedisOptions ro = new RedisOptions()
+        .setConnectionString(settings.getUrl())
+        .setMaxPoolSize(settings.getPoolSize())
+        .setMaxPoolWaiting(settings.getMaxPoolWaiting());
+    ro.getNetClientOptions()
+        .setConnectTimeout(settings.getConnectTimeoutMillis())
+        .setTcpNoDelay(true)
+        .setTcpKeepAlive(true);
+    this.commands = Redis.createClient(vertx, ro);
+    // Pub/sub taints a connection: it gets its own client so it never takes a command slot.
+    this.subscriberClient = Redis.createClient(vertx, new RedisOptions(ro).setMaxPoolSize(1).setMaxPoolWaiting(4));
+    this.breaker = CircuitBreaker.create("redis-" + name, vertx, new CircuitBreakerOptions()
+        .setTimeout(settings.getCommandTimeoutMillis())
+        .setMaxFailures(settings.getBreakerMaxFailures())
+        .setResetTimeout(settings.getBreakerResetTimeoutMillis())
+        .setFallbackOnFailure(true));
+    breaker.failurePolicy(RedisLink::countsAsFailure);
+    // These run inside the breaker's lock, on whatever thread made the transition: flip the
+    // volatile flag at once (so isAvailable() is exact) and do the rest on the link's context.
+    breaker.openHandler(v -> {
+      available = false;
+      ctx.runOnContext(x -> breakerOpened());
+    });
+    breaker.halfOpenHandler(v -> ctx.runOnContext(x -> probe()));
+    breaker.closeHandler(v -> {
+      available = true;
+      ctx.runOnContext(x -> breakerClosed());
+    });
+    this.failed = Counter.builder(METRIC_FAILED).tag("redis", name).register(registry);
+    this.rejected = Counter.builder(METRIC_REJECTED).tag("redis", name).register(registry);
+    this.reconnects = Counter.builder(METRIC_RECONNECTS).tag("redis", name).register(registry);
+    Gauge.builder(METRIC_AVAILABLE, this, l -> l.isAvailable() ? 1 : 0).tag("redis", name).register(registry);
+  }
+
+  /**
+   * Connects the subscriber and sends a first {@code PING}. The returned future reports that
+   * {@code PING} (failing with {@link RedisUnavailableException} when Redis is not reachable) so
+   * the caller may decide to refuse to start; the link keeps retrying in the background either way.
+   */
+  public Future<Void> start() {
+    ctx.runOnContext(v -> connectSubscriber());
+    return send(Request.cmd(Command.PING)).mapEmpty();
+  }
+
+  /** Sends one command through the breaker. See the class doc for what fails and how. */
+  public Future<Response> send(Request request) {
+    if (closed) {
+      return Future.failedFuture(new RedisUnavailableException("redis " + name + ": link closed", null));
+    }
+    return breaker.executeWithFallback(() -> commands.send(request), this::fallback);
+  }
+
+  /** Sends several commands pipelined on one connection (not atomic) through the breaker. */
+  public Future<List<Response>> batch(List<Request> requests) {
+    if (closed) {
+      return Future.failedFuture(new RedisUnavailableException("redis " + name + ": link closed", null));
+    }
+    return breaker.executeWithFallback(() -> commands.batch(requests), this::fallback);
+  }
+
+  /** {@code PUBLISH channel message}; the number of subscribers (all nodes) that received it. */
+  public Future<Long> publish(String channel, Buffer message) {
+    return send(Request.cmd(Command.PUBLISH).arg(channel).arg(message)).map(r -> r == null ? 0L : r.toLong());
+  }
+
+  /** {@code PUBLISH channel message} of a UTF-8 string. */
+  public Future<Long> publish(String channel, String message) {
+    return publish(channel, Buffer.buffer(message));
+  }
+
+  /**
+   * Adds a handler for the messages of {@code channel}. The future completes once Redis confirmed
+   * the subscription, so a message published after that reaches the handler; while the subscriber
+   * connection is down it completes when the connection is back. The subscription survives
+   * reconnects until {@link RedisSubscription#unsubscribe()}.
+   */
+  public Future<RedisSubscription> subscribe(String channel, Handler<Buffer> handler) {
+    Context caller = Vertx.currentContext();
+    Promise<RedisSubscription> promise = Promise.promise();
+    ctx.runOnContext(v -> addSubscription(new Sub(channel, handler, caller == null ? ctx : caller), promise));
+    return onContext(caller, promise.future());
+  }
+
+  /** Adds a listener of availability and subscription changes. */
+  public void addListener(Listener listener) {
+    listeners.add(listener);
+  }
+
+  public void removeListener(Listener listener) {
+    listeners.remove(listener);
+  }
+
+  /** True while the breaker is closed: commands are sent to Redis. */
+  public boolean isAvailable() {
+    return available && !closed;
+  }
+
+  /** The breaker's state: {@code closed}, {@code open} or {@code half_open}. */
+  public String state() {
+    return breaker.state().name().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  /** True while the subscriber connection is up (its subscriptions may still be in flight). */
+  public boolean isSubscriberConnected() {
+    return subscriberUp;
+  }
+
+  /** The link's name (logs, metric tag). */
+  public String name() {
+    return name;
+  }
+
+  /** For {@code /health} and {@code /api/status}: availability, breaker state, subscriber. */
+  public JsonObject status() {
+    Throwable f = lastFailure;
+    return new JsonObject()
+        .put("name", name)
+        .put("available", isAvailable())
+        .put("breaker", state())
+        .put("subscriber", subscriberUp ? "connected" : "disconnected")
+        .put("lastFailure", f == null ? null : String.valueOf(f.getMessage()));
+  }
+
+  /** Closes the subscriber and every pooled connection; later commands fail at once. */
+  public Future<Void> close() {
+    closed = true;
+    available = false;
+    Promise<Void> done = Promise.promise();
+    ctx.runOnContext(v -> {
+      if (reconnectTimer != -1) {
+        vertx.cancelTimer(reconnectTimer);
+        reconnectTimer = -1;
+      }
+      RedisConnection c = subscriber;
+      subscriber = null;
+      subscriberUp = false;
+      if (c != null) {
+        c.close();
+      }
+      channels.clear();
+      breaker.close();
+      Future.join(commands.close(), subscriberClient.close()).<Void>mapEmpty().onComplete(done);
+    });
+    return done.future();
+  }
+
+  // ---- commands and breaker ----
+
+  private static boolean countsAsFailure(Future<?> f) {
+    if (!f.failed()) {
+      return false;
+    }
+    if (f.cause() instanceof Response r && r.type() == ResponseType.ERROR) {
+      String m = String.valueOf(f.cause().getMessage());
+      return m.startsWith("LOADING") || m.startsWith("BUSY") || m.startsWith("MASTERDOWN")
+          || m.startsWith("CLUSTERDOWN") || m.startsWith("TRYAGAIN") || m.startsWith("NOAUTH")
+          || m.startsWith("WRONGPASS");
+    }
+    return true;
+  }
+
+  private <T> T fallback(Throwable cause) {
+    if (cause instanceof OpenCircuitException) {
+      rejected.increment();
+      throw new RedisUnavailableException("redis " + name + ": circuit breaker open", cause);
+    }
+    failed.increment();
+    lastFailure = cause;
+    String what = cause instanceof TimeoutException
+        ? "no reply within " + settings.getCommandTimeoutMillis() + " ms"
+        : String.valueOf(cause.getMessage());
+    throw new RedisUnavailableException("redis " + name + ": " + what, cause);
+  }
+
+  private void breakerOpened() {
+    if (reportedAvailable && !closed) {
+      reportedAvailable = false;
+      Throwable f = lastFailure;
+      log.warn("redis {} unavailable ({}): circuit breaker open, commands fail fast; users degrade until it closes",
+          name, f == null ? "subscriber cannot connect" : f.getMessage());
+      for (Listener l : listeners) {
+        safely(() -> l.availabilityChanged(false));
+      }
+    }
+  }
+
+  private void breakerClosed() {
+    if (!reportedAvailable && !closed) {
+      reportedAvailable = true;
+      log.info("redis {} available again: circuit breaker closed", name);
+      for (Listener l : listeners) {
+        safely(() -> l.availabilityChanged(true));
+      }
+    }
+    if (subscriber == null && !connecting && !closed) {
+      // Redis answers again: do not wait for the subscriber's backoff.
+      if (reconnectTimer != -1) {
+        vertx.cancelTimer(reconnectTimer);
+        reconnectTimer = -1;
+      }
+      connectSubscriber();
+    }
+  }
+
+  /** Half-open: let one PING through so the breaker closes without waiting for traffic. */
+  private void probe() {
+    if (!closed && breaker.state() == CircuitBreakerState.HALF_OPEN) {
+      send(Request.cmd(Command.PING)).onFailure(t -> log.debug("redis {} probe failed: {}", name, t.getMessage()));
+    }
+  }
+
+  // ---- subscriber (link context only) ----
+
+  private void connectSubscriber() {
+    if (closed || subscriber != null || connecting) {
+      return;
+    }
+    connecting = true;
+    subscriberClient.connect().onComplete(ar -> runOnLink(() -> {
+      connecting = false;
+      if (ar.failed()) {
+        subscriberConnectFailed(ar.cause());
+        return;
+      }
+      RedisConnection c = ar.result();
+      if (closed) {
+        c.close();
+        return;
+      }
+      subscriber = c;
+      subscriberUp = true;
+      c.handler(r -> runOnLink(() -> onPush(c, r)));
+      c.endHandler(v -> runOnLink(() -> subscriberLost(c, null)));
+      c.exceptionHandler(t -> runOnLink(() -> subscriberLost(c, t)));
+      unconfirmed = channels.size();
+      if (unconfirmed == 0) {
+        allSubscribed();
+        return;
+      }
+      // In chunks: a broker may hold thousands of channels.
+      List<String> names = new ArrayList<>(channels.keySet());
+      for (int i = 0; i < names.size(); i += 512) {
+        Request sub = Request.cmd(Command.SUBSCRIBE);
+        names.subList(i, Math.min(names.size(), i + 512)).forEach(sub::arg);
+        c.send(sub).onFailure(t -> runOnLink(() -> subscriberLost(c, t)));
+      }
+    }));
+  }
+
+  private void subscriberConnectFailed(Throwable cause) {
+    lastFailure = cause;
+    log.debug("redis {} subscriber cannot connect: {}", name, cause.getMessage());
+    if (breaker.state() == CircuitBreakerState.CLOSED) {
+      // An idle node would otherwise not notice the outage until its next commands failed.
+      breaker.open();
+    }
+    scheduleReconnect();
+  }
+
+  private void scheduleReconnect() {
+    if (closed || reconnectTimer != -1) {
+      return;
+    }
+    long max = settings.effectiveReconnectMaxDelayMillis();
+    backoffMillis = backoffMillis == 0 ? settings.getReconnectInitialDelayMillis() : Math.min(max, backoffMillis * 2);
+    // +-20% jitter so that many nodes do not reconnect in lockstep.
+    long delay = Math.max(1, (long) (backoffMillis * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble())));
+    reconnectTimer = vertx.setTimer(delay, id -> runOnLink(() -> {
+      reconnectTimer = -1;
+      connectSubscriber();
+    }));
+  }
+
+  private void subscriberLost(RedisConnection c, Throwable cause) {
+    if (c != subscriber) {
+      return;
+    }
+    subscriber = null;
+    subscriberUp = false;
+    lostSinceRestore = true;
+    for (Channel ch : channels.values()) {
+      ch.confirmed = false;
+    }
+    unconfirmed = channels.size();
+    reconnects.increment();
+    c.close();
+    log.info("redis {} subscriber connection lost ({}), reconnecting", name,
+        cause == null ? "closed by peer" : cause.getMessage());
+    connectSubscriber(); // at once; the backoff starts if this attempt fails
+  }
+
+  private void onPush(RedisConnection c, Response r) {
+    if (c != subscriber || r == null || r.size() < 2) {
+      return;
+    }
+    String kind = r.get(0).toString();
+    if ("message".equals(kind) && r.size() >= 3) {
+      Channel ch = channels.get(r.get(1).toString());
+      if (ch != null) {
+        Buffer payload = r.get(2).toBuffer();
+        for (Sub s : ch.subs) {
+          s.deliver(payload);
+        }
+      }
+    } else if ("subscribe".equals(kind)) {
+      Channel ch = channels.get(r.get(1).toString());
+      if (ch != null && !ch.confirmed) {
+        ch.confirmed = true;
+        List<Promise<Void>> w = new ArrayList<>(ch.waiting);
+        ch.waiting.clear();
+        w.forEach(Promise::tryComplete);
+        if (--unconfirmed == 0) {
+          allSubscribed();
+        }
+      }
+    }
+  }
+
+  private void allSubscribed() {
+    backoffMillis = 0;
+    if (lostSinceRestore) {
+      lostSinceRestore = false;
+      log.info("redis {} subscriber restored, {} channel(s) subscribed again", name, channels.size());
+      for (Listener l : listeners) {
+        safely(l::subscriptionsRestored);
+      }
+    }
+  }
+
+  private void addSubscription(Sub sub, Promise<RedisSubscription> promise) {
+    if (closed) {
+      promise.fail(new RedisUnavailableException("redis " + name + ": link closed", null));
+      return;
+    }
+    Channel ch = channels.get(sub.channel);
+    if (ch == null) {
+      ch = new Channel();
+      channels.put(sub.channel, ch);
+      unconfirmed++;
+    }
+    boolean first = ch.subs.isEmpty();
+    ch.subs.add(sub);
+    if (ch.confirmed) {
+      promise.complete(sub);
+      return;
+    }
+    Promise<Void> confirmed = Promise.promise();
+    confirmed.future().onComplete(ar -> {
+      if (ar.succeeded()) {
+        promise.tryComplete(sub);
+      } else {
+        promise.tryFail(ar.cause());
+      }
+    });
+    ch.waiting.add(confirmed);
+    RedisConnection c = subscriber;
+    if (first && c != null) {
+      c.send(Request.cmd(Command.SUBSCRIBE).arg(sub.channel)).onFailure(t -> runOnLink(() -> subscriberLost(c, t)));
+    }
+  }
+
+  private void removeSubscription(Sub sub) {
+    Channel ch = channels.get(sub.channel);
+    if (ch == null || !ch.subs.remove(sub)) {
+      return;
+    }
+    if (ch.subs.isEmpty()) {
+      channels.remove(sub.channel);
+      if (!ch.confirmed) {
+        unconfirmed--;
+      }
+      ch.waiting.forEach(p -> p.tryFail("unsubscribed"));
+      RedisConnection c = subscriber;
+      if (c != null) {
+        c.send(Request.cmd(Command.UNSUBSCRIBE).arg(sub.channel)).onFailure(t -> runOnLink(() -> subscriberLost(c, t)));
+      }
+    }
+  }
+
+  private void runOnLink(Runnable r) {
+    if (Vertx.currentContext() == ctx) {
+      r.run();
+    } else {
+      ctx.runOnContext(v -> r.run());
+    }
+  }
+
+  private static void safely(Runnable r) {
+    try {
+      r.run();
+    } catch (RuntimeException e) {
+      log.warn("redis listener failed", e);
+    }
+  }
+
+  /** {@code f}, completing on {@code target} (when not null) rather than on the completing thread. */
+  static <T> Future<T> onContext(Context target, Future<T> f) {
+    if (target == null) {
+      return f;
+    }
+    Promise<T> p = Promise.promise();
+    f.onComplete(ar -> {
+      if (Vertx.currentContext() == target) {
+        p.handle(ar);
+      } else {
+        target.runOnContext(v -> p.handle(ar));
+      }
+    });
+    return p.future();
+  }
+
+  private static final class Channel {
+    final List<Sub> subs = new ArrayList<>(2);
+    final List<Promise<Void>> waiting = new ArrayList<>(1);
+    boolean confirmed;
+  }
+
+  private final class Sub implements RedisSubscription {
+    final String channel;
+    final Handler<Buffer> handler;
+    final Context target;
+    final AtomicBoolean active = new AtomicBoolean(true);
+
+    Sub(String channel, Handler<Buffer> handler, Context target) {
+      this.channel = channel;
+      this.handler = handler;
+      this.target = target;
+    }
+
+    void deliver(Buffer payload) {
+      if (target == ctx) {
+        handle(payload);
+      } else {
+        target.runOnContext(v -> handle(payload));
+      }
+    }
+
+    private void handle(Buffer payload) {
+      if (!active.get()) {
+        return;
+      }
+      try {
+        handler.handle(payload);
+      } catch (RuntimeException e) {
+        log.warn("redis {} subscriber handler of {} failed", name, channel, e);
+      }
+    }
+
+    @Override
+    public String channel() {
+      return channel;
+    }
+
+    @Override
+    public Future<Void> unsubscribe() {
+      if (!active.compareAndSet(true, false)) {
+        return Future.succeededFuture();
+      }
+      Context caller = Vertx.currentContext();
+      Promise<Void> done = Promise.promise();
+      ctx.runOnContext(v -> {
+        removeSubscription(this);
+        done.complete();
+      });
+      return onContext(caller, done.future());
+    }
+  }
+}
