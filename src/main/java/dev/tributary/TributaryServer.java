@@ -14,6 +14,7 @@ import dev.tributary.config.TributaryOptions;
 import dev.tributary.coordinator.CoordinatorVerticle;
 import dev.tributary.coordinator.Mode;
 import dev.tributary.coordinator.ModuleChannels;
+import dev.tributary.history.MemoryHistory;
 import dev.tributary.memory.MemoryManagerVerticle;
 import dev.tributary.ops.ConfigWatcher;
 import dev.tributary.ops.Ops;
@@ -98,6 +99,7 @@ public final class TributaryServer {
     Hub hub = new Hub();
     ModuleChannels moduleChannels = new ModuleChannels();
     gateway = new Gateway(options, hub, clock, registry, moduleChannels);
+    hub.configure(gateway::rules, new MemoryHistory(options.getChannels().getHistoryMaxChannels(), clock));
     CoordinatorOptions co = options.getCoordinator();
     if (options.getRedis().isEnabled()) {
       for (int i = 0; i < options.getRedis().getUrls().size(); i++) {

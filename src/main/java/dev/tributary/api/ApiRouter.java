@@ -67,6 +67,7 @@ public final class ApiRouter {
         .setBodyLimit(gateway.options().getHttp().getMaxBodyBytes()));
     router.post("/api/publish").handler(api::publish);
     router.post("/api/broadcast").handler(api::broadcast);
+    router.post("/api/history").handler(api::history);
     router.get("/api/status").handler(api::status);
     router.get("/api/insights").handler(api::insights);
     router.get("/api/state/:channel").handler(api::state);
@@ -152,9 +153,9 @@ public final class ApiRouter {
       return;
     }
     String ch = (String) channel;
-    gateway.hub().publish(ch, ProtocolCodec.publicationPush(ch, Json.encode(req.getValue("data")), null));
+    long offset = gateway.hub().publish(ch, Json.encode(req.getValue("data")), null);
     rc.response().putHeader("Content-Type", "application/json")
-        .end("{\"result\":{\"id\":\"" + ops.nextPublicationId() + "\"}}");
+        .end("{\"result\":{\"id\":\"" + ops.nextPublicationId() + "\"" + (offset > 0 ? ",\"offset\":" + offset : "") + "}}");
   }
 
   private void broadcast(RoutingContext rc) {
@@ -184,7 +185,7 @@ public final class ApiRouter {
     }
     String data = Json.encode(req.getValue("data"));
     for (Object ch : arr) {
-      gateway.hub().publish((String) ch, ProtocolCodec.publicationPush((String) ch, data, null));
+      gateway.hub().publish((String) ch, data, null);
     }
     ok(rc);
   }
@@ -261,6 +262,26 @@ public final class ApiRouter {
 
   private static void json(RoutingContext rc, JsonObject body) {
     rc.response().putHeader("Content-Type", "application/json").end(body.encode());
+  }
+
+  private void history(RoutingContext rc) {
+    JsonObject req = body(rc);
+    if (req == null) {
+      return;
+    }
+    Object channel = req.getValue("channel");
+    int err = gateway.rules().check(channel);
+    if (err != 0) {
+      error(rc, 400, err, ErrorCodes.message(err) + ": " + channel);
+      return;
+    }
+    int size = gateway.rules().historySize((String) channel);
+    if (size == 0 || gateway.hub().history() == null) {
+      error(rc, 400, ErrorCodes.NOT_AVAILABLE, "not available: no history in this channel's namespace");
+      return;
+    }
+    rc.response().putHeader("Content-Type", "application/json").end("{\"result\":"
+        + dev.tributary.gateway.Connection.historyResult(gateway.hub().history(), (String) channel, req, size) + "}");
   }
 
   private void health(RoutingContext rc) {

@@ -95,7 +95,7 @@ public final class BatchProcessorVerticle extends VerticleBase {
     }
     batchSizes.record(batch.size());
     for (CoordinatedUpdate u : batch) {
-      hub.publish(u.channel(), u.push());
+      hub.publish(u.channel(), u.envelope(), null);
     }
     long now = clock.nanoTime();
     for (CoordinatedUpdate u : batch) {

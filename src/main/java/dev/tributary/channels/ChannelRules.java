@@ -36,6 +36,22 @@ public final class ChannelRules {
     return 0;
   }
 
+  /** History size of {@code channel}'s namespace; 0 = no history (channels without namespace have none). */
+  public int historySize(String channel) {
+    NamespaceOptions ns = namespace(channel);
+    return ns == null ? 0 : ns.getHistorySize();
+  }
+
+  public long historyTtlMillis(String channel) {
+    NamespaceOptions ns = namespace(channel);
+    return ns == null ? 0 : ns.getHistoryTtlSeconds() * 1000L;
+  }
+
+  private NamespaceOptions namespace(String channel) {
+    int colon = channel.indexOf(':');
+    return colon < 0 ? null : options.getNamespaces().get(channel.substring(0, colon));
+  }
+
   /** Whether a new subscriber of {@code channel} first gets the current module state. */
   public boolean stateOnSubscribe(String channel) {
     int colon = channel.indexOf(':');

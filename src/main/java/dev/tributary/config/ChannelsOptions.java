@@ -13,20 +13,26 @@ import java.util.regex.Pattern;
 public final class ChannelsOptions {
   private static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9_.\\-]+");
 
+  /** Default {@code channels.historyMaxChannels}: 100,000 channel streams kept in memory. */
+  public static final int DEFAULT_HISTORY_MAX_CHANNELS = 100_000;
+
   private boolean allowClientPublish;
+  private int historyMaxChannels = DEFAULT_HISTORY_MAX_CHANNELS;
   private Map<String, NamespaceOptions> namespaces = new LinkedHashMap<>();
 
   public ChannelsOptions() {}
 
   public ChannelsOptions(ChannelsOptions o) {
     allowClientPublish = o.allowClientPublish;
+    historyMaxChannels = o.historyMaxChannels;
     o.namespaces.forEach((k, v) -> namespaces.put(k, new NamespaceOptions(v)));
   }
 
   public ChannelsOptions(JsonObject json) {
     JsonFields f = new JsonFields(json, "channels");
-    f.rejectUnknown(Set.of("allowClientPublish", "namespaces"));
+    f.rejectUnknown(Set.of("allowClientPublish", "historyMaxChannels", "namespaces"));
     allowClientPublish = f.boolValue("allowClientPublish", false);
+    historyMaxChannels = f.intValue("historyMaxChannels", historyMaxChannels, 1, 100_000_000);
     JsonObject ns = f.object("namespaces");
     if (ns != null) {
       JsonFields nf = new JsonFields(ns, "channels.namespaces");
@@ -42,7 +48,8 @@ public final class ChannelsOptions {
   public JsonObject toJson() {
     JsonObject ns = new JsonObject();
     namespaces.forEach((k, v) -> ns.put(k, v.toJson()));
-    return new JsonObject().put("allowClientPublish", allowClientPublish).put("namespaces", ns);
+    return new JsonObject().put("allowClientPublish", allowClientPublish).put("historyMaxChannels", historyMaxChannels)
+        .put("namespaces", ns);
   }
 
   /** Clients may publish to channels without a namespace. Default false. */
@@ -52,6 +59,16 @@ public final class ChannelsOptions {
 
   public ChannelsOptions setAllowClientPublish(boolean v) {
     this.allowClientPublish = v;
+    return this;
+  }
+
+  /** Channel streams with history kept in memory (least recently used dropped). Default 100,000. */
+  public int getHistoryMaxChannels() {
+    return historyMaxChannels;
+  }
+
+  public ChannelsOptions setHistoryMaxChannels(int v) {
+    this.historyMaxChannels = Check.range("channels.historyMaxChannels", v, 1, 100_000_000);
     return this;
   }
 

@@ -7,23 +7,30 @@ import java.util.Set;
 public final class NamespaceOptions {
   private boolean allowClientPublish;
   private boolean stateOnSubscribe = true;
+  private int historySize;
+  private int historyTtlSeconds = 300;
 
   public NamespaceOptions() {}
 
   public NamespaceOptions(NamespaceOptions o) {
     allowClientPublish = o.allowClientPublish;
     stateOnSubscribe = o.stateOnSubscribe;
+    historySize = o.historySize;
+    historyTtlSeconds = o.historyTtlSeconds;
   }
 
   public NamespaceOptions(String name, JsonObject json) {
     JsonFields f = new JsonFields(json, "channels.namespaces." + name);
-    f.rejectUnknown(Set.of("allowClientPublish", "stateOnSubscribe"));
+    f.rejectUnknown(Set.of("allowClientPublish", "stateOnSubscribe", "historySize", "historyTtlSeconds"));
+    historySize = f.intValue("historySize", 0, 0, 1_000_000);
+    historyTtlSeconds = f.intValue("historyTtlSeconds", 300, 1, 30 * 86_400);
     allowClientPublish = f.boolValue("allowClientPublish", false);
     stateOnSubscribe = f.boolValue("stateOnSubscribe", true);
   }
 
   public JsonObject toJson() {
-    return new JsonObject().put("allowClientPublish", allowClientPublish).put("stateOnSubscribe", stateOnSubscribe);
+    return new JsonObject().put("allowClientPublish", allowClientPublish).put("stateOnSubscribe", stateOnSubscribe)
+        .put("historySize", historySize).put("historyTtlSeconds", historyTtlSeconds);
   }
 
   /** Clients may publish to this namespace's channels. Default false. */
@@ -33,6 +40,26 @@ public final class NamespaceOptions {
 
   public NamespaceOptions setAllowClientPublish(boolean v) {
     this.allowClientPublish = v;
+    return this;
+  }
+
+  /** Publications kept per channel for recovery and the history command; 0 = no history. Default 0. */
+  public int getHistorySize() {
+    return historySize;
+  }
+
+  public NamespaceOptions setHistorySize(int v) {
+    this.historySize = Check.range("channels.namespaces.historySize", v, 0, 1_000_000);
+    return this;
+  }
+
+  /** Longest a publication stays in history, seconds. Default 300. */
+  public int getHistoryTtlSeconds() {
+    return historyTtlSeconds;
+  }
+
+  public NamespaceOptions setHistoryTtlSeconds(int v) {
+    this.historyTtlSeconds = Check.range("channels.namespaces.historyTtlSeconds", v, 1, 30 * 86_400);
     return this;
   }
 

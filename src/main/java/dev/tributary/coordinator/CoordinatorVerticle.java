@@ -129,7 +129,7 @@ public final class CoordinatorVerticle extends VerticleBase {
       ModuleState s = modules.get(e.key().moduleId());
       if (s != null) {
         long seq = s.seq.merge(e.key().key(), 1L, Long::sum);
-        hub.publish(s.channel, ProtocolCodec.publicationPush(s.channel, envelope(e.key(), e.value(), e.priority(), seq), null));
+        hub.publish(s.channel, envelope(e.key(), e.value(), e.priority(), seq), null);
       }
     }
     if (!rest.isEmpty()) {
@@ -272,14 +272,13 @@ public final class CoordinatorVerticle extends VerticleBase {
       // Redis level) can answer GET /api/state for modules that run here.
       cache.put(indexKey(s.channel), channelIndex(s.channel).encode(), ttl);
     }
-    byte[] push = ProtocolCodec.publicationPush(s.channel, envelope, null);
     long now = clock.nanoTime();
     long firstNanos = now - TimeUnit.MILLISECONDS.toNanos(clock.monotonicMillis() - firstOfferMillis);
     if (m.batchingEnabled() && toggles.batching()) {
       vertx.eventBus().send(Addresses.BATCH_SUBMIT,
-          new CoordinatedUpdate(k.moduleId(), k.key(), s.channel, priority, push, firstNanos, now));
+          new CoordinatedUpdate(k.moduleId(), k.key(), s.channel, priority, envelope, firstNanos, now));
     } else {
-      hub.publish(s.channel, push);
+      hub.publish(s.channel, envelope, null);
       long done = clock.nanoTime();
       latency.record(done - now, TimeUnit.NANOSECONDS);
       hold.record(done - firstNanos, TimeUnit.NANOSECONDS);

@@ -18,7 +18,10 @@ import dev.tributary.bus.Addresses;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import dev.tributary.history.HistoryStore;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.List;
 import java.util.Set;
 
@@ -33,7 +36,7 @@ import java.util.Set;
  * burst or {@code maxDelayMillis}). Bytes pending plus bytes written but not yet on the socket are bounded
  * by {@code maxQueueBytes}: past it the connection is closed with 3008 and its buffers freed.
  */
-final class Connection extends HeartbeatWheel.Member {
+public final class Connection extends HeartbeatWheel.Member {
   private static final int NEW = 0;
   private static final int CONNECTING = 1;
   private static final int CONNECTED = 2;
@@ -51,6 +54,8 @@ final class Connection extends HeartbeatWheel.Member {
   private String clientId;
   private String user = "";
   private Set<String> channels;
+  /** Channels just subscribed with history: live pushes up to this offset were in the result. */
+  private Map<String, Long> skipUpTo;
   private final OutboundBatch batch;
   private int rejectedInRow;
   private boolean pongExpected;
@@ -138,6 +143,7 @@ final class Connection extends HeartbeatWheel.Member {
         case "subscribe" -> subscribe(cmd);
         case "unsubscribe" -> unsubscribe(cmd);
         case "publish" -> publish(cmd);
+        case "history" -> history(cmd);
         case "send" -> { } // asynchronous message to the server: no handler, no reply
         default -> enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.NOT_AVAILABLE));
       }
@@ -220,24 +226,129 @@ final class Connection extends HeartbeatWheel.Member {
     }
     Future<Void> ready = addSubscription(ch);
     if (ready.isComplete()) {
-      subscribed(cmd.id(), ch);
+      subscribed(cmd, ch);
     } else {
       // Several nodes: answer once the node receives the channel's publications, so nothing
       // published after the reply can be missed. A broker outage does not refuse the subscribe:
       // local publications flow, and the node resubscribes when the broker returns.
       ready.onComplete(ar -> {
         if (state != CLOSED && isSubscribed(ch)) {
-          subscribed(cmd.id(), ch);
+          subscribed(cmd, ch);
         }
       });
     }
   }
 
-  private void subscribed(long id, String ch) {
-    enqueue(ProtocolCodec.reply(id, "subscribe", null));
+  private void subscribed(Command cmd, String ch) {
+    long id = cmd.id();
+    HistoryStore history = owner.gateway.hub.history();
+    int historySize = owner.gateway.rules.historySize(ch);
+    if (historySize > 0 && history != null) {
+      enqueue(ProtocolCodec.replyRaw(id, "subscribe", recoveryResult(cmd.params(), ch, history, historySize)));
+    } else {
+      enqueue(ProtocolCodec.reply(id, "subscribe", null));
+    }
     if (owner.gateway.moduleChannels.contains(ch) && owner.gateway.rules.stateOnSubscribe(ch)) {
       sendCurrentState(ch);
     }
+  }
+
+  /**
+   * The subscribe result of a channel with history: its position, and with {@code recover} the
+   * publications missed since the client's offset in its epoch. Read after the connection joined
+   * the channel: a publication in flight at that moment is both in the result and live, so live
+   * pushes up to the position read here are skipped (see {@link #enqueuePublication}).
+   */
+  private String recoveryResult(JsonObject params, String ch, HistoryStore history, int historySize) {
+    boolean recover = Boolean.TRUE.equals(params.getValue("recover"));
+    StringBuilder sb = new StringBuilder(128).append("{\"recoverable\":true,\"positioned\":true");
+    HistoryStore.Position pos;
+    if (recover) {
+      Object off = params.getValue("offset");
+      long offset = off instanceof Number n ? n.longValue() : 0;
+      Object ep = params.getValue("epoch");
+      HistoryStore.Recovery r = history.since(ch, offset, ep instanceof String e ? e : null, historySize);
+      pos = r.position();
+      sb.append(",\"was_recovering\":true,\"recovered\":").append(r.recovered()).append(",\"publications\":[");
+      for (int i = 0; i < r.entries().size(); i++) {
+        HistoryStore.Entry e = r.entries().get(i);
+        if (i > 0) {
+          sb.append(',');
+        }
+        ProtocolCodec.publication(sb, e.dataJson(), e.infoJson(), e.offset());
+      }
+      sb.append(']');
+    } else {
+      pos = history.position(ch);
+    }
+    sb.append(",\"epoch\":").append(Json.encode(pos.epoch())).append(",\"offset\":").append(pos.offset()).append('}');
+    if (skipUpTo == null) {
+      skipUpTo = new HashMap<>(4);
+    }
+    skipUpTo.put(ch, pos.offset());
+    return sb.toString();
+  }
+
+  /** A publication push with its history offset: skipped if the subscribe result already had it. */
+  void enqueuePublication(String ch, byte[] push, long offset) {
+    if (skipUpTo != null) {
+      Long upTo = skipUpTo.get(ch);
+      if (upTo != null) {
+        if (offset <= upTo) {
+          return;
+        }
+        skipUpTo.remove(ch);
+        if (skipUpTo.isEmpty()) {
+          skipUpTo = null;
+        }
+      }
+    }
+    enqueue(push);
+  }
+
+  private void history(Command cmd) {
+    Object channel = cmd.params().getValue("channel");
+    int err = owner.gateway.rules.check(channel);
+    if (err != 0) {
+      enqueue(ProtocolCodec.error(cmd.id(), err));
+      return;
+    }
+    String ch = (String) channel;
+    HistoryStore history = owner.gateway.hub.history();
+    int size = owner.gateway.rules.historySize(ch);
+    if (size == 0 || history == null) {
+      enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.NOT_AVAILABLE));
+      return;
+    }
+    if (!isSubscribed(ch)) {
+      enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.PERMISSION_DENIED));
+      return;
+    }
+    enqueue(ProtocolCodec.replyRaw(cmd.id(), "history", historyResult(history, ch, cmd.params(), size)));
+  }
+
+  /** {@code {"publications":[…],"epoch":E,"offset":N}} for the history command and the API. */
+  public static String historyResult(HistoryStore history, String ch, JsonObject params, int size) {
+    Object l = params.getValue("limit");
+    int limit = l instanceof Number n ? (int) Math.max(0, Math.min(n.longValue(), size)) : size;
+    long since = 0;
+    Object s = params.getValue("since");
+    HistoryStore.Position pos = history.position(ch);
+    if (s instanceof JsonObject so && so.getValue("offset") instanceof Number n
+        && pos.epoch().equals(so.getString("epoch", pos.epoch()))) {
+      since = n.longValue();
+    }
+    boolean reverse = Boolean.TRUE.equals(params.getValue("reverse"));
+    StringBuilder sb = new StringBuilder(256).append("{\"publications\":[");
+    List<HistoryStore.Entry> entries = history.history(ch, limit, since, reverse);
+    for (int i = 0; i < entries.size(); i++) {
+      HistoryStore.Entry e = entries.get(i);
+      if (i > 0) {
+        sb.append(',');
+      }
+      ProtocolCodec.publication(sb, e.dataJson(), e.infoJson(), e.offset());
+    }
+    return sb.append("],\"epoch\":").append(Json.encode(pos.epoch())).append(",\"offset\":").append(pos.offset()).append('}').toString();
   }
 
   /** Module state first: the coordinator's cached state of the channel, as publications. */
@@ -261,6 +372,9 @@ final class Connection extends HeartbeatWheel.Member {
     if (channels != null && channels.remove(ch)) {
       owner.unsubscribe(ch, this);
     }
+    if (skipUpTo != null) {
+      skipUpTo.remove(ch);
+    }
     enqueue(ProtocolCodec.reply(cmd.id(), "unsubscribe", null));
   }
 
@@ -280,11 +394,10 @@ final class Connection extends HeartbeatWheel.Member {
       enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.BAD_REQUEST, "bad request: data required"));
       return;
     }
-    JsonObject info = new JsonObject().put("client", clientId).put("user", user);
-    byte[] push = ProtocolCodec.publicationPush(ch, Json.encode(cmd.params().getValue("data")), info);
+    String info = new JsonObject().put("client", clientId).put("user", user).encode();
     // Reply first: a publisher subscribed to the channel sees its reply before its own push.
     enqueue(ProtocolCodec.reply(cmd.id(), "publish", null));
-    owner.gateway.hub.publish(ch, push);
+    owner.gateway.hub.publish(ch, Json.encode(cmd.params().getValue("data")), info);
   }
 
   private boolean isSubscribed(String ch) {

@@ -218,7 +218,7 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
   }
 
   @Override
-  public void deliver(String channel, byte[] push, long publishedNanos) {
+  public void deliver(String channel, byte[] push, long offset, long publishedNanos) {
     Subscribers subs = channels.get(channel);
     if (subs == null) {
       return;
@@ -228,8 +228,14 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
     try {
       Connection[] arr = subs.items;
       int n = subs.size;
-      for (int i = 0; i < n; i++) {
-        arr[i].enqueue(push);
+      if (offset == 0) {
+        for (int i = 0; i < n; i++) {
+          arr[i].enqueue(push);
+        }
+      } else {
+        for (int i = 0; i < n; i++) {
+          arr[i].enqueuePublication(channel, push, offset);
+        }
       }
       deliveries += n;
     } finally {

@@ -1,6 +1,9 @@
 package dev.tributary.hub;
 
 import dev.tributary.broker.Broker;
+import dev.tributary.channels.ChannelRules;
+import dev.tributary.gateway.protocol.ProtocolCodec;
+import dev.tributary.history.HistoryStore;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.netty.channel.EventLoop;
@@ -34,7 +37,7 @@ public final class Hub {
      *
      * @param publishedNanos {@link System#nanoTime()} at publish, for the publish-to-deliver timer
      */
-    void deliver(String channel, byte[] push, long publishedNanos);
+    void deliver(String channel, byte[] push, long offset, long publishedNanos);
   }
 
   private static final Shard[] NONE = new Shard[0];
@@ -43,6 +46,8 @@ public final class Hub {
   private final LongAdder publications = new LongAdder();
   private final LongAdder localOnly = new LongAdder();
   private volatile Broker broker;
+  private volatile java.util.function.Supplier<ChannelRules> rules;
+  private volatile HistoryStore history;
   /** Per channel, the broker subscription every local subscriber waits for. */
   private final ConcurrentHashMap<String, Future<Void>> brokerReady = new ConcurrentHashMap<>();
 
@@ -56,6 +61,35 @@ public final class Hub {
     for (String channel : interest.keySet()) {
       b.subscribe(channel);
     }
+  }
+
+  /** Channel rules (for history settings) and the history store; before any publish. */
+  public void configure(java.util.function.Supplier<ChannelRules> rules, HistoryStore history) {
+    this.rules = rules;
+    this.history = history;
+  }
+
+  public HistoryStore history() {
+    return history;
+  }
+
+  /**
+   * Publishes data (JSON text) to {@code channel}: appends it to the channel's history when its
+   * namespace keeps one (the offset goes into the push), encodes the push once, and fans it out.
+   * Returns the offset (0 without history).
+   */
+  public long publish(String channel, String dataJson, String infoJson) {
+    long offset = 0;
+    ChannelRules r = rules == null ? null : rules.get();
+    HistoryStore h = history;
+    if (r != null && h != null) {
+      int size = r.historySize(channel);
+      if (size > 0) {
+        offset = h.append(channel, dataJson, infoJson, size, r.historyTtlMillis(channel)).offset();
+      }
+    }
+    publish(channel, ProtocolCodec.publicationPush(channel, dataJson, infoJson, offset), offset);
+    return offset;
   }
 
   /** Publications delivered on this node only because the broker was down. */
@@ -140,20 +174,24 @@ public final class Hub {
    * when there is one and it is up, else straight to this node's subscribers.
    */
   public void publish(String channel, byte[] push) {
+    publish(channel, push, 0);
+  }
+
+  private void publish(String channel, byte[] push, long offset) {
     publications.increment();
     Broker b = broker;
     if (b != null && b.available(channel)) {
       b.publish(channel, push).onFailure(err -> {
         // Not through the broker: this node's subscribers still get it; other nodes miss it.
         localOnly.increment();
-        deliverLocal(channel, push);
+        deliverLocal(channel, push, offset);
       });
       return;
     }
     if (b != null) {
       localOnly.increment();
     }
-    deliverLocal(channel, push);
+    deliverLocal(channel, push, offset);
   }
 
   /**
@@ -161,6 +199,11 @@ public final class Hub {
    * {@code channel}; returns how many instances were reached.
    */
   public int deliverLocal(String channel, byte[] push) {
+    return deliverLocal(channel, push, 0);
+  }
+
+  /** Same, with the publication's history offset (0 = none) for recovery de-duplication. */
+  public int deliverLocal(String channel, byte[] push, long offset) {
     Shard[] shards = interest.getOrDefault(channel, NONE);
     long now = System.nanoTime();
     // Handlers run on duplicated contexts: compare the event loops, not the context objects.
@@ -169,9 +212,9 @@ public final class Hub {
     for (Shard shard : shards) {
       Context ctx = shard.context();
       if (loop != null && ((ContextInternal) ctx).nettyEventLoop() == loop && loop.inEventLoop()) {
-        shard.deliver(channel, push, now);
+        shard.deliver(channel, push, offset, now);
       } else {
-        ctx.runOnContext(v -> shard.deliver(channel, push, now));
+        ctx.runOnContext(v -> shard.deliver(channel, push, offset, now));
       }
     }
     return shards.length;

@@ -46,13 +46,29 @@ class CentrifugeJsConformanceTest {
     return out;
   }
 
-  @Test
-  void officialCentrifugeClientWorksUnchanged() throws Exception {
+  static void installClient() throws Exception {
     assumeTrue(runs("node", "--version"), "Node.js not found on PATH: skipping the centrifuge-js conformance test");
     assumeTrue(runs("npm", "--version"), "npm not found on PATH: skipping the centrifuge-js conformance test");
     if (!Files.isDirectory(JS.resolve("node_modules/centrifuge"))) {
       run(JS, 300, List.of("npm", "ci", "--no-audit", "--no-fund"));
     }
+  }
+
+  @Test
+  void officialClientRecoversMissedPublicationsAfterReconnect() throws Exception {
+    installClient();
+    try (TestServer server = TestServer.start(o -> o.getChannels().putNamespace("hist",
+        new NamespaceOptions().setHistorySize(100).setHistoryTtlSeconds(60)))) {
+      String out = run(JS, 60, List.of("node", "recovery.mjs", server.wsUrl(),
+          "http://127.0.0.1:" + server.port, TestServer.API_KEY));
+      assertThat(out).contains("ok subscribed", "ok live publication", "ok recovered=true",
+          "ok exactly once in order [1,2,3,4,5,6,7]", "ALL PASSED");
+    }
+  }
+
+  @Test
+  void officialCentrifugeClientWorksUnchanged() throws Exception {
+    installClient();
     try (TestServer server = TestServer.start(o -> {
       o.getGateway().setPingIntervalSeconds(2).setPongTimeoutSeconds(1);
       o.getChannels().putNamespace("chat", new NamespaceOptions().setAllowClientPublish(true));

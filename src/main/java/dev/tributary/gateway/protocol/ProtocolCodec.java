@@ -114,6 +114,11 @@ public final class ProtocolCodec {
     return sb.toString().getBytes(StandardCharsets.UTF_8);
   }
 
+  /** {@code {"id":N,"<method>":<resultJson>}} with the result already JSON text. */
+  public static byte[] replyRaw(long id, String method, String resultJson) {
+    return ("{\"id\":" + id + ",\"" + method + "\":" + resultJson + "}").getBytes(StandardCharsets.UTF_8);
+  }
+
   /** {@code {"id":N,"error":{"code":C,"message":M}}}. */
   public static byte[] error(long id, int code, String message) {
     StringBuilder sb = new StringBuilder(64);
@@ -134,13 +139,27 @@ public final class ProtocolCodec {
    * @param info optional client info ({@code {"client":…,"user":…}}), or null
    */
   public static byte[] publicationPush(String channel, String dataJson, JsonObject info) {
-    StringBuilder sb = new StringBuilder(40 + channel.length() + dataJson.length());
-    sb.append("{\"push\":{\"channel\":").append(Json.encode(channel))
-        .append(",\"pub\":{\"data\":").append(dataJson);
-    if (info != null) {
-      sb.append(",\"info\":").append(info.encode());
-    }
-    sb.append("}}}");
+    return publicationPush(channel, dataJson, info == null ? null : info.encode(), 0);
+  }
+
+  /** The push with the publication's stream offset (0 = the channel keeps no history). */
+  public static byte[] publicationPush(String channel, String dataJson, String infoJson, long offset) {
+    StringBuilder sb = new StringBuilder(56 + channel.length() + dataJson.length());
+    sb.append("{\"push\":{\"channel\":").append(Json.encode(channel)).append(",\"pub\":");
+    publication(sb, dataJson, infoJson, offset);
+    sb.append("}}");
     return sb.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** A Publication object: {@code {"data":D[,"info":I][,"offset":N]}}. */
+  public static StringBuilder publication(StringBuilder sb, String dataJson, String infoJson, long offset) {
+    sb.append("{\"data\":").append(dataJson);
+    if (infoJson != null) {
+      sb.append(",\"info\":").append(infoJson);
+    }
+    if (offset > 0) {
+      sb.append(",\"offset\":").append(offset);
+    }
+    return sb.append('}');
   }
 }
