@@ -68,6 +68,8 @@ public final class ApiRouter {
     router.post("/api/publish").handler(api::publish);
     router.post("/api/broadcast").handler(api::broadcast);
     router.post("/api/history").handler(api::history);
+    router.post("/api/presence").handler(rc -> api.presence(rc, false));
+    router.post("/api/presence_stats").handler(rc -> api.presence(rc, true));
     router.get("/api/status").handler(api::status);
     router.get("/api/insights").handler(api::insights);
     router.get("/api/state/:channel").handler(api::state);
@@ -262,6 +264,25 @@ public final class ApiRouter {
 
   private static void json(RoutingContext rc, JsonObject body) {
     rc.response().putHeader("Content-Type", "application/json").end(body.encode());
+  }
+
+  private void presence(RoutingContext rc, boolean stats) {
+    JsonObject req = body(rc);
+    if (req == null) {
+      return;
+    }
+    Object channel = req.getValue("channel");
+    int err = gateway.rules().check(channel);
+    if (err != 0) {
+      error(rc, 400, err, ErrorCodes.message(err) + ": " + channel);
+      return;
+    }
+    if (!gateway.rules().presence((String) channel)) {
+      error(rc, 400, ErrorCodes.NOT_AVAILABLE, "not available: no presence in this channel's namespace");
+      return;
+    }
+    rc.response().putHeader("Content-Type", "application/json").end(new JsonObject().put("result",
+        dev.tributary.gateway.Connection.presenceResult(gateway.presence(), (String) channel, stats)).encode());
   }
 
   private void history(RoutingContext rc) {

@@ -47,6 +47,16 @@ public final class ChannelRules {
     return ns == null ? 0 : ns.getHistoryTtlSeconds() * 1000L;
   }
 
+  public boolean presence(String channel) {
+    NamespaceOptions ns = namespace(channel);
+    return ns != null && ns.isPresence();
+  }
+
+  public boolean joinLeave(String channel) {
+    NamespaceOptions ns = namespace(channel);
+    return ns != null && ns.isPresence() && ns.isJoinLeave();
+  }
+
   private NamespaceOptions namespace(String channel) {
     int colon = channel.indexOf(':');
     return colon < 0 ? null : options.getNamespaces().get(channel.substring(0, colon));

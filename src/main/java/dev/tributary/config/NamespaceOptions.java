@@ -8,6 +8,8 @@ public final class NamespaceOptions {
   private boolean allowClientPublish;
   private boolean stateOnSubscribe = true;
   private int historySize;
+  private boolean presence;
+  private boolean joinLeave;
   private int historyTtlSeconds = 300;
 
   public NamespaceOptions() {}
@@ -17,11 +19,16 @@ public final class NamespaceOptions {
     stateOnSubscribe = o.stateOnSubscribe;
     historySize = o.historySize;
     historyTtlSeconds = o.historyTtlSeconds;
+    presence = o.presence;
+    joinLeave = o.joinLeave;
   }
 
   public NamespaceOptions(String name, JsonObject json) {
     JsonFields f = new JsonFields(json, "channels.namespaces." + name);
-    f.rejectUnknown(Set.of("allowClientPublish", "stateOnSubscribe", "historySize", "historyTtlSeconds"));
+    f.rejectUnknown(Set.of("allowClientPublish", "stateOnSubscribe", "historySize", "historyTtlSeconds",
+        "presence", "joinLeave"));
+    presence = f.boolValue("presence", false);
+    joinLeave = f.boolValue("joinLeave", false);
     historySize = f.intValue("historySize", 0, 0, 1_000_000);
     historyTtlSeconds = f.intValue("historyTtlSeconds", 300, 1, 30 * 86_400);
     allowClientPublish = f.boolValue("allowClientPublish", false);
@@ -30,7 +37,8 @@ public final class NamespaceOptions {
 
   public JsonObject toJson() {
     return new JsonObject().put("allowClientPublish", allowClientPublish).put("stateOnSubscribe", stateOnSubscribe)
-        .put("historySize", historySize).put("historyTtlSeconds", historyTtlSeconds);
+        .put("historySize", historySize).put("historyTtlSeconds", historyTtlSeconds)
+        .put("presence", presence).put("joinLeave", joinLeave);
   }
 
   /** Clients may publish to this namespace's channels. Default false. */
@@ -50,6 +58,26 @@ public final class NamespaceOptions {
 
   public NamespaceOptions setHistorySize(int v) {
     this.historySize = Check.range("channels.namespaces.historySize", v, 0, 1_000_000);
+    return this;
+  }
+
+  /** Presence information (presence, presence_stats) for this namespace's channels. Default false. */
+  public boolean isPresence() {
+    return presence;
+  }
+
+  public NamespaceOptions setPresence(boolean v) {
+    this.presence = v;
+    return this;
+  }
+
+  /** Join and leave pushes to subscribers (needs presence). Default false. */
+  public boolean isJoinLeave() {
+    return joinLeave;
+  }
+
+  public NamespaceOptions setJoinLeave(boolean v) {
+    this.joinLeave = v;
     return this;
   }
 

@@ -19,6 +19,7 @@ import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import dev.tributary.history.HistoryStore;
+import dev.tributary.presence.PresenceStore;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -144,6 +145,8 @@ public final class Connection extends HeartbeatWheel.Member {
         case "unsubscribe" -> unsubscribe(cmd);
         case "publish" -> publish(cmd);
         case "history" -> history(cmd);
+        case "presence" -> presence(cmd, false);
+        case "presence_stats" -> presence(cmd, true);
         case "send" -> { } // asynchronous message to the server: no handler, no reply
         default -> enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.NOT_AVAILABLE));
       }
@@ -251,6 +254,53 @@ public final class Connection extends HeartbeatWheel.Member {
     if (owner.gateway.moduleChannels.contains(ch) && owner.gateway.rules.stateOnSubscribe(ch)) {
       sendCurrentState(ch);
     }
+    if (owner.gateway.rules.presence(ch)) {
+      owner.gateway.presence.add(ch, new PresenceStore.ClientInfo(clientId, user));
+      if (owner.gateway.rules.joinLeave(ch)) {
+        owner.gateway.hub.publish(ch, ProtocolCodec.joinLeavePush(ch, true, clientId, user));
+      }
+    }
+  }
+
+  /** Leaving a channel (unsubscribe or close): presence entry removed, leave pushed. */
+  private void left(String ch) {
+    if (owner.gateway.rules.presence(ch)) {
+      owner.gateway.presence.remove(ch, clientId);
+      if (owner.gateway.rules.joinLeave(ch)) {
+        owner.gateway.hub.publish(ch, ProtocolCodec.joinLeavePush(ch, false, clientId, user));
+      }
+    }
+  }
+
+  private void presence(Command cmd, boolean stats) {
+    Object channel = cmd.params().getValue("channel");
+    int err = owner.gateway.rules.check(channel);
+    if (err != 0) {
+      enqueue(ProtocolCodec.error(cmd.id(), err));
+      return;
+    }
+    String ch = (String) channel;
+    if (!owner.gateway.rules.presence(ch)) {
+      enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.NOT_AVAILABLE));
+      return;
+    }
+    if (!isSubscribed(ch)) {
+      enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.PERMISSION_DENIED));
+      return;
+    }
+    enqueue(ProtocolCodec.reply(cmd.id(), stats ? "presence_stats" : "presence",
+        presenceResult(owner.gateway.presence, ch, stats)));
+  }
+
+  /** {@code {"presence":{client:{client,user}}}} or {@code {"num_clients":N,"num_users":M}}. */
+  public static JsonObject presenceResult(PresenceStore store, String ch, boolean stats) {
+    if (stats) {
+      int[] s = store.stats(ch);
+      return new JsonObject().put("num_clients", s[0]).put("num_users", s[1]);
+    }
+    JsonObject p = new JsonObject();
+    store.presence(ch).forEach((id, info) -> p.put(id, new JsonObject().put("client", info.client()).put("user", info.user())));
+    return new JsonObject().put("presence", p);
   }
 
   /**
@@ -371,6 +421,7 @@ public final class Connection extends HeartbeatWheel.Member {
     }
     if (channels != null && channels.remove(ch)) {
       owner.unsubscribe(ch, this);
+      left(ch);
     }
     if (skipUpTo != null) {
       skipUpTo.remove(ch);
@@ -528,6 +579,7 @@ public final class Connection extends HeartbeatWheel.Member {
     if (channels != null) {
       for (String ch : channels) {
         owner.unsubscribe(ch, this);
+        left(ch);
       }
       channels = null;
     }

@@ -13,6 +13,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import dev.tributary.ops.Ops;
+import dev.tributary.presence.MemoryPresence;
+import dev.tributary.presence.PresenceStore;
 import dev.tributary.support.IdGenerator;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.List;
@@ -53,6 +55,8 @@ public final class Gateway {
   final AtomicLong clientIdsIssued = new AtomicLong();
   /** Operator state (switches, samplers), attached by the server before the instances start. */
   volatile Ops ops;
+  /** Presence of this node's subscriptions (presence-enabled namespaces). */
+  final PresenceStore presence = new MemoryPresence();
   final List<GatewayVerticle> instances = new CopyOnWriteArrayList<>();
 
   final Counter opened;
@@ -117,6 +121,10 @@ public final class Gateway {
     int key = KNOWN_CLOSE_CODES.contains(code) ? code : -1;
     closedByCode.computeIfAbsent(key, k -> Counter.builder(MetricNames.CONNECTIONS_CLOSED)
         .tag("code", k < 0 ? "other" : Integer.toString(k)).register(registry)).increment();
+  }
+
+  public PresenceStore presence() {
+    return presence;
   }
 
   public void attachOps(Ops ops) {

@@ -37,7 +37,7 @@ class TributaryOptionsTest {
             .put("rateLimit", new JsonObject().put("commandsPerSecond", 4).put("burst", 6).put("maxRejected", 2)))
         .put("channels", new JsonObject().put("allowClientPublish", true).put("historyMaxChannels", 77)
             .put("namespaces", new JsonObject().put("chat", new JsonObject().put("allowClientPublish", true).put("stateOnSubscribe", false)
-                .put("historySize", 10).put("historyTtlSeconds", 30))))
+                .put("historySize", 10).put("historyTtlSeconds", 30).put("presence", true).put("joinLeave", true))))
         .put("coordinator", new JsonObject().put("mode", "MANUAL").put("normalDelayMillis", 200).put("criticalDelayMillis", 20)
             .put("criticalBypass", true).put("maxWaitMillis", 900).put("cacheTtlMillis", 4000).put("cacheMaxEntries", 10)
             .put("batchWindowMillis", 80).put("batchMaxSize", 5))

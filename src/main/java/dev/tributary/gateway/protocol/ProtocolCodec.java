@@ -151,6 +151,13 @@ public final class ProtocolCodec {
     return sb.toString().getBytes(StandardCharsets.UTF_8);
   }
 
+  /** {@code {"push":{"channel":C,"join"|"leave":{"info":{"client":…,"user":…}}}}}. */
+  public static byte[] joinLeavePush(String channel, boolean join, String client, String user) {
+    return ("{\"push\":{\"channel\":" + Json.encode(channel) + ",\"" + (join ? "join" : "leave")
+        + "\":{\"info\":{\"client\":" + Json.encode(client) + ",\"user\":" + Json.encode(user) + "}}}}")
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
   /** A Publication object: {@code {"data":D[,"info":I][,"offset":N]}}. */
   public static StringBuilder publication(StringBuilder sb, String dataJson, String infoJson, long offset) {
     sb.append("{\"data\":").append(dataJson);
