@@ -282,7 +282,7 @@ public final class ApiRouter {
       return;
     }
     rc.response().putHeader("Content-Type", "application/json").end(new JsonObject().put("result",
-        dev.tributary.gateway.Connection.presenceResult(gateway.presence(), (String) channel, stats)).encode());
+        dev.tributary.presence.PresenceJson.result(gateway.presence(), (String) channel, stats)).encode());
   }
 
   private void history(RoutingContext rc) {
@@ -302,7 +302,7 @@ public final class ApiRouter {
       return;
     }
     rc.response().putHeader("Content-Type", "application/json").end("{\"result\":"
-        + dev.tributary.gateway.Connection.historyResult(gateway.hub().history(), (String) channel, req, size) + "}");
+        + dev.tributary.history.HistoryJson.result(gateway.hub().history(), (String) channel, req, size) + "}");
   }
 
   private void health(RoutingContext rc) {

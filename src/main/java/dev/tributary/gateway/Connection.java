@@ -1,6 +1,7 @@
 package dev.tributary.gateway;
 
 import dev.tributary.auth.TokenVerifier;
+import dev.tributary.bus.Addresses;
 import dev.tributary.config.GatewayOptions;
 import dev.tributary.gateway.protocol.Command;
 import dev.tributary.gateway.protocol.ErrorCodes;
@@ -14,11 +15,12 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.vertx.core.Future;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.internal.http.WebSocketInternal;
-import dev.tributary.bus.Addresses;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import dev.tributary.history.HistoryJson;
 import dev.tributary.history.HistoryStore;
+import dev.tributary.presence.PresenceJson;
 import dev.tributary.presence.PresenceStore;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -37,7 +39,7 @@ import java.util.Set;
  * burst or {@code maxDelayMillis}). Bytes pending plus bytes written but not yet on the socket are bounded
  * by {@code maxQueueBytes}: past it the connection is closed with 3008 and its buffers freed.
  */
-public final class Connection extends HeartbeatWheel.Member {
+final class Connection extends HeartbeatWheel.Member {
   private static final int NEW = 0;
   private static final int CONNECTING = 1;
   private static final int CONNECTED = 2;
@@ -289,19 +291,10 @@ public final class Connection extends HeartbeatWheel.Member {
       return;
     }
     enqueue(ProtocolCodec.reply(cmd.id(), stats ? "presence_stats" : "presence",
-        presenceResult(owner.gateway.presence, ch, stats)));
+        PresenceJson.result(owner.gateway.presence, ch, stats)));
   }
 
-  /** {@code {"presence":{client:{client,user}}}} or {@code {"num_clients":N,"num_users":M}}. */
-  public static JsonObject presenceResult(PresenceStore store, String ch, boolean stats) {
-    if (stats) {
-      int[] s = store.stats(ch);
-      return new JsonObject().put("num_clients", s[0]).put("num_users", s[1]);
-    }
-    JsonObject p = new JsonObject();
-    store.presence(ch).forEach((id, info) -> p.put(id, new JsonObject().put("client", info.client()).put("user", info.user())));
-    return new JsonObject().put("presence", p);
-  }
+
 
   /**
    * The subscribe result of a channel with history: its position, and with {@code recover} the
@@ -374,31 +367,7 @@ public final class Connection extends HeartbeatWheel.Member {
       enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.PERMISSION_DENIED));
       return;
     }
-    enqueue(ProtocolCodec.replyRaw(cmd.id(), "history", historyResult(history, ch, cmd.params(), size)));
-  }
-
-  /** {@code {"publications":[…],"epoch":E,"offset":N}} for the history command and the API. */
-  public static String historyResult(HistoryStore history, String ch, JsonObject params, int size) {
-    Object l = params.getValue("limit");
-    int limit = l instanceof Number n ? (int) Math.max(0, Math.min(n.longValue(), size)) : size;
-    long since = 0;
-    Object s = params.getValue("since");
-    HistoryStore.Position pos = history.position(ch);
-    if (s instanceof JsonObject so && so.getValue("offset") instanceof Number n
-        && pos.epoch().equals(so.getString("epoch", pos.epoch()))) {
-      since = n.longValue();
-    }
-    boolean reverse = Boolean.TRUE.equals(params.getValue("reverse"));
-    StringBuilder sb = new StringBuilder(256).append("{\"publications\":[");
-    List<HistoryStore.Entry> entries = history.history(ch, limit, since, reverse);
-    for (int i = 0; i < entries.size(); i++) {
-      HistoryStore.Entry e = entries.get(i);
-      if (i > 0) {
-        sb.append(',');
-      }
-      ProtocolCodec.publication(sb, e.dataJson(), e.infoJson(), e.offset());
-    }
-    return sb.append("],\"epoch\":").append(Json.encode(pos.epoch())).append(",\"offset\":").append(pos.offset()).append('}').toString();
+    enqueue(ProtocolCodec.replyRaw(cmd.id(), "history", HistoryJson.result(history, ch, cmd.params(), size)));
   }
 
   /** Module state first: the coordinator's cached state of the channel, as publications. */
