@@ -214,13 +214,10 @@ final class Connection extends HeartbeatWheel.Member {
   }
 
   private void subscribe(Command cmd) {
-    Object channel = cmd.params().getValue("channel");
-    int err = owner.gateway.rules.check(channel);
-    if (err != 0) {
-      enqueue(ProtocolCodec.error(cmd.id(), err));
+    String ch = validChannel(cmd);
+    if (ch == null) {
       return;
     }
-    String ch = (String) channel;
     if (isSubscribed(ch)) {
       enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.ALREADY_SUBSCRIBED));
       return;
@@ -275,19 +272,11 @@ final class Connection extends HeartbeatWheel.Member {
   }
 
   private void presence(Command cmd, boolean stats) {
-    Object channel = cmd.params().getValue("channel");
-    int err = owner.gateway.rules.check(channel);
-    if (err != 0) {
-      enqueue(ProtocolCodec.error(cmd.id(), err));
+    String ch = validChannel(cmd);
+    if (ch == null) {
       return;
     }
-    String ch = (String) channel;
-    if (!owner.gateway.rules.presence(ch)) {
-      enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.NOT_AVAILABLE));
-      return;
-    }
-    if (!isSubscribed(ch)) {
-      enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.PERMISSION_DENIED));
+    if (!availableToSubscriber(cmd, ch, owner.gateway.rules.presence(ch))) {
       return;
     }
     enqueue(ProtocolCodec.reply(cmd.id(), stats ? "presence_stats" : "presence",
@@ -350,21 +339,13 @@ final class Connection extends HeartbeatWheel.Member {
   }
 
   private void history(Command cmd) {
-    Object channel = cmd.params().getValue("channel");
-    int err = owner.gateway.rules.check(channel);
-    if (err != 0) {
-      enqueue(ProtocolCodec.error(cmd.id(), err));
+    String ch = validChannel(cmd);
+    if (ch == null) {
       return;
     }
-    String ch = (String) channel;
     HistoryStore history = owner.gateway.hub.history();
     int size = owner.gateway.rules.historySize(ch);
-    if (size == 0 || history == null) {
-      enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.NOT_AVAILABLE));
-      return;
-    }
-    if (!isSubscribed(ch)) {
-      enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.PERMISSION_DENIED));
+    if (!availableToSubscriber(cmd, ch, size > 0 && history != null)) {
       return;
     }
     enqueue(ProtocolCodec.replyRaw(cmd.id(), "history", HistoryJson.result(history, ch, cmd.params(), size)));
@@ -399,13 +380,10 @@ final class Connection extends HeartbeatWheel.Member {
   }
 
   private void publish(Command cmd) {
-    Object channel = cmd.params().getValue("channel");
-    int err = owner.gateway.rules.check(channel);
-    if (err != 0) {
-      enqueue(ProtocolCodec.error(cmd.id(), err));
+    String ch = validChannel(cmd);
+    if (ch == null) {
       return;
     }
-    String ch = (String) channel;
     if (!owner.gateway.rules.clientMayPublish(ch)) {
       enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.PERMISSION_DENIED));
       return;
@@ -418,6 +396,30 @@ final class Connection extends HeartbeatWheel.Member {
     // Reply first: a publisher subscribed to the channel sees its reply before its own push.
     enqueue(ProtocolCodec.reply(cmd.id(), "publish", null));
     owner.gateway.hub.publish(ch, Json.encode(cmd.params().getValue("data")), info);
+  }
+
+  /** The command's channel if valid and known; else null, the error already answered. */
+  private String validChannel(Command cmd) {
+    Object channel = cmd.params().getValue("channel");
+    int err = owner.gateway.rules.check(channel);
+    if (err != 0) {
+      enqueue(ProtocolCodec.error(cmd.id(), err));
+      return null;
+    }
+    return (String) channel;
+  }
+
+  /** A channel feature (history, presence): 108 where the namespace lacks it, 103 for non-subscribers. */
+  private boolean availableToSubscriber(Command cmd, String ch, boolean enabled) {
+    if (!enabled) {
+      enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.NOT_AVAILABLE));
+      return false;
+    }
+    if (!isSubscribed(ch)) {
+      enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.PERMISSION_DENIED));
+      return false;
+    }
+    return true;
   }
 
   private boolean isSubscribed(String ch) {

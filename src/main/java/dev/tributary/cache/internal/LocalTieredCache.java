@@ -1,9 +1,6 @@
 package dev.tributary.cache.internal;
 
 import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
-import com.github.benmanes.caffeine.cache.Ticker;
 import dev.tributary.cache.TieredCache;
 import dev.tributary.metrics.MetricNames;
 import dev.tributary.support.Clock;
@@ -18,37 +15,15 @@ import java.time.Duration;
  * each entry's own TTL. The L2 level joins in the Redis issue behind the same interface.
  */
 public final class LocalTieredCache implements TieredCache {
-  private record Entry(String value, long ttlNanos) {}
 
-  private final Cache<String, Entry> l1;
+  private final Cache<String, L1Cache.Entry> l1;
   private final long maxEntries;
   private final Counter hits;
   private final Counter misses;
 
   public LocalTieredCache(String name, long maxEntries, Clock clock, MeterRegistry registry) {
     this.maxEntries = maxEntries;
-    Ticker ticker = clock::nanoTime;
-    this.l1 = Caffeine.newBuilder()
-        .maximumSize(maxEntries)
-        .ticker(ticker)
-        .expireAfter(new Expiry<String, Entry>() {
-          @Override
-          public long expireAfterCreate(String key, Entry e, long currentTime) {
-            return e.ttlNanos();
-          }
-
-          @Override
-          public long expireAfterUpdate(String key, Entry e, long currentTime, long currentDuration) {
-            return e.ttlNanos();
-          }
-
-          @Override
-          public long expireAfterRead(String key, Entry e, long currentTime, long currentDuration) {
-            return currentDuration;
-          }
-        })
-        .executor(Runnable::run)
-        .build();
+    this.l1 = L1Cache.create(maxEntries, clock);
     this.hits = Counter.builder(MetricNames.CACHE_HITS).tag("cache", name).tag("level", "l1").register(registry);
     this.misses = Counter.builder(MetricNames.CACHE_MISSES).tag("cache", name).tag("level", "l1").register(registry);
     Gauge.builder(MetricNames.CACHE_SIZE, l1, Cache::estimatedSize).tag("cache", name).tag("level", "l1").register(registry);
@@ -56,7 +31,7 @@ public final class LocalTieredCache implements TieredCache {
 
   @Override
   public Future<String> get(String key) {
-    Entry e = l1.getIfPresent(key);
+    L1Cache.Entry e = l1.getIfPresent(key);
     if (e == null) {
       misses.increment();
       return Future.succeededFuture();
@@ -67,7 +42,7 @@ public final class LocalTieredCache implements TieredCache {
 
   @Override
   public Future<Void> put(String key, String value, Duration ttl) {
-    l1.put(key, new Entry(value, Math.max(1, ttl.toNanos())));
+    l1.put(key, new L1Cache.Entry(value, Math.max(1, ttl.toNanos())));
     return Future.succeededFuture();
   }
 

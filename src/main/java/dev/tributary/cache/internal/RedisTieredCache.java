@@ -1,9 +1,6 @@
 package dev.tributary.cache.internal;
 
 import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
-import com.github.benmanes.caffeine.cache.Ticker;
 import dev.tributary.cache.TieredCache;
 import dev.tributary.metrics.MetricNames;
 import dev.tributary.redis.RedisLink;
@@ -79,7 +76,6 @@ public final class RedisTieredCache implements TieredCache {
   /** Invalidations applied to L1. Tags: cache, origin=local|remote. */
   static final String METRIC_INVALIDATIONS = "tributary.cache.invalidations";
 
-  private record Entry(String value, long ttlNanos) {}
 
   /** One L2 read (and optional load) in flight, shared by the concurrent misses of its key. */
   private static final class Flight {
@@ -102,7 +98,7 @@ public final class RedisTieredCache implements TieredCache {
   private final String redisPrefix;
   private final String channel;
   private final String nodeId = UUID.randomUUID().toString().replace("-", "").substring(0, 16);
-  private final Cache<String, Entry> l1;
+  private final Cache<String, L1Cache.Entry> l1;
   private final ConcurrentHashMap<String, Flight> inflight = new ConcurrentHashMap<>();
   private final Counter l1Hits;
   private final Counter l1Misses;
@@ -132,28 +128,7 @@ public final class RedisTieredCache implements TieredCache {
     this.scanCount = settings.getScanCount();
     this.redisPrefix = settings.getKeyPrefix() + name + ":";
     this.channel = redisPrefix + "invalidate";
-    Ticker ticker = clock::nanoTime;
-    this.l1 = Caffeine.newBuilder()
-        .maximumSize(maxEntries)
-        .ticker(ticker)
-        .expireAfter(new Expiry<String, Entry>() {
-          @Override
-          public long expireAfterCreate(String key, Entry e, long currentTime) {
-            return e.ttlNanos();
-          }
-
-          @Override
-          public long expireAfterUpdate(String key, Entry e, long currentTime, long currentDuration) {
-            return e.ttlNanos();
-          }
-
-          @Override
-          public long expireAfterRead(String key, Entry e, long currentTime, long currentDuration) {
-            return currentDuration;
-          }
-        })
-        .executor(Runnable::run)
-        .build();
+    this.l1 = L1Cache.create(maxEntries, clock);
     this.l1Hits = level(registry, MetricNames.CACHE_HITS, "l1");
     this.l1Misses = level(registry, MetricNames.CACHE_MISSES, "l1");
     this.l2Hits = level(registry, MetricNames.CACHE_HITS, "l2");
@@ -199,7 +174,7 @@ public final class RedisTieredCache implements TieredCache {
 
   @Override
   public Future<String> get(String key) {
-    Entry e = l1.getIfPresent(key);
+    L1Cache.Entry e = l1.getIfPresent(key);
     if (e != null) {
       l1Hits.increment();
       return Future.succeededFuture(e.value());
@@ -214,7 +189,7 @@ public final class RedisTieredCache implements TieredCache {
    * {@link TtlPolicy}'s) and answers it. A loader failure fails the callers that shared its call.
    */
   public Future<String> get(String key, Function<String, Future<String>> loader, Duration ttl) {
-    Entry e = l1.getIfPresent(key);
+    L1Cache.Entry e = l1.getIfPresent(key);
     if (e != null) {
       l1Hits.increment();
       return Future.succeededFuture(e.value());
@@ -300,7 +275,7 @@ public final class RedisTieredCache implements TieredCache {
     if (ttl <= 0) {
       return;
     }
-    Entry e = new Entry(value, ttl);
+    L1Cache.Entry e = new L1Cache.Entry(value, ttl);
     l1.put(key, e);
     if (f.stale) {
       // An invalidation marked the flight after our check: it may have evicted before our put.
@@ -316,7 +291,7 @@ public final class RedisTieredCache implements TieredCache {
     Duration t = ttl != null ? ttl : ttlPolicy.ttlFor(key);
     long ttlNanos = Math.max(1, t.toNanos());
     markStale(key);
-    l1.put(key, new Entry(value, Math.min(ttlNanos, l1MaxTtlNanos)));
+    l1.put(key, new L1Cache.Entry(value, Math.min(ttlNanos, l1MaxTtlNanos)));
     if (!link.isAvailable()) {
       degradedPut.increment();
       return Future.succeededFuture();
@@ -479,7 +454,7 @@ public final class RedisTieredCache implements TieredCache {
 
   /** The L1 copy of {@code key} or null, without counting a request or touching recency. */
   public String peekL1(String key) {
-    Entry e = l1.policy().getIfPresentQuietly(key);
+    L1Cache.Entry e = l1.policy().getIfPresentQuietly(key);
     return e == null ? null : e.value();
   }
 
