@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * The load client's command line: {@code java -cp tributary.jar dev.tributary.bench.Bench
- * <fanout|connections|publish-http|sweep> port=N [key=value ...]}. Prints a human summary and
+ * <fanout|connections|publish-http|sweep|pipeline> port=N [key=value ...]}. Prints a human summary and
  * exactly one line {@code RESULT {json}}; exits 1 when the run could not be done (server not
  * reachable, setup failed, bad option). {@code scripts/bench} starts the server and calls this.
  *
@@ -19,7 +19,10 @@ import java.util.Map;
 public final class Bench {
   private Bench() {}
 
-  public static final List<String> SCENARIOS = List.of("fanout", "connections", "publish-http", "sweep");
+  /** Other processes' CPU (cores) above which a run counts as disturbed. */
+  static final double DEFAULT_QUIET_CORES = 0.1;
+
+  public static final List<String> SCENARIOS = List.of("fanout", "connections", "publish-http", "sweep", "pipeline");
 
   public static void main(String[] args) {
     int code;
@@ -43,11 +46,15 @@ public final class Bench {
     }
     String scenario = args[0];
     Params p = Params.parse(args, 1);
+    if (scenario.equals("pipeline")) {
+      return runPipeline(p, out);
+    }
     String host = p.string("host", "127.0.0.1");
     int port = p.intValue("port", -1, 1, 65535);
     String apiKey = p.string("apiKey", "bench-api-key");
     long pid = p.longValue("serverPid", -1, -1, Long.MAX_VALUE);
     long clkTck = p.longValue("clkTck", 100, 1, 1_000_000);
+    BoxCpu.clockTicksPerSecond = clkTck;
     ServerProbe probe = pid > 0 ? new ServerProbe(pid, clkTck) : null;
     Target target = new Target(host, port, apiKey, probe);
     Map<String, Object> labels = new LinkedHashMap<>();
@@ -59,10 +66,12 @@ public final class Bench {
     switch (scenario) {
       case "fanout" -> {
         FanoutScenario.Config c = FanoutScenario.Config.from(p);
+        int retries = p.intValue("retries", 0, 0, 20);
+        double quiet = p.doubleValue("quiet", DEFAULT_QUIET_CORES, 0, 64);
         p.rejectUnknown();
         out.printf("fanout: %d subscribers on %d channel(s), %d publications/s of %d bytes via %s, %s s measured after %s s warm-up%n",
             c.subscribers, c.channels, c.rate, c.payloadBytes, c.publishVia, c.seconds, c.warmupSeconds);
-        r = FanoutScenario.run(target, c);
+        r = leastDisturbed(() -> FanoutScenario.run(target, c), retries, quiet, out, "fanout", 1);
         summary = fanoutSummary(r);
       }
       case "sweep" -> {
@@ -79,10 +88,12 @@ public final class Bench {
       }
       case "publish-http" -> {
         PublishHttpScenario.Config c = PublishHttpScenario.Config.from(p);
+        int retries = p.intValue("retries", 0, 0, 20);
+        double quiet = p.doubleValue("quiet", DEFAULT_QUIET_CORES, 0, 64);
         p.rejectUnknown();
         out.printf("publish-http: %d requests in flight, keep-alive %s, %s s measured after %s s warm-up%n",
             c.concurrency, c.keepAlive ? "on" : "off", c.seconds, c.warmupSeconds);
-        r = PublishHttpScenario.run(target, c);
+        r = leastDisturbed(() -> PublishHttpScenario.run(target, c), retries, quiet, out, "publish-http", 1);
         summary = PublishHttpScenario.summary(r);
       }
       default -> throw new BenchException("unknown scenario " + scenario);
@@ -104,6 +115,115 @@ public final class Bench {
     }
     out.println("RESULT " + r.toJson());
     return 0;
+  }
+
+  /**
+   * The coordination pipeline: the server runs in this JVM (modules reach the coordinator over
+   * its event bus), so there is no port, server pid or API key to give; {@code conf.KEY=VALUE}
+   * and {@code eventLoops=} configure the in-process server.
+   */
+  static int runPipeline(Params p, PrintStream out) {
+    p.longValue("clkTck", 100, 1, 1_000_000); // accepted for symmetry with the other scenarios
+    Map<String, Object> labels = new LinkedHashMap<>();
+    for (String k : p.keysWithPrefix("label.")) {
+      labels.put(k.substring("label.".length()), p.string(k, ""));
+    }
+    boolean serverLog = p.bool("serverLog", false);
+    PipelineScenario.Config c = PipelineScenario.Config.from(p);
+    p.rejectUnknown();
+    if (!serverLog && org.slf4j.LoggerFactory.getLogger("dev.tributary") instanceof ch.qos.logback.classic.Logger l) {
+      // The in-process server logs to this process's stdout: warnings only, unless serverLog=on.
+      l.setLevel(ch.qos.logback.classic.Level.WARN);
+    }
+    Result r = PipelineScenario.run(c, out);
+    Map<String, Object> machine = Machine.describe();
+    machine.put("clientThreads", Runtime.getRuntime().availableProcessors());
+    r.put("machine", machine);
+    r.put("jvmGc", ManagementGc.name());
+    r.put("labels", labels);
+    out.println();
+    for (String line : PipelineScenario.summary(r)) {
+      out.println(line);
+    }
+    for (String note : r.notes()) {
+      out.println("note: " + note);
+    }
+    out.println("RESULT " + r.toJson());
+    return 0;
+  }
+
+  /** The collectors of this JVM, e.g. "G1 Young Generation, G1 Old Generation". */
+  static final class ManagementGc {
+    private ManagementGc() {}
+
+    static String name() {
+      List<String> names = new java.util.ArrayList<>();
+      for (var gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+        names.add(gc.getName());
+      }
+      return String.join(", ", names);
+    }
+  }
+
+  /**
+   * Runs {@code run} and, while other processes took more than {@code quietCores} of the machine
+   * during its window ({@code otherCpuCores}, see {@link BoxCpu}), runs it again, up to
+   * {@code retries} more times. Returns the least disturbed attempt, with {@code attempts} and the
+   * other attempts' key figures ({@code disturbedAttempts}), so nothing is hidden.
+   */
+  @SuppressWarnings("unchecked")
+  static Result leastDisturbed(java.util.function.Supplier<Result> run, int retries, double quietCores, PrintStream out,
+      String what, double settleSeconds) {
+    Result best = null;
+    List<Object> others = new java.util.ArrayList<>();
+    int attempts = 0;
+    while (true) {
+      Result r = run.get();
+      attempts++;
+      double other = r.number("otherCpuCores");
+      if (best == null) {
+        best = r;
+      } else {
+        double bestOther = best.number("otherCpuCores");
+        Result worse = r;
+        if (!Double.isNaN(other) && (Double.isNaN(bestOther) || other < bestOther)) {
+          worse = best;
+          best = r;
+        }
+        others.add(attemptFigures(worse));
+      }
+      if (Double.isNaN(other) || other <= quietCores || attempts > retries) {
+        break;
+      }
+      out.printf("  %s: other processes used %.2f cores during the window (quiet= %.2f): running it again (%d of %d)%n",
+          what, other, quietCores, attempts, retries);
+      if (settleSeconds > 0) {
+        Time.sleepUntil(System.nanoTime() + Time.secondsToNanos(settleSeconds));
+      }
+    }
+    best.put("attempts", attempts);
+    best.put("disturbed", best.number("otherCpuCores") > quietCores);
+    if (!others.isEmpty()) {
+      best.put("disturbedAttempts", others);
+    }
+    if (best.number("otherCpuCores") > quietCores && retries > 0) {
+      best.note(String.format("every attempt (%d) was disturbed by other processes; the least disturbed is reported", attempts));
+    }
+    return best;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> attemptFigures(Result r) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (String k : List.of("otherCpuCores", "serverCpuCores", "deliveriesPerSec", "requestsPerSec", "lost")) {
+      if (r.get(k) != null) {
+        m.put(k, r.get(k));
+      }
+    }
+    if (r.get("latencyMs") instanceof Map<?, ?> lat) {
+      m.put("p99Ms", ((Map<String, Object>) lat).get("p99"));
+    }
+    return m;
   }
 
   /** Adds the load client's CPU use over a window and says when the client was the limit. */
@@ -160,6 +280,8 @@ public final class Bench {
             + ", publisher shortfall " + fmt(r.get("publishShortfall")) + ")",
         "server CPU           " + fmt(r.get("serverCpuCores")) + " cores, " + fmt(r.get("serverCpuUsPerDelivery")) + " µs per delivery",
         "server RSS           " + fmt(r.get("serverRssKb")) + " KiB (peak " + fmt(r.get("serverPeakRssKb")) + " KiB)",
-        "client CPU           " + fmt(r.get("clientCpuCores")) + " cores of " + fmt(r.get("clientCpuLimitCores")));
+        "client CPU           " + fmt(r.get("clientCpuCores")) + " cores of " + fmt(r.get("clientCpuLimitCores")),
+        "other CPU            " + fmt(r.get("otherCpuCores")) + " cores (the box " + fmt(r.get("boxCpuCores"))
+            + " cores, steal " + fmt(r.get("stealCores")) + ")");
   }
 }

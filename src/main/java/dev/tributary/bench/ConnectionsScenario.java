@@ -230,11 +230,13 @@ public final class ConnectionsScenario {
       out.printf("  holding for %.1f s (server ping interval %d s)%n", hold, ping);
       long cpu0 = probe == null ? 0 : probe.cpuNanos();
       long ccpu0 = ClientCpu.nanos();
+      long[] box0 = BoxCpu.read();
       long h0 = System.nanoTime();
       Time.sleepUntil(h0 + Time.secondsToNanos(hold));
       long h1 = System.nanoTime();
       long cpu1 = probe == null ? 0 : probe.cpuNanos();
       long ccpu1 = ClientCpu.nanos();
+      long[] box1 = BoxCpu.read();
       int alive = 0;
       for (Idle idle : idles) {
         if (idle.ready && idle.conn.isOpen()) {
@@ -288,6 +290,7 @@ public final class ConnectionsScenario {
         r.note("server memory figures skipped: no server process to probe (serverPid= not given)");
       }
       Bench.clientCpu(r, ccpu0, ccpu1, h1 - h0, config.threads);
+      BoxCpu.put(r, box0, box1, h1 - h0);
       if (alive < connected) {
         r.note((connected - alive) + " connection(s) did not survive the hold: " + closeCodes);
       }
@@ -327,6 +330,7 @@ public final class ConnectionsScenario {
             + Bench.fmt(r.get("serverPeakRssKb")) + " KiB)",
         "per connection       RSS " + Bench.fmt(r.get("rssBytesPerConnection")) + " bytes, live heap "
             + Bench.fmt(r.get("heapBytesPerConnection")) + " bytes",
-        "client CPU           " + Bench.fmt(r.get("clientCpuCores")) + " cores");
+        "client CPU           " + Bench.fmt(r.get("clientCpuCores")) + " cores",
+        "other CPU            " + Bench.fmt(r.get("otherCpuCores")) + " cores (the box " + Bench.fmt(r.get("boxCpuCores")) + " cores)");
   }
 }

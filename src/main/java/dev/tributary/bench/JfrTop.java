@@ -19,6 +19,11 @@ import jdk.jfr.consumer.RecordingFile;
  * dev.tributary.bench.JfrTop FILE [top=25]}. Prints the hottest methods by self samples (top
  * frame) and by total samples (anywhere on the stack), for Java execution samples and, separately,
  * for threads sampled in native code (system calls such as socket writes).
+ *
+ * <p>{@code callers=SUBSTRING}: also prints, for the samples with a frame whose name contains
+ * SUBSTRING, the most frequent chains of its {@code depth} (6) callers, e.g. {@code
+ * callers=Arrays.copyOf} to see who copies arrays; {@code chains=on} prints the most frequent top
+ * {@code depth} frames of all samples.
  */
 public final class JfrTop {
   private JfrTop() {}
@@ -31,13 +36,17 @@ public final class JfrTop {
 
   public static void main(String[] args) throws IOException {
     if (args.length < 1) {
-      System.err.println("usage: JfrTop FILE.jfr [top=25] [thread=SUBSTRING]");
+      System.err.println("usage: JfrTop FILE.jfr [top=25] [thread=SUBSTRING] [callers=SUBSTRING] [chains=on] [depth=6]");
       System.exit(2);
     }
     Params p = Params.parse(args, 1);
     int top = p.intValue("top", 25, 1, 1000);
     String thread = p.string("thread", null);
+    String callers = p.string("callers", null);
+    boolean chains = p.bool("chains", false);
+    int depth = p.intValue("depth", 6, 1, 100);
     p.rejectUnknown();
+    Map<String, Map<String, Long>> chainCounts = new HashMap<>();
     Map<String, Map<String, long[]>> byEvent = new HashMap<>();
     Map<String, Long> totals = new HashMap<>();
     Map<String, Long> threads = new HashMap<>();
@@ -67,6 +76,29 @@ public final class JfrTop {
         Map<String, long[]> m = byEvent.computeIfAbsent(type, k -> new HashMap<>());
         Set<String> seen = new HashSet<>();
         List<RecordedFrame> frames = st.getFrames();
+        if (callers != null || chains) {
+          int from = -1;
+          if (chains) {
+            from = 0;
+          } else {
+            for (int i = 0; i < frames.size(); i++) {
+              if (name(frames.get(i).getMethod()).contains(callers)) {
+                from = i;
+                break;
+              }
+            }
+          }
+          if (from >= 0) {
+            StringBuilder chain = new StringBuilder();
+            for (int i = from; i < Math.min(frames.size(), from + depth + (chains ? 0 : 1)); i++) {
+              if (chain.length() > 0) {
+                chain.append(" <- ");
+              }
+              chain.append(shortName(frames.get(i).getMethod()));
+            }
+            chainCounts.computeIfAbsent(type, k -> new HashMap<>()).merge(chain.toString(), 1L, Long::sum);
+          }
+        }
         for (int i = 0; i < frames.size(); i++) {
           String name = name(frames.get(i).getMethod());
           long[] c = m.computeIfAbsent(name, k -> new long[2]);
@@ -90,6 +122,18 @@ public final class JfrTop {
       print("self (top frame)", m, 0, total, top);
       print("total (on the stack)", m, 1, total, top);
     }
+    for (String type : List.of("jdk.ExecutionSample", "jdk.NativeMethodSample")) {
+      Map<String, Long> c = chainCounts.get(type);
+      if (c == null) {
+        continue;
+      }
+      long total = totals.getOrDefault(type, 0L);
+      System.out.printf("%n%s: %s (share of all %,d samples)%n", type,
+          chains ? "most frequent top " + depth + " frames" : "callers of *" + callers + "*", total);
+      c.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue(), a.getValue())).limit(top)
+          .forEach(en -> System.out.printf("  %5.1f%% %,6d  %s%n", 100.0 * en.getValue() / Math.max(1, total), en.getValue(),
+              en.getKey()));
+    }
     System.out.printf("%nsamples by thread:%n");
     threads.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue(), a.getValue())).limit(top)
         .forEach(en -> System.out.printf("  %,8d  %s%n", en.getValue(), en.getKey()));
@@ -103,6 +147,15 @@ public final class JfrTop {
       long n = list.get(i).getValue()[idx];
       System.out.printf("    %5.1f%%  %,7d  %s%n", 100.0 * n / total, n, list.get(i).getKey());
     }
+  }
+
+  /** Class simple name and method: {@code OutboundBatch.append}. */
+  private static String shortName(RecordedMethod m) {
+    if (m == null) {
+      return "?";
+    }
+    String t = m.getType().getName();
+    return t.substring(t.lastIndexOf('.') + 1) + "." + m.getName();
   }
 
   private static String name(RecordedMethod m) {

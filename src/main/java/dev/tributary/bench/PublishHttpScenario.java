@@ -217,12 +217,14 @@ public final class PublishHttpScenario {
       long err0 = errors(loops);
       long cpu0 = probe == null ? 0 : probe.cpuNanos();
       long ccpu0 = ClientCpu.nanos();
+      long[] box0 = BoxCpu.read();
       Time.sleepUntil(end);
       long t1 = System.nanoTime();
       long ok1 = ok(loops);
       long err1 = errors(loops);
       long cpu1 = probe == null ? 0 : probe.cpuNanos();
       long ccpu1 = ClientCpu.nanos();
+      long[] box1 = BoxCpu.read();
       run.running = false;
       boolean stopped = Time.await(() -> run.active.get() <= 0, TimeUnit.SECONDS.toNanos(15));
       Histogram h = loops.drainHistograms(s -> s.latency);
@@ -260,6 +262,7 @@ public final class PublishHttpScenario {
         r.note("server figures skipped: no server process to probe (serverPid= not given; for an in-process server the client CPU figure includes the server)");
       }
       Bench.clientCpu(r, ccpu0, ccpu1, t1 - t0, config.threads);
+      BoxCpu.put(r, box0, box1, t1 - t0);
       if (!stopped) {
         r.note("some requests were still in flight 15 s after the end");
       }
@@ -296,6 +299,8 @@ public final class PublishHttpScenario {
         "errors               " + Bench.fmt(r.get("errors")) + " (non-200 " + Bench.fmt(r.get("non200")) + ")"
             + (r.get("firstError") == null ? "" : ", first: " + r.get("firstError")),
         "server CPU           " + Bench.fmt(r.get("serverCpuCores")) + " cores, " + Bench.fmt(r.get("serverCpuUsPerRequest")) + " µs per request",
-        "client CPU           " + Bench.fmt(r.get("clientCpuCores")) + " cores of " + Bench.fmt(r.get("clientCpuLimitCores")));
+        "client CPU           " + Bench.fmt(r.get("clientCpuCores")) + " cores of " + Bench.fmt(r.get("clientCpuLimitCores")),
+        "other CPU            " + Bench.fmt(r.get("otherCpuCores")) + " cores (the box " + Bench.fmt(r.get("boxCpuCores"))
+            + " cores, steal " + Bench.fmt(r.get("stealCores")) + ")");
   }
 }

@@ -24,6 +24,9 @@ public final class SweepScenario {
     public boolean all = false;
     /** A step fails when the publisher held less than this share of the offered rate (0 = never, for smoke tests). */
     public double minHeldRatio = 0.95;
+    /** A step during which other processes used more than {@code quietCores} is run again, up to this many times. */
+    public int retries = 0;
+    public double quietCores = Bench.DEFAULT_QUIET_CORES;
 
     static Config from(Params p) {
       Config c = new Config();
@@ -53,6 +56,8 @@ public final class SweepScenario {
       c.settleSeconds = p.doubleValue("settle", c.settleSeconds, 0, 60);
       c.initialWarmupSeconds = p.doubleValue("initialWarmup", c.initialWarmupSeconds, 0, 600);
       c.all = p.bool("all", c.all);
+      c.retries = p.intValue("retries", c.retries, 0, 20);
+      c.quietCores = p.doubleValue("quiet", c.quietCores, 0, 64);
       return c;
     }
   }
@@ -72,7 +77,8 @@ public final class SweepScenario {
         rig.run(config.rates.get(0), config.initialWarmupSeconds, 0.1);
       }
       for (int rate : config.rates) {
-        Result step = rig.run(rate, f.warmupSeconds, f.seconds);
+        Result step = Bench.leastDisturbed(() -> rig.run(rate, f.warmupSeconds, f.seconds), config.retries,
+            config.quietCores, out, "R=" + rate, config.settleSeconds);
         Map<String, Object> lat = (Map<String, Object>) step.get("latencyMs");
         double p99 = ((Number) lat.get("p99")).doubleValue();
         String fail = null;
@@ -90,10 +96,11 @@ public final class SweepScenario {
           step.put("failure", fail);
         }
         steps.add(step);
-        out.printf("  R=%-6d pubs/s %-10s deliveries/s %-12s p50 %-8s p99 %-8s max %-8s lost %-6s server %s µs/delivery, client %s cores  %s%n",
+        out.printf("  R=%-6d pubs/s %-10s deliveries/s %-12s p50 %-8s p99 %-8s max %-8s lost %-6s server %s cores, %s µs/delivery, client %s cores, other %s cores  %s%n",
             rate, Bench.fmt(step.get("publicationsPerSec")), Bench.fmt(step.get("deliveriesPerSec")),
-            lat.get("p50"), lat.get("p99"), lat.get("max"), step.get("lost"),
+            lat.get("p50"), lat.get("p99"), lat.get("max"), step.get("lost"), Bench.fmt(step.get("serverCpuCores")),
             Bench.fmt(step.get("serverCpuUsPerDelivery")), Bench.fmt(step.get("clientCpuCores")),
+            Bench.fmt(step.get("otherCpuCores")),
             fail == null ? "ok" : "FAIL: " + fail);
         if (fail != null) {
           if (stopReason.equals("all rates passed")) {

@@ -164,6 +164,66 @@ class BenchSmokeTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
+  void pipelineDeliversEveryKeysLastValueInEveryMode() {
+    PipelineScenario.Config c = new PipelineScenario.Config();
+    c.modules = 2;
+    c.keys = 3;
+    c.subscribers = 2;
+    c.rates = List.of(300);
+    c.seconds = 1;
+    c.warmupSeconds = 0.3;
+    c.drainSeconds = 10;
+    c.server = PipelineScenario.Config.defaultServer(2);
+    // Short delays, so that a one-second run releases every key more than once.
+    c.server.getCoordinator().setNormalDelayMillis(50).setCriticalDelayMillis(10).setMaxWaitMillis(200)
+        .setBatchWindowMillis(20);
+    Result r = PipelineScenario.run(c, quiet());
+    List<Object> steps = (List<Object>) r.get("steps");
+    assertThat(steps).hasSize(3);
+    assertThat(steps).extracting(s -> ((Result) s).get("mode")).containsExactly("MANUAL", "HYBRID", "FULLY_AUTO");
+    for (Object o : steps) {
+      Result s = (Result) o;
+      String mode = (String) s.get("mode");
+      assertThat(s.get("lostDeliveries")).as(mode).isEqualTo(0L);
+      assertThat(s.get("duplicateDeliveries")).as(mode).isEqualTo(0L);
+      assertThat(s.get("finalValuesMissing")).as(mode).isEqualTo(0L);
+      assertThat(s.get("outOfOrder")).as(mode).isEqualTo(0L);
+      assertThat(s.get("updatesRejected")).as(mode).isEqualTo(0L);
+      assertThat(s.get("subscriberCloses")).as(mode).isEqualTo(0);
+      assertThat(s.get("drainComplete")).as(mode).isEqualTo(true);
+      assertThat((Long) s.get("publications")).as(mode).isPositive();
+      // Every publication reached both subscribers of its module's channel.
+      assertThat((Long) s.get("receivedDeliveries")).as(mode).isEqualTo((Long) s.get("publications") * 2);
+      assertNonNegative(s, "updatesSentPerSec", "updatesInPerSec", "publicationsOutPerSec", "deliveriesPerSec",
+          "coalescedRatio", "cpuUsPerUpdate", "serverLoopCpuUsPerUpdate", "processCpuCores");
+      assertThat(s.number("updatesInPerSec")).as(mode).isPositive();
+      assertThat(s.number("coalescedRatio")).as(mode).isLessThanOrEqualTo(1.0);
+      Map<String, Object> lat = (Map<String, Object>) s.get("latencyMs");
+      assertThat(((Number) lat.get("count")).longValue()).as(mode).isPositive();
+      assertThat((Map<String, Object>) s.get("coordinatorLatencyMs")).containsKeys("p50", "p99");
+    }
+  }
+
+  @Test
+  void pipelineCommandLinePrintsExactlyOneResultLine() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+    int code = Bench.run(new String[] {"pipeline", "modes=manual", "M=1", "K=2", "U=100", "T=0.5", "warmup=0.1",
+        "eventLoops=1", "serverLog=on", "conf.coordinator.normalDelayMillis=20", "conf.coordinator.maxWaitMillis=100",
+        "label.pin=test"}, out);
+    assertThat(code).isZero();
+    List<String> results = bytes.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("RESULT ")).toList();
+    assertThat(results).hasSize(1);
+    JsonObject json = new JsonObject(results.get(0).substring("RESULT ".length()));
+    assertThat(json.getString("scenario")).isEqualTo("pipeline");
+    assertThat(json.getJsonObject("coordinator").getInteger("normalDelayMillis")).isEqualTo(20);
+    assertThat(json.getJsonArray("steps")).hasSize(1);
+    assertThat(json.getJsonArray("steps").getJsonObject(0).getLong("finalValuesMissing")).isZero();
+    assertThat(json.getJsonObject("labels").getString("pin")).isEqualTo("test");
+  }
+
+  @Test
   void commandLinePrintsExactlyOneResultLine() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
