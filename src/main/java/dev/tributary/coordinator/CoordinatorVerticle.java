@@ -69,6 +69,8 @@ public final class CoordinatorVerticle extends VerticleBase {
   private final MeterRegistry registry;
   private final Toggles toggles;
   private final Map<String, ModuleState> modules = new HashMap<>();
+  /** When each channel's state index was last written to the cache (monotonic ms). */
+  private final Map<String, Long> indexWritten = new HashMap<>();
   private Debouncer<Key, ModuleUpdate> debouncer;
   private volatile Mode mode;
   private DeadlineTimer timer;
@@ -198,6 +200,7 @@ public final class CoordinatorVerticle extends VerticleBase {
       cache.invalidate(stateKey(s.channel, moduleId, key));
     }
     releaseChannel(s.channel, moduleId);
+    indexWritten.remove(s.channel);
     if (pendingDropped > 0) {
       dropped.increment(pendingDropped);
     }
@@ -231,7 +234,9 @@ public final class CoordinatorVerticle extends VerticleBase {
     }
     s.lastSeenMillis = clock.monotonicMillis();
     String key = u.key() == null ? s.defaultKey : u.key();
-    s.keys.add(key);
+    if (s.keys.add(key)) {
+      indexWritten.remove(s.channel);
+    }
     Key k = new Key(u.moduleId(), key);
     if (!toggles.debouncing()) {
       // Switched off: this update goes now; an older one still pending for the key is superseded.
@@ -270,7 +275,14 @@ public final class CoordinatorVerticle extends VerticleBase {
       cache.put(stateKey(s.channel, k.moduleId(), k.key()), envelope, ttl);
       // The channel's index of (module, key) states, so that other nodes (sharing the cache's
       // Redis level) can answer GET /api/state for modules that run here.
-      cache.put(indexKey(s.channel), channelIndex(s.channel).encode(), ttl);
+      // Rewritten only when the channel's keys changed or half its lifetime has passed: building
+      // it is O(keys of the channel), too much for every emission.
+      long nowMillis = clock.monotonicMillis();
+      Long written = indexWritten.get(s.channel);
+      if (written == null || nowMillis - written > options.getCacheTtlMillis() / 2) {
+        cache.put(indexKey(s.channel), channelIndex(s.channel).encode(), ttl);
+        indexWritten.put(s.channel, nowMillis);
+      }
     }
     long now = clock.nanoTime();
     long firstNanos = now - TimeUnit.MILLISECONDS.toNanos(clock.monotonicMillis() - firstOfferMillis);
