@@ -526,7 +526,7 @@ public final class RedisLink {
   }
 
   /** {@code f}, completing on {@code target} (when not null) rather than on the completing thread. */
-  static <T> Future<T> onContext(Context target, Future<T> f) {
+  public static <T> Future<T> onContext(Context target, Future<T> f) {
     if (target == null) {
       return f;
     }

@@ -207,9 +207,9 @@ public final class RedisTieredCache implements TieredCache {
       fly(key, mine, loader, ttl);
     } else if (loader != null && !f.withLoader) {
       // Joined a plain read: when it finds nothing, load (in a flight of our own).
-      return onContext(caller, f.promise.future()).compose(v -> v != null ? Future.succeededFuture(v) : load(key, loader, ttl));
+      return RedisLink.onContext(caller, f.promise.future()).compose(v -> v != null ? Future.succeededFuture(v) : load(key, loader, ttl));
     }
-    return onContext(caller, f.promise.future());
+    return RedisLink.onContext(caller, f.promise.future());
   }
 
   private void fly(String key, Flight f, Function<String, Future<String>> loader, Duration ttl) {
@@ -496,21 +496,5 @@ public final class RedisTieredCache implements TieredCache {
       b.append(c);
     }
     return b.toString();
-  }
-
-  /** {@code f}, completing on {@code target} (when not null) rather than on the completing thread. */
-  private static <T> Future<T> onContext(Context target, Future<T> f) {
-    if (target == null) {
-      return f;
-    }
-    Promise<T> p = Promise.promise();
-    f.onComplete(ar -> {
-      if (Vertx.currentContext() == target) {
-        p.handle(ar);
-      } else {
-        target.runOnContext(v -> p.handle(ar));
-      }
-    });
-    return p.future();
   }
 }
