@@ -130,7 +130,8 @@ public final class TributaryServer {
       }
       ops.redis = List.copyOf(redisLinks);
       broker = new RedisBroker(vertx, redisLinks, options.getRedis().getUrls(),
-          options.getRedis().getLink().getConnectTimeoutMillis(), registry);
+          options.getRedis().getLink().getConnectTimeoutMillis(), registry, clock,
+          options.getChannels().getHistoryMetaTtlSeconds());
       hub.attachBroker(broker);
       redisReady = Future.all(starts);
     }

@@ -19,6 +19,7 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -155,9 +156,15 @@ public final class ApiRouter {
       return;
     }
     String ch = (String) channel;
-    long offset = gateway.hub().publish(ch, Json.encode(req.getValue("data")), null);
-    rc.response().putHeader("Content-Type", "application/json")
-        .end("{\"result\":{\"id\":\"" + ops.nextPublicationId() + "\"" + (offset > 0 ? ",\"offset\":" + offset : "") + "}}");
+    here(gateway.hub().publish(ch, Json.encode(req.getValue("data")), null)).onComplete(ar -> {
+      if (ar.failed()) {
+        refused(rc, List.of(ch), ar.cause());
+        return;
+      }
+      long offset = ar.result();
+      rc.response().putHeader("Content-Type", "application/json")
+          .end("{\"result\":{\"id\":\"" + ops.nextPublicationId() + "\"" + (offset > 0 ? ",\"offset\":" + offset : "") + "}}");
+    });
   }
 
   private void broadcast(RoutingContext rc) {
@@ -186,10 +193,25 @@ public final class ApiRouter {
       return;
     }
     String data = Json.encode(req.getValue("data"));
+    List<Future<Long>> all = new java.util.ArrayList<>(arr.size());
     for (Object ch : arr) {
-      gateway.hub().publish((String) ch, data, null);
+      all.add(gateway.hub().publish((String) ch, data, null));
     }
-    ok(rc);
+    here(Future.join(all)).onComplete(ar -> {
+      List<String> failed = new java.util.ArrayList<>();
+      Throwable cause = null;
+      for (int i = 0; i < all.size(); i++) {
+        if (all.get(i).failed()) {
+          failed.add(arr.getString(i));
+          cause = all.get(i).cause();
+        }
+      }
+      if (failed.isEmpty()) {
+        ok(rc);
+      } else {
+        refused(rc, failed, cause);
+      }
+    });
   }
 
   private static final DeliveryOptions ASK = new DeliveryOptions().setSendTimeout(5000);
@@ -301,8 +323,15 @@ public final class ApiRouter {
       error(rc, 400, ErrorCodes.NOT_AVAILABLE, "not available: no history in this channel's namespace");
       return;
     }
-    rc.response().putHeader("Content-Type", "application/json").end("{\"result\":"
-        + dev.tributary.history.HistoryJson.result(gateway.hub().history(), (String) channel, req, size) + "}");
+    here(dev.tributary.history.HistoryJson.result(gateway.hub().history(), (String) channel, req, size)).onComplete(ar -> {
+      if (ar.succeeded()) {
+        rc.response().putHeader("Content-Type", "application/json").end("{\"result\":" + ar.result() + "}");
+      } else if (ar.cause() instanceof dev.tributary.history.HistoryJson.UnrecoverablePosition u) {
+        error(rc, 400, ErrorCodes.UNRECOVERABLE_POSITION, u.getMessage());
+      } else {
+        error(rc, 503, ErrorCodes.INTERNAL, "history unavailable: " + ar.cause().getMessage());
+      }
+    });
   }
 
   private void health(RoutingContext rc) {
@@ -314,6 +343,17 @@ public final class ApiRouter {
         .put("channels", gateway.hub().channelCount())
         .put("uptimeSeconds", ManagementFactory.getRuntimeMXBean().getUptime() / 1000);
     rc.response().putHeader("Content-Type", "application/json").end(body.encode());
+  }
+
+  /** {@code f}, completing on the calling request's context (the response is written there). */
+  private static <T> Future<T> here(Future<T> f) {
+    return f.isComplete() ? f : dev.tributary.redis.RedisLink.onContext(Vertx.currentContext(), f);
+  }
+
+  /** 503: publications not accepted because their history could not be appended. */
+  private static void refused(RoutingContext rc, List<String> channels, Throwable cause) {
+    error(rc, 503, ErrorCodes.INTERNAL, "publication refused, history unavailable for " + String.join(", ", channels)
+        + (cause == null ? "" : ": " + cause.getMessage()));
   }
 
   private static void ok(RoutingContext rc) {

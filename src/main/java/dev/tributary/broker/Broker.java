@@ -1,5 +1,6 @@
 package dev.tributary.broker;
 
+import dev.tributary.history.HistoryStore;
 import io.vertx.core.Future;
 
 /**
@@ -13,7 +14,14 @@ public interface Broker {
 
   /** Where publications from the broker are handed (the hub's local fan-out). */
   interface Receiver {
-    void receive(String channel, byte[] push);
+    /** @param offset the publication's history offset, 0 when its channel keeps no history */
+    void receive(String channel, byte[] push, long offset);
+
+    /**
+     * This node's subscription to {@code channel} was interrupted and is back: publications of
+     * the interval are lost here (subscribers of channels with history must recover).
+     */
+    default void interrupted(String channel) {}
   }
 
   void start(Receiver receiver);
@@ -29,6 +37,25 @@ public interface Broker {
    * delivers locally (other nodes miss it, and that is counted).
    */
   Future<Void> publish(String channel, byte[] push);
+
+  /**
+   * The history every node shares, or null when this broker keeps none (nodes then keep their own,
+   * which is only right for one node).
+   */
+  default HistoryStore history() {
+    return null;
+  }
+
+  /**
+   * Appends a publication to the channel's shared {@link #history()} and publishes its push (with
+   * the offset) to every subscribed node, as one atomic step. Fails, without publishing, when the
+   * channel's broker is unavailable: the caller must then refuse the publication, since delivering
+   * it without an offset would leave a hole in the stream.
+   */
+  default Future<HistoryStore.Position> publishWithHistory(String channel, String dataJson, String infoJson,
+      int maxSize, long ttlMillis) {
+    return Future.failedFuture(new UnsupportedOperationException("this broker keeps no history"));
+  }
 
   /** Whether publications currently go through the broker (false while it is down). */
   boolean available();

@@ -18,6 +18,7 @@ public final class ChannelsOptions {
 
   private boolean allowClientPublish;
   private int historyMaxChannels = DEFAULT_HISTORY_MAX_CHANNELS;
+  private int historyMetaTtlSeconds = 30 * 86_400;
   private Map<String, NamespaceOptions> namespaces = new LinkedHashMap<>();
 
   public ChannelsOptions() {}
@@ -25,14 +26,16 @@ public final class ChannelsOptions {
   public ChannelsOptions(ChannelsOptions o) {
     allowClientPublish = o.allowClientPublish;
     historyMaxChannels = o.historyMaxChannels;
+    historyMetaTtlSeconds = o.historyMetaTtlSeconds;
     o.namespaces.forEach((k, v) -> namespaces.put(k, new NamespaceOptions(v)));
   }
 
   public ChannelsOptions(JsonObject json) {
     JsonFields f = new JsonFields(json, "channels");
-    f.rejectUnknown(Set.of("allowClientPublish", "historyMaxChannels", "namespaces"));
+    f.rejectUnknown(Set.of("allowClientPublish", "historyMaxChannels", "historyMetaTtlSeconds", "namespaces"));
     allowClientPublish = f.boolValue("allowClientPublish", false);
     historyMaxChannels = f.intValue("historyMaxChannels", historyMaxChannels, 1, 100_000_000);
+    historyMetaTtlSeconds = f.intValue("historyMetaTtlSeconds", historyMetaTtlSeconds, 60, 365 * 86_400);
     JsonObject ns = f.object("namespaces");
     if (ns != null) {
       JsonFields nf = new JsonFields(ns, "channels.namespaces");
@@ -49,7 +52,7 @@ public final class ChannelsOptions {
     JsonObject ns = new JsonObject();
     namespaces.forEach((k, v) -> ns.put(k, v.toJson()));
     return new JsonObject().put("allowClientPublish", allowClientPublish).put("historyMaxChannels", historyMaxChannels)
-        .put("namespaces", ns);
+        .put("historyMetaTtlSeconds", historyMetaTtlSeconds).put("namespaces", ns);
   }
 
   /** Clients may publish to channels without a namespace. Default false. */
@@ -69,6 +72,21 @@ public final class ChannelsOptions {
 
   public ChannelsOptions setHistoryMaxChannels(int v) {
     this.historyMaxChannels = Check.range("channels.historyMaxChannels", v, 1, 100_000_000);
+    return this;
+  }
+
+  /**
+   * With Redis: how long a channel stream's epoch and last offset outlive its last publication,
+   * seconds (the entries themselves go after {@code historyTtlSeconds}). A client coming back
+   * within it, having missed nothing, is told {@code recovered: true}; after it, the stream starts a
+   * new epoch. Default 30 days; at least each namespace's {@code historyTtlSeconds} in effect.
+   */
+  public int getHistoryMetaTtlSeconds() {
+    return historyMetaTtlSeconds;
+  }
+
+  public ChannelsOptions setHistoryMetaTtlSeconds(int v) {
+    this.historyMetaTtlSeconds = Check.range("channels.historyMetaTtlSeconds", v, 60, 365 * 86_400);
     return this;
   }
 

@@ -59,6 +59,12 @@ final class Connection extends HeartbeatWheel.Member {
   private Set<String> channels;
   /** Channels just subscribed with history: live pushes up to this offset were in the result. */
   private Map<String, Long> skipUpTo;
+  /** Channels whose subscribe answer is being read (history in Redis): their pushes wait. */
+  private Map<String, Hold> held;
+  /** Pushes held for one channel before the subscription ends with insufficient state. */
+  private static final int MAX_HELD = 10_000;
+  /** Unsubscribe push code: subscribe again and recover (Centrifugo's "insufficient state"). */
+  static final int INSUFFICIENT_STATE = 2500;
   private final OutboundBatch batch;
   private int rejectedInRow;
   private boolean pongExpected;
@@ -227,26 +233,77 @@ final class Connection extends HeartbeatWheel.Member {
       return;
     }
     Future<Void> ready = addSubscription(ch);
-    if (ready.isComplete()) {
-      subscribed(cmd, ch);
-    } else {
-      // Several nodes: answer once the node receives the channel's publications, so nothing
-      // published after the reply can be missed. A broker outage does not refuse the subscribe:
-      // local publications flow, and the node resubscribes when the broker returns.
-      ready.onComplete(ar -> {
-        if (state != CLOSED && isSubscribed(ch)) {
-          subscribed(cmd, ch);
+    HistoryStore history = owner.gateway.hub.history();
+    int historySize = owner.gateway.rules.historySize(ch);
+    boolean withHistory = historySize > 0 && history != null;
+    // Several nodes: the result is read once the node receives the channel's publications, so
+    // nothing published after it can be missed. A broker outage does not refuse the subscribe:
+    // local publications flow, and the node resubscribes when the broker returns.
+    Future<SubscribeResult> result = ready.transform(ar -> withHistory
+        ? subscribeResult(cmd.params(), ch, history, historySize) : Future.succeededFuture(SubscribeResult.PLAIN));
+    if (result.isComplete() && result.succeeded()) {
+      subscribed(cmd, ch, result.result());
+      return;
+    }
+    // Until the answer: the channel's pushes are held, then sent after it (those it already holds dropped).
+    Hold hold = new Hold();
+    if (held == null) {
+      held = new HashMap<>(4);
+    }
+    held.put(ch, hold);
+    dev.tributary.redis.RedisLink.onContext(owner.context(), result).onComplete(ar -> {
+      if (held == null || held.get(ch) != hold) {
+        return; // unsubscribed (or closed) meanwhile
+      }
+      removeHold(ch);
+      if (state == CLOSED) {
+        return;
+      }
+      if (ar.failed()) {
+        owner.log.debug("subscribe {} of {} failed: {}", ch, clientId, ar.cause().toString());
+        channels.remove(ch);
+        owner.unsubscribe(ch, this);
+        enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.INTERNAL));
+      } else {
+        subscribed(cmd, ch, ar.result());
+        if (hold.overflow) {
+          insufficientState(ch);
         }
-      });
+        for (int i = 0; i < hold.pushes.size(); i++) {
+          enqueuePublication(ch, hold.pushes.get(i), hold.offsets.get(i));
+        }
+      }
+      flush();
+    });
+  }
+
+  /** Pushes of a channel whose subscribe answer is not sent yet. */
+  private static final class Hold {
+    final List<byte[]> pushes = new java.util.ArrayList<>(4);
+    final List<Long> offsets = new java.util.ArrayList<>(4);
+    boolean overflow;
+  }
+
+  private void removeHold(String ch) {
+    held.remove(ch);
+    if (held.isEmpty()) {
+      held = null;
     }
   }
 
-  private void subscribed(Command cmd, String ch) {
+  /** The subscribe result JSON (null = {@code {}}) and the stream position it reflects. */
+  private record SubscribeResult(String json, long offset) {
+    static final SubscribeResult PLAIN = new SubscribeResult(null, -1);
+  }
+
+  private void subscribed(Command cmd, String ch, SubscribeResult result) {
     long id = cmd.id();
-    HistoryStore history = owner.gateway.hub.history();
-    int historySize = owner.gateway.rules.historySize(ch);
-    if (historySize > 0 && history != null) {
-      enqueue(ProtocolCodec.replyRaw(id, "subscribe", recoveryResult(cmd.params(), ch, history, historySize)));
+    if (result.json() != null) {
+      enqueue(ProtocolCodec.replyRaw(id, "subscribe", result.json()));
+      if (skipUpTo == null) {
+        skipUpTo = new HashMap<>(4);
+      }
+      skipUpTo.put(ch, result.offset());
     } else {
       enqueue(ProtocolCodec.reply(id, "subscribe", null));
     }
@@ -291,17 +348,18 @@ final class Connection extends HeartbeatWheel.Member {
    * the channel: a publication in flight at that moment is both in the result and live, so live
    * pushes up to the position read here are skipped (see {@link #enqueuePublication}).
    */
-  private String recoveryResult(JsonObject params, String ch, HistoryStore history, int historySize) {
+  private static Future<SubscribeResult> subscribeResult(JsonObject params, String ch, HistoryStore history, int historySize) {
     boolean recover = Boolean.TRUE.equals(params.getValue("recover"));
-    StringBuilder sb = new StringBuilder(128).append("{\"recoverable\":true,\"positioned\":true");
-    HistoryStore.Position pos;
-    if (recover) {
-      Object off = params.getValue("offset");
-      long offset = off instanceof Number n ? n.longValue() : 0;
-      Object ep = params.getValue("epoch");
-      HistoryStore.Recovery r = history.since(ch, offset, ep instanceof String e ? e : null, historySize);
-      pos = r.position();
-      sb.append(",\"was_recovering\":true,\"recovered\":").append(r.recovered()).append(",\"publications\":[");
+    if (!recover) {
+      return history.position(ch).map(pos -> new SubscribeResult(
+          positioned(new StringBuilder(96).append("{\"recoverable\":true,\"positioned\":true"), pos), pos.offset()));
+    }
+    Object off = params.getValue("offset");
+    long offset = off instanceof Number n ? n.longValue() : 0;
+    Object ep = params.getValue("epoch");
+    return history.since(ch, offset, ep instanceof String e ? e : null, historySize).map(r -> {
+      StringBuilder sb = new StringBuilder(128).append("{\"recoverable\":true,\"positioned\":true")
+          .append(",\"was_recovering\":true,\"recovered\":").append(r.recovered()).append(",\"publications\":[");
       for (int i = 0; i < r.entries().size(); i++) {
         HistoryStore.Entry e = r.entries().get(i);
         if (i > 0) {
@@ -310,20 +368,36 @@ final class Connection extends HeartbeatWheel.Member {
         ProtocolCodec.publication(sb, e.dataJson(), e.infoJson(), e.offset());
       }
       sb.append(']');
-    } else {
-      pos = history.position(ch);
-    }
-    sb.append(",\"epoch\":").append(Json.encode(pos.epoch())).append(",\"offset\":").append(pos.offset()).append('}');
-    if (skipUpTo == null) {
-      skipUpTo = new HashMap<>(4);
-    }
-    skipUpTo.put(ch, pos.offset());
-    return sb.toString();
+      return new SubscribeResult(positioned(sb, r.position()), r.position().offset());
+    });
+  }
+
+  private static String positioned(StringBuilder sb, HistoryStore.Position pos) {
+    return sb.append(",\"epoch\":").append(Json.encode(pos.epoch())).append(",\"offset\":").append(pos.offset())
+        .append('}').toString();
   }
 
   /** A publication push with its history offset: skipped if the subscribe result already had it. */
   void enqueuePublication(String ch, byte[] push, long offset) {
-    if (skipUpTo != null) {
+    if (held != null) {
+      Hold h = held.get(ch);
+      if (h != null) {
+        if (h.pushes.size() >= MAX_HELD) {
+          // The subscribe answer is far behind the channel: after it, the subscription ends and
+          // the client subscribes again (recovering from history where there is one).
+          h.overflow = true;
+          h.pushes.clear();
+          h.offsets.clear();
+        }
+        if (h.overflow) {
+          return;
+        }
+        h.pushes.add(push);
+        h.offsets.add(offset);
+        return;
+      }
+    }
+    if (skipUpTo != null && offset > 0) {
       Long upTo = skipUpTo.get(ch);
       if (upTo != null) {
         if (offset <= upTo) {
@@ -348,7 +422,48 @@ final class Connection extends HeartbeatWheel.Member {
     if (!availableToSubscriber(cmd, ch, size > 0 && history != null)) {
       return;
     }
-    enqueue(ProtocolCodec.replyRaw(cmd.id(), "history", HistoryJson.result(history, ch, cmd.params(), size)));
+    Future<String> result = HistoryJson.result(history, ch, cmd.params(), size);
+    if (result.isComplete()) {
+      historyAnswered(cmd.id(), result);
+    } else {
+      dev.tributary.redis.RedisLink.onContext(owner.context(), result).onComplete(ar -> {
+        historyAnswered(cmd.id(), ar.succeeded() ? Future.succeededFuture(ar.result()) : Future.failedFuture(ar.cause()));
+        flush();
+      });
+    }
+  }
+
+  private void historyAnswered(long id, Future<String> result) {
+    if (result.succeeded()) {
+      enqueue(ProtocolCodec.replyRaw(id, "history", result.result()));
+    } else if (result.cause() instanceof HistoryJson.UnrecoverablePosition) {
+      enqueue(ProtocolCodec.error(id, ErrorCodes.UNRECOVERABLE_POSITION));
+    } else {
+      owner.log.debug("history for {} failed: {}", clientId, result.cause().toString());
+      enqueue(ProtocolCodec.error(id, ErrorCodes.INTERNAL));
+    }
+  }
+
+  /**
+   * The node may have missed publications of {@code ch} (a gap in its offsets, or the broker's
+   * subscription was interrupted): the subscription ends with 2500 and the client subscribes
+   * again, recovering what it missed from history.
+   */
+  void insufficientState(String ch) {
+    if (!isSubscribed(ch)) {
+      return;
+    }
+    owner.gateway.insufficientState.increment();
+    channels.remove(ch);
+    owner.unsubscribe(ch, this);
+    left(ch);
+    if (held != null && held.containsKey(ch)) {
+      removeHold(ch);
+    }
+    if (skipUpTo != null) {
+      skipUpTo.remove(ch);
+    }
+    enqueue(ProtocolCodec.unsubscribePush(ch, INSUFFICIENT_STATE, "insufficient state"));
   }
 
   /** Module state first: the coordinator's cached state of the channel, as publications. */
@@ -376,6 +491,9 @@ final class Connection extends HeartbeatWheel.Member {
     if (skipUpTo != null) {
       skipUpTo.remove(ch);
     }
+    if (held != null && held.containsKey(ch)) {
+      removeHold(ch);
+    }
     enqueue(ProtocolCodec.reply(cmd.id(), "unsubscribe", null));
   }
 
@@ -393,9 +511,24 @@ final class Connection extends HeartbeatWheel.Member {
       return;
     }
     String info = new JsonObject().put("client", clientId).put("user", user).encode();
-    // Reply first: a publisher subscribed to the channel sees its reply before its own push.
-    enqueue(ProtocolCodec.reply(cmd.id(), "publish", null));
-    owner.gateway.hub.publish(ch, Json.encode(cmd.params().getValue("data")), info);
+    String data = Json.encode(cmd.params().getValue("data"));
+    if (!owner.gateway.hub.publishIsRemote(ch)) {
+      // Reply first: a publisher subscribed to the channel sees its reply before its own push.
+      enqueue(ProtocolCodec.reply(cmd.id(), "publish", null));
+      owner.gateway.hub.publish(ch, data, info);
+      return;
+    }
+    // History in Redis: the publication is accepted once appended, or refused (Redis unavailable).
+    long id = cmd.id();
+    dev.tributary.redis.RedisLink.onContext(owner.context(), owner.gateway.hub.publish(ch, data, info)).onComplete(ar -> {
+      if (ar.succeeded()) {
+        enqueue(ProtocolCodec.reply(id, "publish", null));
+      } else {
+        owner.log.debug("publish to {} by {} refused: {}", ch, clientId, ar.cause().toString());
+        enqueue(ProtocolCodec.error(id, ErrorCodes.INTERNAL));
+      }
+      flush();
+    });
   }
 
   /** The command's channel if valid and known; else null, the error already answered. */
@@ -554,5 +687,6 @@ final class Connection extends HeartbeatWheel.Member {
       }
       channels = null;
     }
+    held = null;
   }
 }

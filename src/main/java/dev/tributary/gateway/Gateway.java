@@ -46,6 +46,10 @@ public final class Gateway {
   volatile boolean underPressure;
   final ModuleChannels moduleChannels;
   final Counter shed;
+  /** Gaps in a channel's offsets seen by a gateway instance (it missed publications). */
+  final Counter streamGaps;
+  /** Subscriptions ended with 2500 (insufficient state) for the client to recover. */
+  final Counter insufficientState;
   /** Publish (hub) to append into each subscriber's batch, once per publication and instance. */
   final Timer publishToDeliver;
   /** Handling of a connect command (token check included). */
@@ -95,6 +99,12 @@ public final class Gateway {
     sum(MetricNames.FRAMES_OUT, "frames", i -> i.framesOut);
     sum(MetricNames.BYTES_OUT, "bytes", i -> i.bytesOut);
     FunctionCounter.builder(MetricNames.PUBLICATIONS, hub, Hub::publicationCount).register(registry);
+    FunctionCounter.builder(MetricNames.PUBLICATIONS_REFUSED, hub, Hub::refusedCount)
+        .description("publications refused: their history could not be appended (Redis unavailable)").register(registry);
+    streamGaps = Counter.builder(MetricNames.STREAM_GAPS)
+        .description("gaps in a channel's offsets at a gateway instance (missed publications)").register(registry);
+    insufficientState = Counter.builder(MetricNames.INSUFFICIENT_STATE)
+        .description("subscriptions ended with 2500 so the client recovers from history").register(registry);
     for (String m : ProtocolCodec.METHODS) {
       commands.put(m, Counter.builder(MetricNames.COMMANDS).tag("method", m).register(registry));
     }

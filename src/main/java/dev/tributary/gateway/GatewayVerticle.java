@@ -228,14 +228,21 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
     try {
       Connection[] arr = subs.items;
       int n = subs.size;
-      if (offset == 0) {
-        for (int i = 0; i < n; i++) {
-          arr[i].enqueue(push);
+      if (offset > 0) {
+        long last = subs.lastOffset;
+        subs.lastOffset = offset;
+        if (last > 0 && offset != last + 1) {
+          // A gap (this node missed publications: its broker subscription was interrupted) or a
+          // new epoch: every local subscriber ends with insufficient state and recovers.
+          gateway.streamGaps.increment();
+          for (int i = n - 1; i >= 0; i--) {
+            arr[i].insufficientState(channel);
+          }
+          n = 0;
         }
-      } else {
-        for (int i = 0; i < n; i++) {
-          arr[i].enqueuePublication(channel, push, offset);
-        }
+      }
+      for (int i = 0; i < n; i++) {
+        arr[i].enqueuePublication(channel, push, offset);
       }
       deliveries += n;
     } finally {
@@ -247,6 +254,27 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
       }
       deferredRemovals.clear();
     }
+  }
+
+  @Override
+  public void resync(String channel) {
+    Subscribers subs = channels.get(channel);
+    if (subs == null || gateway.rules.historySize(channel) == 0) {
+      return;
+    }
+    subs.lastOffset = 0;
+    delivering = true;
+    try {
+      for (int i = subs.size - 1; i >= 0; i--) {
+        subs.items[i].insufficientState(channel);
+      }
+    } finally {
+      delivering = false;
+    }
+    for (Object[] r : deferredRemovals) {
+      unsubscribe((String) r[0], (Connection) r[1]);
+    }
+    deferredRemovals.clear();
   }
 
   // ---- batching -----------------------------------------------------------------------------
@@ -366,6 +394,8 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
     int size;
     /** The broker subscription of this channel (complete on one node). */
     Future<Void> ready;
+    /** Offset of the channel's last publication delivered here (0 = none yet or no history). */
+    long lastOffset;
 
     void add(Connection c) {
       if (size == items.length) {

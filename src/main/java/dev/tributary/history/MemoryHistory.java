@@ -3,6 +3,7 @@ package dev.tributary.history;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.tributary.support.Clock;
+import io.vertx.core.Future;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -48,7 +49,32 @@ public final class MemoryHistory implements HistoryStore {
   }
 
   @Override
-  public Position append(String channel, String dataJson, String infoJson, int maxSize, long ttlMillis) {
+  public Future<Position> append(String channel, String dataJson, String infoJson, int maxSize, long ttlMillis) {
+    return Future.succeededFuture(appendNow(channel, dataJson, infoJson, maxSize, ttlMillis));
+  }
+
+  @Override
+  public boolean isImmediate() {
+    return true;
+  }
+
+  /**
+   * Appends, and hands the offset to {@code then} while the stream is still locked: publications
+   * of a channel from several threads are then handed on in offset order. {@code then} must not
+   * block.
+   */
+  public long appendThen(String channel, String dataJson, String infoJson, int maxSize, long ttlMillis,
+      java.util.function.LongConsumer then) {
+    Stream s = stream(channel);
+    synchronized (s) {
+      long offset = appendNow(channel, dataJson, infoJson, maxSize, ttlMillis).offset();
+      then.accept(offset);
+      return offset;
+    }
+  }
+
+  /** {@link #append}, synchronously. */
+  public Position appendNow(String channel, String dataJson, String infoJson, int maxSize, long ttlMillis) {
     Stream s = stream(channel);
     long now = clock.epochMillis();
     synchronized (s) {
@@ -62,15 +88,19 @@ public final class MemoryHistory implements HistoryStore {
   }
 
   @Override
-  public Position position(String channel) {
+  public Future<Position> position(String channel) {
     Stream s = stream(channel);
     synchronized (s) {
-      return new Position(s.epoch, s.top);
+      return Future.succeededFuture(new Position(s.epoch, s.top));
     }
   }
 
   @Override
-  public Recovery since(String channel, long offset, String epoch, int maxEntries) {
+  public Future<Recovery> since(String channel, long offset, String epoch, int maxEntries) {
+    return Future.succeededFuture(recover(channel, offset, epoch, maxEntries));
+  }
+
+  private Recovery recover(String channel, long offset, String epoch, int maxEntries) {
     Stream s = stream(channel);
     synchronized (s) {
       s.trim(s.maxSize, s.ttlMillis, clock.epochMillis());
@@ -95,7 +125,7 @@ public final class MemoryHistory implements HistoryStore {
   }
 
   @Override
-  public List<Entry> history(String channel, int limit, long sinceOffset, boolean reverse) {
+  public Future<Page> history(String channel, int limit, long sinceOffset, boolean reverse) {
     Stream s = stream(channel);
     synchronized (s) {
       s.trim(s.maxSize, s.ttlMillis, clock.epochMillis());
@@ -107,7 +137,7 @@ public final class MemoryHistory implements HistoryStore {
           out.add(e);
         }
       }
-      return out;
+      return Future.succeededFuture(new Page(out, new Position(s.epoch, s.top)));
     }
   }
 }

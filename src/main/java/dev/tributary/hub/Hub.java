@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.LongAdder;
  * subscriber arrives or its last leaves, never per message.
  */
 public final class Hub {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Hub.class);
 
   /** A gateway instance: receives pushes for its local subscribers on its own context. */
   public interface Shard {
@@ -38,6 +39,9 @@ public final class Hub {
      * @param publishedNanos {@link System#nanoTime()} at publish, for the publish-to-deliver timer
      */
     void deliver(String channel, byte[] push, long offset, long publishedNanos);
+
+    /** This node may have missed publications of {@code channel}; owner thread only. */
+    default void resync(String channel) {}
   }
 
   private static final Shard[] NONE = new Shard[0];
@@ -45,6 +49,7 @@ public final class Hub {
   private final ConcurrentHashMap<String, Shard[]> interest = new ConcurrentHashMap<>();
   private final LongAdder publications = new LongAdder();
   private final LongAdder localOnly = new LongAdder();
+  private final LongAdder refused = new LongAdder();
   private volatile Broker broker;
   private volatile java.util.function.Supplier<ChannelRules> rules;
   private volatile HistoryStore history;
@@ -57,16 +62,36 @@ public final class Hub {
    */
   public void attachBroker(Broker b) {
     this.broker = b;
-    b.start(this::deliverLocal);
+    if (b.history() != null) {
+      this.history = b.history();
+    }
+    b.start(new Broker.Receiver() {
+      @Override
+      public void receive(String channel, byte[] push, long offset) {
+        deliverLocal(channel, push, offset);
+      }
+
+      @Override
+      public void interrupted(String channel) {
+        for (Shard shard : interest.getOrDefault(channel, NONE)) {
+          shard.context().runOnContext(v -> shard.resync(channel));
+        }
+      }
+    });
     for (String channel : interest.keySet()) {
       b.subscribe(channel);
     }
   }
 
-  /** Channel rules (for history settings) and the history store; before any publish. */
+  /**
+   * Channel rules (for history settings) and this node's history store; before any publish. A
+   * broker that keeps history (Redis) replaces the store when attached: several nodes share it.
+   */
   public void configure(java.util.function.Supplier<ChannelRules> rules, HistoryStore history) {
     this.rules = rules;
-    this.history = history;
+    if (this.history == null) {
+      this.history = history;
+    }
   }
 
   public HistoryStore history() {
@@ -77,19 +102,62 @@ public final class Hub {
    * Publishes data (JSON text) to {@code channel}: appends it to the channel's history when its
    * namespace keeps one (the offset goes into the push), encodes the push once, and fans it out.
    * Returns the offset (0 without history).
+   *
+   * <p>With a broker that keeps history, append and publish are one step in Redis; while that
+   * Redis is unavailable the publication is refused (the future fails, and it is counted in
+   * {@link #refusedCount()}): delivering it without an offset would leave a hole no client could
+   * recover. Without history, or on one node, the future is complete on return.
    */
-  public long publish(String channel, String dataJson, String infoJson) {
-    long offset = 0;
+  public Future<Long> publish(String channel, String dataJson, String infoJson) {
     ChannelRules r = rules == null ? null : rules.get();
     HistoryStore h = history;
-    if (r != null && h != null) {
-      int size = r.historySize(channel);
-      if (size > 0) {
-        offset = h.append(channel, dataJson, infoJson, size, r.historyTtlMillis(channel)).offset();
-      }
+    int size = r == null || h == null ? 0 : r.historySize(channel);
+    if (size == 0) {
+      publish(channel, ProtocolCodec.publicationPush(channel, dataJson, infoJson, 0), 0);
+      return ZERO;
     }
-    publish(channel, ProtocolCodec.publicationPush(channel, dataJson, infoJson, offset), offset);
-    return offset;
+    Broker b = broker;
+    if (b != null && b.history() == h) {
+      publications.increment();
+      return b.publishWithHistory(channel, dataJson, infoJson, size, r.historyTtlMillis(channel))
+          .map(HistoryStore.Position::offset)
+          .onFailure(this::refused);
+    }
+    if (h instanceof dev.tributary.history.MemoryHistory m) {
+      // Handed on under the stream's lock: every shard gets the channel's pushes in offset order.
+      return Future.succeededFuture(m.appendThen(channel, dataJson, infoJson, size, r.historyTtlMillis(channel),
+          offset -> publish(channel, ProtocolCodec.publicationPush(channel, dataJson, infoJson, offset), offset)));
+    }
+    Future<HistoryStore.Position> appended = h.append(channel, dataJson, infoJson, size, r.historyTtlMillis(channel));
+    return appended.map(pos -> {
+      publish(channel, ProtocolCodec.publicationPush(channel, dataJson, infoJson, pos.offset()), pos.offset());
+      return pos.offset();
+    }).onFailure(this::refused);
+  }
+
+  private static final Future<Long> ZERO = Future.succeededFuture(0L);
+
+  /**
+   * Whether {@link #publish(String, String, String)} of {@code channel} can fail or complete
+   * later (its history is appended in Redis); false when it is done on return.
+   */
+  public boolean publishIsRemote(String channel) {
+    ChannelRules r = rules == null ? null : rules.get();
+    Broker b = broker;
+    return b != null && b.history() != null && history == b.history() && r != null && r.historySize(channel) > 0;
+  }
+
+  private void refused(Throwable err) {
+    refused.increment();
+    long n = refused.sum();
+    if (n == 1 || n % 1000 == 0) {
+      log.warn("publication refused (history not appended), {} so far: {}", n, err.toString());
+    }
+  }
+
+  /** Publications refused because their history could not be appended (Redis unavailable). */
+  public long refusedCount() {
+    return refused.sum();
   }
 
   /** Publications delivered on this node only because the broker was down. */

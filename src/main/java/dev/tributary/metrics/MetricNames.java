@@ -19,6 +19,9 @@ public final class MetricNames {
   public static final String PUBLICATIONS = "tributary.hub.publications";
   public static final String API_REQUESTS = "tributary.api.requests";
   public static final String PUBLISH_TO_DELIVER = "tributary.hub.publish.to.deliver";
+  public static final String PUBLICATIONS_REFUSED = "tributary.publications.refused";
+  public static final String STREAM_GAPS = "tributary.history.stream.gaps";
+  public static final String INSUFFICIENT_STATE = "tributary.subscriptions.insufficient.state";
   public static final String CONNECT_TIME = "tributary.gateway.connect";
 
   public static final String CACHE_HITS = "tributary.cache.hits";

@@ -531,8 +531,12 @@ public final class RedisLink {
       return f;
     }
     Promise<T> p = Promise.promise();
+    io.netty.channel.EventLoop loop = ((io.vertx.core.internal.ContextInternal) target).nettyEventLoop();
     f.onComplete(ar -> {
-      if (Vertx.currentContext() == target) {
+      // Handlers run on duplicated contexts: the same event loop is the same owner thread.
+      Context now = Vertx.currentContext();
+      if (now == target || (now != null && now.isEventLoopContext() && target.isEventLoopContext()
+          && ((io.vertx.core.internal.ContextInternal) now).nettyEventLoop() == loop && loop.inEventLoop())) {
         p.handle(ar);
       } else {
         target.runOnContext(v -> p.handle(ar));

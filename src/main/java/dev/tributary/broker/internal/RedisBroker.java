@@ -15,7 +15,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Cross-node fan-out over Redis pub/sub: a channel {@code C} is the Redis channel
  * {@code tributary.ch.C} on the Redis instance the ring picks for it (several URLs shard
- * channels). A node is subscribed while it has local subscribers; a publication goes to Redis and
+ * channels). A message is {@code <offset>\n<push>}: the publication's history offset (0 without
+ * history) and the push bytes, delivered as they are. Channels with history are published by
+ * {@link RedisHistory}'s script, which appends and publishes in one step. A node is subscribed while it has local subscribers; a publication goes to Redis and
  * comes back to every subscribed node, this one included, so all nodes see one order per channel.
  *
  * <p>Redis pub/sub delivers every message to every subscribed node and keeps nothing: a node whose
@@ -40,7 +42,16 @@ public final class RedisBroker implements Broker {
     void onMessage(Buffer message) {
       if (subs.get(channel) == this) {
         received.increment();
-        receiver.receive(channel, message.getBytes());
+        // "<offset>\n<push>": the offset (0 = no history) for the subscribers' recovery de-duplication.
+        long offset = 0;
+        int i = 0;
+        int n = message.length();
+        byte b;
+        while (i < n && (b = message.getByte(i)) != '\n') {
+          offset = offset * 10 + (b - '0');
+          i++;
+        }
+        receiver.receive(channel, message.getBytes(i + 1, n), offset);
       }
     }
   }
@@ -54,14 +65,20 @@ public final class RedisBroker implements Broker {
   private final Counter failed;
   private volatile Receiver receiver;
 
-  /** @param urls the URL of each link, same order */
+  private final RedisHistory history;
+
+  /**
+   * @param urls the URL of each link, same order
+   * @param historyMetaTtlSeconds how long a history stream's epoch outlives its last publication
+   */
   public RedisBroker(io.vertx.core.Vertx vertx, List<RedisLink> links, List<String> urls, int connectTimeoutMillis,
-      MeterRegistry registry) {
+      MeterRegistry registry, dev.tributary.support.Clock clock, int historyMetaTtlSeconds) {
     this.links = List.copyOf(links);
     for (int i = 0; i < links.size(); i++) {
-      publishers.put(links.get(i), new OrderedPublisher(vertx, urls.get(i), connectTimeoutMillis));
+      publishers.put(links.get(i), new OrderedPublisher(vertx, urls.get(i), connectTimeoutMillis, List.of(RedisHistory.APPEND)));
     }
     this.ring = new ConsistentHash<>(this.links, RedisLink::name);
+    this.history = new RedisHistory(this::linkFor, c -> publishers.get(linkFor(c)), clock, historyMetaTtlSeconds);
     this.published = Counter.builder("tributary.broker.published").register(registry);
     this.received = Counter.builder("tributary.broker.received").register(registry);
     this.failed = Counter.builder("tributary.broker.publish.failed").register(registry);
@@ -70,6 +87,18 @@ public final class RedisBroker implements Broker {
   @Override
   public void start(Receiver r) {
     this.receiver = r;
+    for (RedisLink link : links) {
+      link.addListener(new RedisLink.Listener() {
+        @Override
+        public void subscriptionsRestored() {
+          for (String channel : subs.keySet()) {
+            if (linkFor(channel) == link) {
+              receiver.interrupted(channel);
+            }
+          }
+        }
+      });
+    }
   }
 
   RedisLink linkFor(String channel) {
@@ -94,8 +123,22 @@ public final class RedisBroker implements Broker {
   }
 
   @Override
+  public dev.tributary.history.HistoryStore history() {
+    return history;
+  }
+
+  @Override
+  public Future<dev.tributary.history.HistoryStore.Position> publishWithHistory(String channel, String dataJson,
+      String infoJson, int maxSize, long ttlMillis) {
+    return history.appendAndPublish(channel, dataJson, infoJson, maxSize, ttlMillis, PREFIX + channel)
+        .onSuccess(n -> published.increment())
+        .onFailure(err -> failed.increment());
+  }
+
+  @Override
   public Future<Void> publish(String channel, byte[] push) {
-    return publishers.get(linkFor(channel)).publish(PREFIX + channel, Buffer.buffer(push))
+    Buffer message = Buffer.buffer(push.length + 2).appendByte((byte) '0').appendByte((byte) '\n').appendBytes(push);
+    return publishers.get(linkFor(channel)).publish(PREFIX + channel, message)
         .onSuccess(n -> published.increment())
         .onFailure(err -> failed.increment())
         .mapEmpty();

@@ -15,6 +15,8 @@ public final class ErrorCodes {
   public static final int NOT_AVAILABLE = 108;
   public static final int TOKEN_EXPIRED = 109;
   public static final int TOO_MANY_REQUESTS = 111;
+  /** {@code history} with a {@code since} position from another epoch of the stream. */
+  public static final int UNRECOVERABLE_POSITION = 112;
 
   public static String message(int code) {
     return switch (code) {
@@ -29,6 +31,7 @@ public final class ErrorCodes {
       case NOT_AVAILABLE -> "not available";
       case TOKEN_EXPIRED -> "token expired";
       case TOO_MANY_REQUESTS -> "too many requests";
+      case UNRECOVERABLE_POSITION -> "unrecoverable position";
       default -> "error";
     };
   }

@@ -151,6 +151,15 @@ public final class ProtocolCodec {
     return sb.toString().getBytes(StandardCharsets.UTF_8);
   }
 
+  /**
+   * {@code {"push":{"channel":C,"unsubscribe":{"code":N,"reason":R}}}}: the server ended the
+   * subscription; with a code of 2500 or more the client subscribes again (and recovers).
+   */
+  public static byte[] unsubscribePush(String channel, int code, String reason) {
+    return ("{\"push\":{\"channel\":" + Json.encode(channel) + ",\"unsubscribe\":{\"code\":" + code
+        + ",\"reason\":" + Json.encode(reason) + "}}}").getBytes(StandardCharsets.UTF_8);
+  }
+
   /** {@code {"push":{"channel":C,"join"|"leave":{"info":{"client":…,"user":…}}}}}. */
   public static byte[] joinLeavePush(String channel, boolean join, String client, String user) {
     return ("{\"push\":{\"channel\":" + Json.encode(channel) + ",\"" + (join ? "join" : "leave")

@@ -1,0 +1,227 @@
+package dev.tributary.broker.internal;
+
+import dev.tributary.history.HistoryStore;
+import dev.tributary.redis.RedisLink;
+import dev.tributary.support.Clock;
+import io.vertx.core.Future;
+import io.vertx.core.json.Json;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
+
+/**
+ * History shared by every node, in Redis. A channel {@code C} has a stream
+ * {@code tributary.history.{C}} (entry id = offset, fields {@code d} data, {@code i} info,
+ * {@code t} time) and a meta hash {@code tributary.history.meta.{C}} ({@code e} epoch, {@code s}
+ * last offset, {@code l} age limit), both on the Redis the broker's ring picks for {@code C}.
+ *
+ * <p>One Lua script ({@link #APPEND}) increments the offset, adds the entry (XADD MAXLEN), sets
+ * the expiries and PUBLISHes the push with the offset in it: atomic in Redis, so no two nodes get
+ * the same offset, none is skipped, and the pub/sub order of a channel is its offset order. It runs
+ * on the broker's ordered publish connection, so one node's publications of a channel keep their
+ * order too. A stream whose meta key expired (or was never there) starts a new epoch; the stream
+ * goes {@code historyTtlSeconds} after its last publication, the meta key
+ * {@code channels.historyMetaTtlSeconds} after it. Entries older than the age limit are not
+ * returned (XADD trims by count only).
+ *
+ * <p>Reads ({@link #READ}) fetch the position and the entries in one script, atomically, through
+ * the pooled client. Thread-safe; futures complete on Redis's context.
+ */
+public final class RedisHistory implements HistoryStore {
+  static final String STREAM = "tributary.history.{";
+  static final String META = "tributary.history.meta.{";
+
+  /**
+   * KEYS: stream, meta. ARGV: max length, stream ttl s, meta ttl s, new epoch, pub/sub channel
+   * ('' = none), channel JSON, data JSON, info JSON ('' = none), time ms, age limit ms. Returns
+   * {offset, epoch}.
+   */
+  static final String APPEND = """
+      local epoch = redis.call('hget', KEYS[2], 'e')
+      if not epoch then
+        epoch = ARGV[4]
+        redis.call('del', KEYS[1])
+        redis.call('hset', KEYS[2], 'e', epoch)
+      end
+      local offset = redis.call('hincrby', KEYS[2], 's', 1)
+      redis.call('hset', KEYS[2], 'l', ARGV[10])
+      redis.call('expire', KEYS[2], ARGV[3])
+      redis.call('xadd', KEYS[1], 'MAXLEN', ARGV[1], offset .. '-0', 'd', ARGV[7], 'i', ARGV[8], 't', ARGV[9])
+      redis.call('expire', KEYS[1], ARGV[2])
+      if ARGV[5] ~= '' then
+        local info = ''
+        if ARGV[8] ~= '' then info = ',"info":' .. ARGV[8] end
+        redis.call('publish', ARGV[5], offset .. '\\n{"push":{"channel":' .. ARGV[6] .. ',"pub":{"data":' .. ARGV[7]
+          .. info .. ',"offset":' .. offset .. '}}}')
+      end
+      return {offset, epoch}
+      """;
+
+  /**
+   * KEYS: stream, meta. ARGV: new epoch, meta ttl s, first id, count (0 = position only), reverse
+   * ('1'). Returns {epoch, last offset, age limit ms, entries}.
+   */
+  static final String READ = """
+      local epoch = redis.call('hget', KEYS[2], 'e')
+      if not epoch then
+        epoch = ARGV[1]
+        redis.call('del', KEYS[1])
+        redis.call('hset', KEYS[2], 'e', epoch)
+        redis.call('expire', KEYS[2], ARGV[2])
+      end
+      local top = redis.call('hget', KEYS[2], 's') or '0'
+      local limit = redis.call('hget', KEYS[2], 'l') or '0'
+      local entries = {}
+      if ARGV[4] ~= '0' then
+        if ARGV[5] == '1' then
+          entries = redis.call('xrevrange', KEYS[1], '+', ARGV[3], 'COUNT', ARGV[4])
+        else
+          entries = redis.call('xrange', KEYS[1], ARGV[3], '+', 'COUNT', ARGV[4])
+        end
+      end
+      return {epoch, top, limit, entries}
+      """;
+
+  static final String APPEND_SHA = sha1(APPEND);
+  static final String READ_SHA = sha1(READ);
+
+  private final Function<String, RedisLink> linkFor;
+  private final Function<String, OrderedPublisher> publisherFor;
+  private final Clock clock;
+  private final int metaTtlSeconds;
+
+  RedisHistory(Function<String, RedisLink> linkFor, Function<String, OrderedPublisher> publisherFor, Clock clock,
+      int metaTtlSeconds) {
+    this.linkFor = linkFor;
+    this.publisherFor = publisherFor;
+    this.clock = clock;
+    this.metaTtlSeconds = metaTtlSeconds;
+  }
+
+  @Override
+  public Future<Position> append(String channel, String dataJson, String infoJson, int maxSize, long ttlMillis) {
+    return appendAndPublish(channel, dataJson, infoJson, maxSize, ttlMillis, "");
+  }
+
+  /** Appends and, unless {@code pubsubChannel} is empty, publishes the push on it, atomically. */
+  Future<Position> appendAndPublish(String channel, String dataJson, String infoJson, int maxSize, long ttlMillis,
+      String pubsubChannel) {
+    if (!linkFor.apply(channel).isAvailable()) {
+      return Future.failedFuture(new IllegalStateException("redis unavailable: history of " + channel + " cannot be appended"));
+    }
+    long ttlSeconds = Math.max(1, (ttlMillis + 999) / 1000);
+    Request r = Request.cmd(Command.EVALSHA).arg(APPEND_SHA).arg(2).arg(STREAM + channel + "}").arg(META + channel + "}")
+        .arg(maxSize).arg(ttlSeconds).arg(Math.max(metaTtlSeconds, ttlSeconds)).arg(newEpoch()).arg(pubsubChannel)
+        .arg(Json.encode(channel)).arg(dataJson).arg(infoJson == null ? "" : infoJson).arg(clock.epochMillis())
+        .arg(ttlMillis);
+    return publisherFor.apply(channel).send(r).map(res -> new Position(res.get(1).toString(), res.get(0).toLong()));
+  }
+
+  @Override
+  public Future<Position> position(String channel) {
+    return read(channel, 1, 0, false).map(Read::position);
+  }
+
+  @Override
+  public Future<Recovery> since(String channel, long offset, String epoch, int maxEntries) {
+    return read(channel, offset + 1, maxEntries, false).map(rd -> {
+      Position pos = rd.position;
+      if (epoch == null || !epoch.equals(pos.epoch()) || offset > pos.offset()) {
+        return new Recovery(List.of(), false, pos);
+      }
+      long missed = pos.offset() - offset;
+      if (missed == 0) {
+        return new Recovery(List.of(), true, pos);
+      }
+      boolean complete = !rd.entries.isEmpty() && rd.entries.get(0).offset() == offset + 1 && missed <= maxEntries;
+      return new Recovery(rd.entries, complete, pos);
+    });
+  }
+
+  @Override
+  public Future<Page> history(String channel, int limit, long sinceOffset, boolean reverse) {
+    return read(channel, sinceOffset + 1, limit, reverse).map(rd -> new Page(rd.entries, rd.position));
+  }
+
+  private record Read(Position position, List<Entry> entries) {}
+
+  private Future<Read> read(String channel, long from, int count, boolean reverse) {
+    RedisLink link = linkFor.apply(channel);
+    String[] args = {STREAM + channel + "}", META + channel + "}", newEpoch(), Integer.toString(metaTtlSeconds),
+        from + "-0", Integer.toString(Math.max(0, count)), reverse ? "1" : "0"};
+    return link.send(script(READ_SHA, args)).recover(err -> {
+      if (err.getMessage() != null && err.getMessage().startsWith("NOSCRIPT")) {
+        return link.send(script(null, args));
+      }
+      return Future.failedFuture(err);
+    }).map(res -> {
+      Position pos = new Position(res.get(0).toString(), Long.parseLong(res.get(1).toString()));
+      long ageLimit = Long.parseLong(res.get(2).toString());
+      long oldest = ageLimit > 0 ? clock.epochMillis() - ageLimit : Long.MIN_VALUE;
+      Response raw = res.get(3);
+      List<Entry> entries = new ArrayList<>(raw == null ? 0 : raw.size());
+      if (raw != null) {
+        for (Response e : raw) {
+          Entry entry = entry(e);
+          if (entry.timeMillis() >= oldest) {
+            entries.add(entry);
+          }
+        }
+      }
+      return new Read(pos, entries);
+    });
+  }
+
+  /** EVALSHA of {@code sha}, or EVAL of the read script when {@code sha} is null. */
+  private static Request script(String sha, String[] args) {
+    Request r = sha == null ? Request.cmd(Command.EVAL).arg(READ) : Request.cmd(Command.EVALSHA).arg(sha);
+    r.arg(2);
+    for (String a : args) {
+      r.arg(a);
+    }
+    return r;
+  }
+
+  /** A stream entry: [id "offset-0", [field, value, …]]. */
+  private static Entry entry(Response e) {
+    String id = e.get(0).toString();
+    long offset = Long.parseLong(id.substring(0, id.indexOf('-')));
+    Response fields = e.get(1);
+    String data = null;
+    String info = null;
+    long time = 0;
+    for (int i = 0; i + 1 < fields.size(); i += 2) {
+      String name = fields.get(i).toString();
+      switch (name) {
+        case "d" -> data = fields.get(i + 1).toString();
+        case "i" -> {
+          String v = fields.get(i + 1).toString();
+          info = v.isEmpty() ? null : v;
+        }
+        case "t" -> time = Long.parseLong(fields.get(i + 1).toString());
+        default -> { }
+      }
+    }
+    return new Entry(offset, data, info, time);
+  }
+
+  private static String newEpoch() {
+    return Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
+  }
+
+  private static String sha1(String script) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(script.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
