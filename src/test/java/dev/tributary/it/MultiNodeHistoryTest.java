@@ -1,0 +1,254 @@
+package dev.tributary.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tributary.config.NamespaceOptions;
+import dev.tributary.testing.RedisServer;
+import dev.tributary.testing.TestServer;
+import dev.tributary.testing.WsTestClient;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * History shared by two nodes through a real redis-server: one offset sequence per channel
+ * whichever node publishes, recovery on the other node, the history API on either, recovery after
+ * a node's broker subscription was interrupted, and publications refused while Redis is down.
+ */
+class MultiNodeHistoryTest {
+  static RedisServer redis;
+  static Vertx client;
+  static WebClient web;
+
+  @BeforeAll
+  static void start() throws Exception {
+    redis = RedisServer.start();
+    client = Vertx.vertx();
+    web = WebClient.create(client);
+  }
+
+  @AfterAll
+  static void stop() {
+    web.close();
+    client.close().await();
+    redis.close();
+  }
+
+  static TestServer node() {
+    return TestServer.start(o -> {
+      o.getRedis().setUrls(List.of(redis.url()));
+      o.getRedis().getLink().setBreakerResetTimeoutMillis(300).setReconnectInitialDelayMillis(20)
+          .setReconnectMaxDelayMillis(300);
+      o.getGateway().getRateLimit().setCommandsPerSecond(0);
+      o.getChannels().putNamespace("h", new NamespaceOptions().setAllowClientPublish(true).setHistorySize(1000)
+          .setHistoryTtlSeconds(300));
+      o.getChannels().putNamespace("x", new NamespaceOptions().setAllowClientPublish(true));
+    });
+  }
+
+  static HttpResponse<Buffer> api(int port, String method, JsonObject body) {
+    return web.post(port, "127.0.0.1", "/api/" + method).putHeader("X-API-Key", TestServer.API_KEY)
+        .sendBuffer(Buffer.buffer(body.encode())).await();
+  }
+
+  static JsonObject pub(JsonObject push) {
+    return push.getJsonObject("push").getJsonObject("pub");
+  }
+
+  @Test
+  void offsetsAreSharedAndAClientRecoversOnTheOtherNode() {
+    try (TestServer a = node(); TestServer b = node(); WsTestClient onA = WsTestClient.open(client, a.port)) {
+      onA.connect();
+      JsonObject sub = onA.subscribe("h:one").getJsonObject("subscribe");
+      String epoch = sub.getString("epoch");
+      assertThat(sub.getLong("offset")).isZero();
+      TreeSet<Long> offsets = new TreeSet<>();
+      for (int i = 1; i <= 10; i++) {
+        HttpResponse<Buffer> r = api(i % 2 == 0 ? a.port : b.port, "publish", new JsonObject().put("channel", "h:one").put("data", i));
+        assertThat(r.statusCode()).isEqualTo(200);
+        offsets.add(r.bodyAsJsonObject().getJsonObject("result").getLong("offset"));
+      }
+      assertThat(offsets).as("one sequence whichever node published").hasSize(10).first().isEqualTo(1L);
+      assertThat(offsets.last()).isEqualTo(10L);
+      for (int i = 1; i <= 10; i++) {
+        JsonObject p = pub(onA.next());
+        assertThat(p.getInteger("data")).isEqualTo(i);
+        assertThat(p.getLong("offset")).isEqualTo(i);
+      }
+      // The client saw 4, then its node went away: on the other node it gets 5..10, once each.
+      try (WsTestClient onB = WsTestClient.open(client, b.port)) {
+        onB.connect();
+        JsonObject r = onB.reply(onB.command("subscribe", new JsonObject().put("channel", "h:one")
+            .put("recover", true).put("offset", 4).put("epoch", epoch))).getJsonObject("subscribe");
+        assertThat(r.getBoolean("recovered")).isTrue();
+        assertThat(r.getString("epoch")).isEqualTo(epoch);
+        assertThat(r.getJsonArray("publications").stream().map(o -> ((JsonObject) o).getInteger("data")).toList())
+            .containsExactly(5, 6, 7, 8, 9, 10);
+        assertThat(api(a.port, "publish", new JsonObject().put("channel", "h:one").put("data", 11)).statusCode()).isEqualTo(200);
+        assertThat(pub(onB.next()).getLong("offset")).as("live again, nothing twice").isEqualTo(11);
+
+        JsonObject hist = api(b.port, "history", new JsonObject().put("channel", "h:one").put("limit", 3).put("reverse", true))
+            .bodyAsJsonObject().getJsonObject("result");
+        assertThat(hist.getJsonArray("publications").stream().map(o -> ((JsonObject) o).getLong("offset")).toList())
+            .containsExactly(11L, 10L, 9L);
+        assertThat(hist.getString("epoch")).isEqualTo(epoch);
+        JsonObject err = onB.reply(onB.command("history", new JsonObject().put("channel", "h:one")
+            .put("since", new JsonObject().put("offset", 3).put("epoch", "another"))));
+        assertThat(err.getJsonObject("error").getInteger("code")).isEqualTo(112);
+      }
+    }
+  }
+
+  @Test
+  void publishersOnBothNodesGiveEverySubscriberOneGaplessOrder() {
+    try (TestServer a = node(); TestServer b = node()) {
+      List<WsTestClient> subs = new ArrayList<>();
+      for (TestServer n : new TestServer[] {a, b, a, b}) {
+        WsTestClient s = WsTestClient.open(client, n.port);
+        s.connect();
+        s.subscribe("h:busy");
+        subs.add(s);
+      }
+      List<WsTestClient> pubs = List.of(WsTestClient.open(client, a.port), WsTestClient.open(client, b.port));
+      pubs.forEach(WsTestClient::connect);
+      int per = 200;
+      List<List<Long>> ids = List.of(new ArrayList<>(), new ArrayList<>());
+      for (int i = 0; i < per; i++) {
+        for (int p = 0; p < 2; p++) {
+          ids.get(p).add(pubs.get(p).command("publish", new JsonObject().put("channel", "h:busy")
+              .put("data", new JsonObject().put("p", p).put("i", i))));
+        }
+      }
+      for (int p = 0; p < 2; p++) {
+        for (long id : ids.get(p)) {
+          assertThat(pubs.get(p).reply(id).containsKey("error")).as("publish accepted").isFalse();
+        }
+      }
+      List<String> first = null;
+      for (WsTestClient s : subs) {
+        List<String> seen = new ArrayList<>();
+        int[] next = new int[2];
+        for (long k = 1; k <= 2L * per; k++) {
+          JsonObject p = pub(s.next());
+          assertThat(p.getLong("offset")).as("gapless, in order").isEqualTo(k);
+          JsonObject d = p.getJsonObject("data");
+          assertThat(d.getInteger("i")).as("each publisher's own order").isEqualTo(next[d.getInteger("p")]++);
+          seen.add(d.encode());
+        }
+        if (first == null) {
+          first = seen;
+        } else {
+          assertThat(seen).as("the same order on both nodes").isEqualTo(first);
+        }
+      }
+      subs.forEach(WsTestClient::close);
+      pubs.forEach(WsTestClient::close);
+    }
+  }
+
+  @Test
+  void anInterruptedBrokerSubscriptionMakesClientsRecoverWhatTheyMissed() {
+    try (TestServer a = node(); TestServer b = node(); WsTestClient onB = WsTestClient.open(client, b.port)) {
+      onB.autoPong().connect();
+      String epoch = onB.subscribe("h:gap").getJsonObject("subscribe").getString("epoch");
+      assertThat(api(a.port, "publish", new JsonObject().put("channel", "h:gap").put("data", 1)).statusCode()).isEqualTo(200);
+      List<Integer> got = new ArrayList<>();
+      long last = 0;
+      JsonObject p1 = pub(onB.next());
+      got.add(p1.getInteger("data"));
+      last = p1.getLong("offset");
+      // Cut every pub/sub connection (both nodes' subscribers): publications meanwhile are lost there.
+      Redis admin = Redis.createClient(client, redis.url());
+      try {
+        admin.send(Request.cmd(Command.CLIENT).arg("KILL").arg("TYPE").arg("pubsub")).await();
+      } finally {
+        admin.close();
+      }
+      for (int i = 2; i <= 5; i++) {
+        assertThat(api(a.port, "publish", new JsonObject().put("channel", "h:gap").put("data", i)).statusCode()).isEqualTo(200);
+      }
+      // Whatever arrived live, the node ends the subscription with 2500 once its subscriber is back.
+      while (true) {
+        JsonObject m = onB.next();
+        JsonObject push = m.getJsonObject("push");
+        assertThat(push).as("only pushes before the unsubscribe: %s", m).isNotNull();
+        if (push.containsKey("unsubscribe")) {
+          assertThat(push.getJsonObject("unsubscribe").getInteger("code")).isEqualTo(2500);
+          break;
+        }
+        got.add(push.getJsonObject("pub").getInteger("data"));
+        last = push.getJsonObject("pub").getLong("offset");
+      }
+      // The client does what centrifuge-js does: subscribes again, recovering from its position.
+      JsonObject r = onB.reply(onB.command("subscribe", new JsonObject().put("channel", "h:gap")
+          .put("recover", true).put("offset", last).put("epoch", epoch))).getJsonObject("subscribe");
+      assertThat(r.getBoolean("recovered")).isTrue();
+      for (Object o : r.getJsonArray("publications", new JsonArray())) {
+        got.add(((JsonObject) o).getInteger("data"));
+      }
+      assertThat(api(a.port, "publish", new JsonObject().put("channel", "h:gap").put("data", 6)).statusCode()).isEqualTo(200);
+      got.add(pub(onB.next()).getInteger("data"));
+      assertThat(got).as("every publication once, in order").containsExactly(1, 2, 3, 4, 5, 6);
+      assertThat(b.server.registry().find("tributary.subscriptions.insufficient.state").counter().count()).isGreaterThanOrEqualTo(1);
+    }
+  }
+
+  @Test
+  void historyChannelsRefusePublicationsWhileRedisIsDown() throws Exception {
+    try (TestServer a = node(); WsTestClient c = WsTestClient.open(client, a.port)) {
+      c.autoPong().connect();
+      String epoch = c.subscribe("h:down").getJsonObject("subscribe").getString("epoch");
+      redis.stop();
+      try {
+        MultiNodeTest.eventually("breaker open", () -> !a.server.ops().redisUp());
+        HttpResponse<Buffer> r = api(a.port, "publish", new JsonObject().put("channel", "h:down").put("data", "lost?"));
+        assertThat(r.statusCode()).isEqualTo(503);
+        assertThat(r.bodyAsJsonObject().getJsonObject("error").getString("message")).contains("h:down");
+        JsonObject err = c.reply(c.command("publish", new JsonObject().put("channel", "h:down").put("data", "x")));
+        assertThat(err.getJsonObject("error").getInteger("code")).isEqualTo(100);
+        assertThat(api(a.port, "publish", new JsonObject().put("channel", "x:plain").put("data", 1)).statusCode())
+            .as("channels without history still fan out locally").isEqualTo(200);
+        assertThat(api(a.port, "broadcast", new JsonObject().put("channels", new JsonArray().add("x:plain").add("h:down"))
+            .put("data", 1)).statusCode()).isEqualTo(503);
+        assertThat(a.server.registry().find("tributary.publications.refused").functionCounter().count()).isGreaterThanOrEqualTo(3);
+      } finally {
+        redis.restart();
+      }
+      // The node's subscription to the channel was interrupted: the client is told to recover;
+      // Redis came back empty (no persistence here), so the stream has a new epoch.
+      JsonObject unsub = c.next().getJsonObject("push").getJsonObject("unsubscribe");
+      assertThat(unsub.getInteger("code")).isEqualTo(2500);
+      MultiNodeTest.eventually("breaker closed", () -> a.server.ops().redisUp());
+      // As centrifuge-js does, a temporary error (100) is retried.
+      JsonObject again = null;
+      for (int attempt = 0; attempt < 50 && again == null; attempt++) {
+        JsonObject reply = c.reply(c.command("subscribe", new JsonObject().put("channel", "h:down")
+            .put("recover", true).put("offset", 0).put("epoch", epoch)));
+        if (reply.containsKey("error")) {
+          assertThat(reply.getJsonObject("error").getInteger("code")).as("%s", reply).isEqualTo(100);
+        } else {
+          again = reply.getJsonObject("subscribe");
+        }
+      }
+      assertThat(again).as("subscribed again").isNotNull();
+      assertThat(again.getBoolean("recovered")).isFalse();
+      assertThat(again.getString("epoch")).isNotEqualTo(epoch);
+      HttpResponse<Buffer> ok = api(a.port, "publish", new JsonObject().put("channel", "h:down").put("data", "back"));
+      assertThat(ok.statusCode()).isEqualTo(200);
+      JsonObject p = pub(c.next());
+      assertThat(p.getString("data")).as("nothing refused was delivered").isEqualTo("back");
+    }
+  }
+}
