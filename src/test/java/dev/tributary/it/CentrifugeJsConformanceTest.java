@@ -67,6 +67,23 @@ class CentrifugeJsConformanceTest {
   }
 
   @Test
+  void officialClientRecoversOnAnotherNodeAfterFailover() throws Exception {
+    installClient();
+    try (dev.tributary.testing.RedisServer redis = dev.tributary.testing.RedisServer.start()) {
+      java.util.function.Consumer<dev.tributary.config.TributaryOptions> conf = o -> {
+        o.getRedis().setUrls(List.of(redis.url()));
+        o.getChannels().putNamespace("hist", new NamespaceOptions().setHistorySize(100).setHistoryTtlSeconds(60));
+      };
+      try (TestServer a = TestServer.start(conf); TestServer b = TestServer.start(conf)) {
+        String out = run(JS, 60, List.of("node", "failover.mjs", "/connection/websocket",
+            Integer.toString(a.port), Integer.toString(b.port), TestServer.API_KEY));
+        assertThat(out).contains("ok subscribed through node A", "ok live publication", "ok reconnected through node B",
+            "ok recovered=true on node B", "ok exactly once in order [1,2,3,4,5,6]", "ALL PASSED");
+      }
+    }
+  }
+
+  @Test
   void officialCentrifugeClientWorksUnchanged() throws Exception {
     installClient();
     try (TestServer server = TestServer.start(o -> {
