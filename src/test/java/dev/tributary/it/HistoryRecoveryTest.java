@@ -122,4 +122,29 @@ class HistoryRecoveryTest {
           .getJsonObject("error").getInteger("code")).isEqualTo(108);
     }
   }
+
+  @Test
+  void aGapInAChannelsOffsetsEndsItsSubscriptionsWith2500() {
+    try (WsTestClient c = WsTestClient.open(client, server.port)) {
+      c.connect();
+      c.subscribe("hist:gap");
+      var hub = server.server.gateway().hub();
+      // What a node sees when it missed publications (offset 3 never arrives here).
+      for (long offset : new long[] {1, 2, 4}) {
+        hub.deliverLocal("hist:gap", dev.tributary.gateway.protocol.ProtocolCodec.publicationPush("hist:gap",
+            Long.toString(offset), null, offset), offset);
+      }
+      assertThat(c.next().getJsonObject("push").getJsonObject("pub").getLong("offset")).isEqualTo(1);
+      assertThat(c.next().getJsonObject("push").getJsonObject("pub").getLong("offset")).isEqualTo(2);
+      JsonObject unsub = c.next().getJsonObject("push");
+      assertThat(unsub.getString("channel")).isEqualTo("hist:gap");
+      assertThat(unsub.getJsonObject("unsubscribe").getInteger("code")).isEqualTo(2500);
+      // The subscription is over: a later publication does not reach it; a new one works.
+      publish("hist:gap", 9);
+      JsonObject again = c.subscribe("hist:gap").getJsonObject("subscribe");
+      assertThat(again.getLong("offset")).isEqualTo(1);
+      publish("hist:gap", 10);
+      assertThat(c.next().getJsonObject("push").getJsonObject("pub").getJsonObject("data").getInteger("i")).isEqualTo(10);
+    }
+  }
 }
