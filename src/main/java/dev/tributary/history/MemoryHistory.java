@@ -11,11 +11,12 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * History of one node, in memory: a ring per channel bounded by size and age, and a global bound
- * on the number of streams (least recently used streams are dropped; their epoch goes with them,
- * so a client recovering from one is told it could not). A stream's monitor guards it: appends of
- * one channel are serialised (they are also what orders the channel), different channels never
- * contend, and nothing under the monitor blocks.
+ * History of one node, in memory: a ring per channel bounded by size and age, and two global
+ * bounds, on the number of streams and on the bytes they hold (least recently used streams are
+ * dropped; their epoch goes with them, so a client recovering from one is told it could not). A
+ * stream's monitor guards it: appends of one channel are serialised (they are also what orders the
+ * channel), different channels never contend, and nothing under the monitor blocks or touches the
+ * stream map (eviction takes the evicted stream's monitor).
  */
 public final class MemoryHistory implements HistoryStore {
 
@@ -25,23 +26,83 @@ public final class MemoryHistory implements HistoryStore {
     long top;
     int maxSize = Integer.MAX_VALUE;
     long ttlMillis;
+    /** Estimated bytes of the entries; counted in the global total until the stream is dropped. */
+    long bytes;
+    boolean dropped;
 
-    void trim(int maxSize, long ttlMillis, long now) {
+    /** Drops entries beyond the size and age bounds; returns the bytes freed. */
+    long trim(int maxSize, long ttlMillis, long now) {
+      long freed = 0;
       while (entries.size() > maxSize) {
-        entries.pollFirst();
+        freed += cost(entries.pollFirst());
       }
       while (ttlMillis > 0 && !entries.isEmpty() && now - entries.peekFirst().timeMillis() > ttlMillis) {
-        entries.pollFirst();
+        freed += cost(entries.pollFirst());
       }
+      bytes -= freed;
+      return freed;
     }
+  }
+
+  /** Estimated heap bytes of an entry: its strings (Latin-1 compact) plus object overheads. */
+  static long cost(Entry e) {
+    return 96 + e.dataJson().length() + (e.infoJson() == null ? 0 : 40 + e.infoJson().length());
   }
 
   private final Cache<String, Stream> streams;
   private final Clock clock;
+  private final long maxBytes;
+  private final java.util.concurrent.atomic.AtomicLong totalBytes = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.LongAdder droppedForBytes = new java.util.concurrent.atomic.LongAdder();
 
   public MemoryHistory(long maxStreams, Clock clock) {
+    this(maxStreams, Long.MAX_VALUE, clock);
+  }
+
+  /**
+   * @param maxStreams streams kept at most
+   * @param maxBytes estimated bytes of all streams' entries kept at most
+   */
+  public MemoryHistory(long maxStreams, long maxBytes, Clock clock) {
     this.clock = clock;
-    this.streams = Caffeine.newBuilder().maximumSize(maxStreams).executor(Runnable::run).build();
+    this.maxBytes = maxBytes;
+    this.streams = Caffeine.newBuilder().maximumSize(maxStreams).executor(Runnable::run)
+        .<String, Stream>removalListener((channel, s, cause) -> {
+          if (s != null) {
+            synchronized (s) {
+              s.dropped = true;
+              totalBytes.addAndGet(-s.bytes);
+              s.bytes = 0;
+            }
+          }
+        }).build();
+  }
+
+  /** Estimated bytes held by all streams. */
+  public long bytes() {
+    return totalBytes.get();
+  }
+
+  /** Streams dropped to keep the byte bound. */
+  public long droppedForBytes() {
+    return droppedForBytes.sum();
+  }
+
+  /** Past the byte bound: drops the least recently used streams until under it. */
+  private void enforceBytes() {
+    while (totalBytes.get() > maxBytes) {
+      var coldest = streams.policy().eviction().orElseThrow().coldest(8);
+      if (coldest.isEmpty()) {
+        return;
+      }
+      for (String channel : coldest.keySet()) {
+        streams.invalidate(channel);
+        droppedForBytes.increment();
+        if (totalBytes.get() <= maxBytes) {
+          return;
+        }
+      }
+    }
   }
 
   private Stream stream(String channel) {
@@ -66,24 +127,45 @@ public final class MemoryHistory implements HistoryStore {
   public long appendThen(String channel, String dataJson, String infoJson, int maxSize, long ttlMillis,
       java.util.function.LongConsumer then) {
     Stream s = stream(channel);
+    long offset;
     synchronized (s) {
-      long offset = appendNow(channel, dataJson, infoJson, maxSize, ttlMillis).offset();
+      offset = appendLocked(s, dataJson, infoJson, maxSize, ttlMillis);
       then.accept(offset);
-      return offset;
     }
+    enforceBytes();
+    return offset;
   }
 
   /** {@link #append}, synchronously. */
   public Position appendNow(String channel, String dataJson, String infoJson, int maxSize, long ttlMillis) {
     Stream s = stream(channel);
-    long now = clock.epochMillis();
+    Position p;
     synchronized (s) {
-      s.maxSize = maxSize;
-      s.ttlMillis = ttlMillis;
-      long offset = ++s.top;
-      s.entries.addLast(new Entry(offset, dataJson, infoJson, now));
-      s.trim(maxSize, ttlMillis, now);
-      return new Position(s.epoch, offset);
+      p = new Position(s.epoch, appendLocked(s, dataJson, infoJson, maxSize, ttlMillis));
+    }
+    enforceBytes();
+    return p;
+  }
+
+  private long appendLocked(Stream s, String dataJson, String infoJson, int maxSize, long ttlMillis) {
+    long now = clock.epochMillis();
+    s.maxSize = maxSize;
+    s.ttlMillis = ttlMillis;
+    long offset = ++s.top;
+    Entry e = new Entry(offset, dataJson, infoJson, now);
+    s.entries.addLast(e);
+    s.bytes += cost(e);
+    long freed = s.trim(maxSize, ttlMillis, now);
+    if (!s.dropped) {
+      totalBytes.addAndGet(cost(e) - freed);
+    }
+    return offset;
+  }
+
+  private void trimLocked(Stream s) {
+    long freed = s.trim(s.maxSize, s.ttlMillis, clock.epochMillis());
+    if (!s.dropped && freed > 0) {
+      totalBytes.addAndGet(-freed);
     }
   }
 
@@ -103,7 +185,7 @@ public final class MemoryHistory implements HistoryStore {
   private Recovery recover(String channel, long offset, String epoch, int maxEntries) {
     Stream s = stream(channel);
     synchronized (s) {
-      s.trim(s.maxSize, s.ttlMillis, clock.epochMillis());
+      trimLocked(s);
       Position pos = new Position(s.epoch, s.top);
       if (epoch == null || !epoch.equals(s.epoch) || offset > s.top) {
         return new Recovery(List.of(), false, pos);
@@ -128,7 +210,7 @@ public final class MemoryHistory implements HistoryStore {
   public Future<Page> history(String channel, int limit, long sinceOffset, boolean reverse) {
     Stream s = stream(channel);
     synchronized (s) {
-      s.trim(s.maxSize, s.ttlMillis, clock.epochMillis());
+      trimLocked(s);
       List<Entry> out = new ArrayList<>();
       Iterator<Entry> it = reverse ? s.entries.descendingIterator() : s.entries.iterator();
       while (it.hasNext() && out.size() < limit) {
