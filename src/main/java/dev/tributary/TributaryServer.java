@@ -22,6 +22,7 @@ import dev.tributary.ops.Toggles;
 import dev.tributary.gateway.Gateway;
 import dev.tributary.gateway.GatewayVerticle;
 import dev.tributary.hub.Hub;
+import dev.tributary.presence.RedisPresence;
 import dev.tributary.support.Clock;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -58,6 +59,7 @@ public final class TributaryServer {
   private TieredCache cache;
   private final List<RedisLink> redisLinks = new ArrayList<>();
   private RedisBroker broker;
+  private RedisPresence presence;
   private java.nio.file.Path configFile;
   private ConfigWatcher watcher;
   private Toggles toggles;
@@ -132,6 +134,9 @@ public final class TributaryServer {
       broker = new RedisBroker(vertx, redisLinks, options.getRedis().getUrls(),
           options.getRedis().getLink().getConnectTimeoutMillis(), registry);
       hub.attachBroker(broker);
+      // Presence on the same ring as the broker; entries of a node that dies expire after the TTL.
+      presence = new RedisPresence(vertx, redisLinks, options.getChannels().getPresenceTtlSeconds(), registry);
+      gateway.attachPresence(presence);
       redisReady = Future.all(starts);
     }
     return redisReady.compose(r -> deploy(new BatchProcessorVerticle(hub, clock, registry, startMode.batchWindowMillis(co), co.getBatchMaxSize())))
@@ -245,6 +250,9 @@ public final class TributaryServer {
         })
         .transform(ar -> {
           List<Future<Void>> closing = new ArrayList<>();
+          if (presence != null) {
+            closing.add(presence.close());
+          }
           if (broker != null) {
             closing.add(broker.close());
           }

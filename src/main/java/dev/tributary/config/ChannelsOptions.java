@@ -16,8 +16,12 @@ public final class ChannelsOptions {
   /** Default {@code channels.historyMaxChannels}: 100,000 channel streams kept in memory. */
   public static final int DEFAULT_HISTORY_MAX_CHANNELS = 100_000;
 
+  /** Default {@code channels.presenceTtlSeconds}: 60 s. */
+  public static final int DEFAULT_PRESENCE_TTL_SECONDS = 60;
+
   private boolean allowClientPublish;
   private int historyMaxChannels = DEFAULT_HISTORY_MAX_CHANNELS;
+  private int presenceTtlSeconds = DEFAULT_PRESENCE_TTL_SECONDS;
   private Map<String, NamespaceOptions> namespaces = new LinkedHashMap<>();
 
   public ChannelsOptions() {}
@@ -25,14 +29,16 @@ public final class ChannelsOptions {
   public ChannelsOptions(ChannelsOptions o) {
     allowClientPublish = o.allowClientPublish;
     historyMaxChannels = o.historyMaxChannels;
+    presenceTtlSeconds = o.presenceTtlSeconds;
     o.namespaces.forEach((k, v) -> namespaces.put(k, new NamespaceOptions(v)));
   }
 
   public ChannelsOptions(JsonObject json) {
     JsonFields f = new JsonFields(json, "channels");
-    f.rejectUnknown(Set.of("allowClientPublish", "historyMaxChannels", "namespaces"));
+    f.rejectUnknown(Set.of("allowClientPublish", "historyMaxChannels", "presenceTtlSeconds", "namespaces"));
     allowClientPublish = f.boolValue("allowClientPublish", false);
     historyMaxChannels = f.intValue("historyMaxChannels", historyMaxChannels, 1, 100_000_000);
+    presenceTtlSeconds = f.intValue("presenceTtlSeconds", presenceTtlSeconds, 1, 3600);
     JsonObject ns = f.object("namespaces");
     if (ns != null) {
       JsonFields nf = new JsonFields(ns, "channels.namespaces");
@@ -49,6 +55,7 @@ public final class ChannelsOptions {
     JsonObject ns = new JsonObject();
     namespaces.forEach((k, v) -> ns.put(k, v.toJson()));
     return new JsonObject().put("allowClientPublish", allowClientPublish).put("historyMaxChannels", historyMaxChannels)
+        .put("presenceTtlSeconds", presenceTtlSeconds)
         .put("namespaces", ns);
   }
 
@@ -69,6 +76,20 @@ public final class ChannelsOptions {
 
   public ChannelsOptions setHistoryMaxChannels(int v) {
     this.historyMaxChannels = Check.range("channels.historyMaxChannels", v, 1, 100_000_000);
+    return this;
+  }
+
+  /**
+   * With Redis, how long a presence entry outlives its node's last refresh (nodes refresh their
+   * entries every third of it), in seconds, 1..3600. Default 60. Without Redis presence is in
+   * memory and leaves with the connection; this is unused.
+   */
+  public int getPresenceTtlSeconds() {
+    return presenceTtlSeconds;
+  }
+
+  public ChannelsOptions setPresenceTtlSeconds(int v) {
+    this.presenceTtlSeconds = Check.range("channels.presenceTtlSeconds", v, 1, 3600);
     return this;
   }
 
