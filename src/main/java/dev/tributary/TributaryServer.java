@@ -248,11 +248,11 @@ public final class TributaryServer {
           }
           return Future.join(unbind);
         })
+        // The closed connections' presence removals finish before the links close (bounded by
+        // the command timeout), so a graceful shutdown leaves no entry to expire.
+        .transform(ar -> presence == null ? Future.succeededFuture() : presence.close())
         .transform(ar -> {
           List<Future<Void>> closing = new ArrayList<>();
-          if (presence != null) {
-            closing.add(presence.close());
-          }
           if (broker != null) {
             closing.add(broker.close());
           }

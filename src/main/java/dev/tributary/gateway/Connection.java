@@ -264,11 +264,11 @@ final class Connection extends HeartbeatWheel.Member {
 
   /** Leaving a channel (unsubscribe or close): presence entry removed, leave pushed. */
   private void left(String ch) {
-    if (owner.gateway.rules.presence(ch)) {
-      owner.gateway.presence.remove(ch, clientId);
-      if (owner.gateway.rules.joinLeave(ch)) {
-        owner.gateway.hub.publish(ch, ProtocolCodec.joinLeavePush(ch, false, clientId, user));
-      }
+    // Removed whatever the rules say now: a live reload may have turned presence off since the
+    // entry was added (the stores skip entries they do not hold).
+    owner.gateway.presence.remove(ch, clientId);
+    if (owner.gateway.rules.joinLeave(ch)) {
+      owner.gateway.hub.publish(ch, ProtocolCodec.joinLeavePush(ch, false, clientId, user));
     }
   }
 

@@ -43,6 +43,11 @@ public final class MemoryPresence implements PresenceStore {
     return removed[0];
   }
 
+  ClientInfo get(String channel, String clientId) {
+    Map<String, ClientInfo> m = channels.get(channel);
+    return m == null ? null : m.get(clientId);
+  }
+
   boolean contains(String channel, String clientId) {
     Map<String, ClientInfo> m = channels.get(channel);
     return m != null && m.containsKey(clientId);

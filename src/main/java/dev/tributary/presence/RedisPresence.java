@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -64,6 +65,8 @@ public final class RedisPresence implements PresenceStore {
   static final String EXPIRE_PREFIX = "tributary.presence.expire.";
   /** Channels per pipelined refresh batch. */
   private static final int REFRESH_CHUNK = 256;
+  /** Clients per script call: a huge channel is refreshed in several calls, not one long script. */
+  private static final int CLIENTS_PER_CALL = 1000;
   private static final Logger log = LoggerFactory.getLogger(RedisPresence.class);
 
   /** Drops the members of KEYS[1] (hash) and KEYS[2] (sorted set) expired by Redis's clock; sets {@code now}. */
@@ -136,6 +139,8 @@ public final class RedisPresence implements PresenceStore {
   private final AtomicBoolean failing = new AtomicBoolean();
   private final Map<RedisLink, RedisLink.Listener> listeners = new ConcurrentHashMap<>();
   private final long timer;
+  /** Adds and removes sent and not yet answered (what {@link #close()} waits for). */
+  private final Set<Future<Response>> inFlight = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
   /**
@@ -190,9 +195,15 @@ public final class RedisPresence implements PresenceStore {
     return RedisLink.onContext(caller, written);
   }
 
+  /**
+   * Removes the entry here and in Redis. An entry this node does not hold is not written: it was
+   * never added, or already removed (an add still in flight removes it when it completes).
+   */
   @Override
   public Future<Void> remove(String channel, String clientId) {
-    local.delete(channel, clientId);
+    if (!local.delete(channel, clientId)) {
+      return Future.succeededFuture();
+    }
     Context caller = Vertx.currentContext();
     return RedisLink.onContext(caller, write(channel, clientId, false));
   }
@@ -206,7 +217,7 @@ public final class RedisPresence implements PresenceStore {
     RedisLink link = linkFor(channel);
     Future<Response> sent;
     if (add) {
-      ClientInfo info = local.snapshot(channel).get(clientId);
+      ClientInfo info = local.get(channel, clientId);
       if (info == null) {
         return write(channel, clientId, false);
       }
@@ -215,7 +226,9 @@ public final class RedisPresence implements PresenceStore {
     } else {
       sent = eval(link, REMOVE, channel, r -> r.arg(clientId));
     }
+    inFlight.add(sent);
     return sent.transform(ar -> {
+      inFlight.remove(sent);
       if (ar.failed()) {
         failure(add ? "add" : "remove", ar.cause());
         return Future.failedFuture(ar.cause());
@@ -262,14 +275,18 @@ public final class RedisPresence implements PresenceStore {
     });
   }
 
-  /** Stops refreshing. Entries in Redis stay until they expire (or their clients leave). */
+  /**
+   * Stops refreshing; completes once the adds and removes already sent are answered (or failed:
+   * commands time out), so a graceful shutdown's removals reach Redis before the links close.
+   * Entries still held stay in Redis until they expire.
+   */
   @Override
   public Future<Void> close() {
     closed = true;
     vertx.cancelTimer(timer);
     listeners.forEach(RedisLink::removeListener);
     listeners.clear();
-    return Future.succeededFuture();
+    return Future.join(new ArrayList<>(inFlight)).mapEmpty();
   }
 
   /** This node's entries, over all channels (what it refreshes). */
@@ -298,18 +315,18 @@ public final class RedisPresence implements PresenceStore {
       if (links.size() > 1 && linkFor(channel) != link) {
         continue;
       }
-      List<ClientInfo> clients = List.copyOf(e.getValue().values());
-      if (clients.isEmpty()) {
-        continue;
+      List<ClientInfo> all = List.copyOf(e.getValue().values());
+      for (int from = 0; from < all.size(); from += CLIENTS_PER_CALL) {
+        List<ClientInfo> clients = all.subList(from, Math.min(all.size(), from + CLIENTS_PER_CALL));
+        if (batch.isEmpty()) {
+          // Loaded in front of each batch (same connection, in order): EVALSHA cannot miss it.
+          batch.add(Request.cmd(Command.SCRIPT).arg("LOAD").arg(ADD.text()));
+        }
+        batch.add(addArgs(script(Command.EVALSHA, ADD.sha(), channel), clients));
+        batchChannels.add(channel);
+        batchClients.add(clients);
       }
-      if (batch.isEmpty()) {
-        // Loaded in front of each batch (same connection, in order): EVALSHA cannot miss it.
-        batch.add(Request.cmd(Command.SCRIPT).arg("LOAD").arg(ADD.text()));
-      }
-      batch.add(addArgs(script(Command.EVALSHA, ADD.sha(), channel), clients));
-      batchChannels.add(channel);
-      batchClients.add(clients);
-      if (batchChannels.size() == REFRESH_CHUNK) {
+      if (batchChannels.size() >= REFRESH_CHUNK) {
         sendRefresh(link, batch, batchChannels, batchClients);
         batch = new ArrayList<>();
         batchChannels = new ArrayList<>();

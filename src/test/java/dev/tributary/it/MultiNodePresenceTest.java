@@ -139,6 +139,27 @@ class MultiNodePresenceTest {
   }
 
   @Test
+  void gracefulShutdownOfANodeRemovesItsEntriesAtOnce() {
+    try (TestServer a = node(redis.url()); WsTestClient onA = WsTestClient.open(client, a.port)) {
+      String aId = onA.connect().getJsonObject("connect").getString("client");
+      onA.subscribe("room:shutdown");
+      assertThat(info(onA.next(), "join").getString("client")).isEqualTo(aId);
+      String bId;
+      TestServer b = node(redis.url());
+      try (WsTestClient onB = WsTestClient.open(client, b.port)) {
+        bId = onB.connect().getJsonObject("connect").getString("client");
+        onB.subscribe("room:shutdown");
+        assertThat(info(onA.next(), "join").getString("client")).isEqualTo(bId);
+        eventually("presence on A lists both", () -> clientsVia(onA, "room:shutdown").equals(Set.of(aId, bId)));
+        b.close(); // graceful: closes its clients (3001), which leave, then waits for the removals
+      }
+      assertThat(info(onA.next(), "leave").getString("client")).isEqualTo(bId);
+      // Within the 20 s poll, far below the 60 s TTL: removed, not expired.
+      eventually("B's client gone from A's presence", () -> clientsVia(onA, "room:shutdown").equals(Set.of(aId)));
+    }
+  }
+
+  @Test
   void redisDownAnswersErrorsNotHangsAndPresenceComesBackWithRedis() throws Exception {
     try (RedisServer own = RedisServer.start()) {
       try (TestServer a = node(own.url()); WsTestClient onA = WsTestClient.open(client, a.port)) {
