@@ -22,6 +22,7 @@ import dev.tributary.ops.Toggles;
 import dev.tributary.gateway.Gateway;
 import dev.tributary.gateway.GatewayVerticle;
 import dev.tributary.hub.Hub;
+import dev.tributary.presence.RedisPresence;
 import dev.tributary.support.Clock;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -58,6 +59,7 @@ public final class TributaryServer {
   private TieredCache cache;
   private final List<RedisLink> redisLinks = new ArrayList<>();
   private RedisBroker broker;
+  private RedisPresence presence;
   private java.nio.file.Path configFile;
   private ConfigWatcher watcher;
   private Toggles toggles;
@@ -99,7 +101,8 @@ public final class TributaryServer {
     Hub hub = new Hub();
     ModuleChannels moduleChannels = new ModuleChannels();
     gateway = new Gateway(options, hub, clock, registry, moduleChannels);
-    hub.configure(gateway::rules, new MemoryHistory(options.getChannels().getHistoryMaxChannels(), clock));
+    hub.configure(gateway::rules, new MemoryHistory(options.getChannels().getHistoryMaxChannels(),
+        options.getChannels().getHistoryMaxBytes(), clock));
     CoordinatorOptions co = options.getCoordinator();
     if (options.getRedis().isEnabled()) {
       for (int i = 0; i < options.getRedis().getUrls().size(); i++) {
@@ -133,6 +136,9 @@ public final class TributaryServer {
           options.getRedis().getLink().getConnectTimeoutMillis(), registry, clock,
           options.getChannels().getHistoryMetaTtlSeconds());
       hub.attachBroker(broker);
+      // Presence on the same ring as the broker; entries of a node that dies expire after the TTL.
+      presence = new RedisPresence(vertx, redisLinks, options.getChannels().getPresenceTtlSeconds(), registry);
+      gateway.attachPresence(presence);
       redisReady = Future.all(starts);
     }
     return redisReady.compose(r -> deploy(new BatchProcessorVerticle(hub, clock, registry, startMode.batchWindowMillis(co), co.getBatchMaxSize())))
@@ -244,6 +250,9 @@ public final class TributaryServer {
           }
           return Future.join(unbind);
         })
+        // The closed connections' presence removals finish before the links close (bounded by
+        // the command timeout), so a graceful shutdown leaves no entry to expire.
+        .transform(ar -> presence == null ? Future.succeededFuture() : presence.close())
         .transform(ar -> {
           List<Future<Void>> closing = new ArrayList<>();
           if (broker != null) {

@@ -303,8 +303,15 @@ public final class ApiRouter {
       error(rc, 400, ErrorCodes.NOT_AVAILABLE, "not available: no presence in this channel's namespace");
       return;
     }
-    rc.response().putHeader("Content-Type", "application/json").end(new JsonObject().put("result",
-        dev.tributary.presence.PresenceJson.result(gateway.presence(), (String) channel, stats)).encode());
+    // Answered on this request's context (a Redis answer may complete on another one).
+    dev.tributary.redis.RedisLink.onContext(Vertx.currentContext(),
+        dev.tributary.presence.PresenceJson.result(gateway.presence(), (String) channel, stats)).onComplete(ar -> {
+          if (ar.succeeded()) {
+            json(rc, new JsonObject().put("result", ar.result()));
+          } else {
+            error(rc, 503, ErrorCodes.INTERNAL, "presence not available: " + ar.cause().getMessage());
+          }
+        });
   }
 
   private void history(RoutingContext rc) {

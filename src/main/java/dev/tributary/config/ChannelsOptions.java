@@ -16,9 +16,17 @@ public final class ChannelsOptions {
   /** Default {@code channels.historyMaxChannels}: 100,000 channel streams kept in memory. */
   public static final int DEFAULT_HISTORY_MAX_CHANNELS = 100_000;
 
+  /** Default {@code channels.historyMaxBytes}: 256 MiB of history entries in memory. */
+  public static final long DEFAULT_HISTORY_MAX_BYTES = 256L << 20;
+
+  /** Default {@code channels.presenceTtlSeconds}: 60 s. */
+  public static final int DEFAULT_PRESENCE_TTL_SECONDS = 60;
+
   private boolean allowClientPublish;
   private int historyMaxChannels = DEFAULT_HISTORY_MAX_CHANNELS;
   private int historyMetaTtlSeconds = 30 * 86_400;
+  private long historyMaxBytes = DEFAULT_HISTORY_MAX_BYTES;
+  private int presenceTtlSeconds = DEFAULT_PRESENCE_TTL_SECONDS;
   private Map<String, NamespaceOptions> namespaces = new LinkedHashMap<>();
 
   public ChannelsOptions() {}
@@ -27,15 +35,20 @@ public final class ChannelsOptions {
     allowClientPublish = o.allowClientPublish;
     historyMaxChannels = o.historyMaxChannels;
     historyMetaTtlSeconds = o.historyMetaTtlSeconds;
+    historyMaxBytes = o.historyMaxBytes;
+    presenceTtlSeconds = o.presenceTtlSeconds;
     o.namespaces.forEach((k, v) -> namespaces.put(k, new NamespaceOptions(v)));
   }
 
   public ChannelsOptions(JsonObject json) {
     JsonFields f = new JsonFields(json, "channels");
-    f.rejectUnknown(Set.of("allowClientPublish", "historyMaxChannels", "historyMetaTtlSeconds", "namespaces"));
+    f.rejectUnknown(Set.of("allowClientPublish", "historyMaxChannels", "historyMetaTtlSeconds", "historyMaxBytes",
+        "presenceTtlSeconds", "namespaces"));
     allowClientPublish = f.boolValue("allowClientPublish", false);
     historyMaxChannels = f.intValue("historyMaxChannels", historyMaxChannels, 1, 100_000_000);
     historyMetaTtlSeconds = f.intValue("historyMetaTtlSeconds", historyMetaTtlSeconds, 60, 365 * 86_400);
+    historyMaxBytes = f.longValue("historyMaxBytes", historyMaxBytes, 1L << 20, 1L << 40);
+    presenceTtlSeconds = f.intValue("presenceTtlSeconds", presenceTtlSeconds, 1, 3600);
     JsonObject ns = f.object("namespaces");
     if (ns != null) {
       JsonFields nf = new JsonFields(ns, "channels.namespaces");
@@ -52,7 +65,8 @@ public final class ChannelsOptions {
     JsonObject ns = new JsonObject();
     namespaces.forEach((k, v) -> ns.put(k, v.toJson()));
     return new JsonObject().put("allowClientPublish", allowClientPublish).put("historyMaxChannels", historyMaxChannels)
-        .put("historyMetaTtlSeconds", historyMetaTtlSeconds).put("namespaces", ns);
+        .put("historyMetaTtlSeconds", historyMetaTtlSeconds).put("historyMaxBytes", historyMaxBytes)
+        .put("presenceTtlSeconds", presenceTtlSeconds).put("namespaces", ns);
   }
 
   /** Clients may publish to channels without a namespace. Default false. */
@@ -87,6 +101,34 @@ public final class ChannelsOptions {
 
   public ChannelsOptions setHistoryMetaTtlSeconds(int v) {
     this.historyMetaTtlSeconds = Check.range("channels.historyMetaTtlSeconds", v, 60, 365 * 86_400);
+    return this;
+  }
+
+  /**
+   * One node: estimated bytes of all history streams' entries kept in memory; past it the least
+   * recently used streams are dropped (their clients then recover with {@code recovered: false}).
+   * Default 256 MiB.
+   */
+  public long getHistoryMaxBytes() {
+    return historyMaxBytes;
+  }
+
+  public ChannelsOptions setHistoryMaxBytes(long v) {
+    this.historyMaxBytes = Check.range("channels.historyMaxBytes", v, 1L << 20, 1L << 40);
+    return this;
+  }
+
+  /**
+   * With Redis, how long a presence entry outlives its node's last refresh (nodes refresh their
+   * entries every third of it), in seconds, 1..3600. Default 60. Without Redis presence is in
+   * memory and leaves with the connection; this is unused.
+   */
+  public int getPresenceTtlSeconds() {
+    return presenceTtlSeconds;
+  }
+
+  public ChannelsOptions setPresenceTtlSeconds(int v) {
+    this.presenceTtlSeconds = Check.range("channels.presenceTtlSeconds", v, 1, 3600);
     return this;
   }
 

@@ -22,6 +22,7 @@ import dev.tributary.history.HistoryJson;
 import dev.tributary.history.HistoryStore;
 import dev.tributary.presence.PresenceJson;
 import dev.tributary.presence.PresenceStore;
+import dev.tributary.redis.RedisLink;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -320,11 +321,11 @@ final class Connection extends HeartbeatWheel.Member {
 
   /** Leaving a channel (unsubscribe or close): presence entry removed, leave pushed. */
   private void left(String ch) {
-    if (owner.gateway.rules.presence(ch)) {
-      owner.gateway.presence.remove(ch, clientId);
-      if (owner.gateway.rules.joinLeave(ch)) {
-        owner.gateway.hub.publish(ch, ProtocolCodec.joinLeavePush(ch, false, clientId, user));
-      }
+    // Removed whatever the rules say now: a live reload may have turned presence off since the
+    // entry was added (the stores skip entries they do not hold).
+    owner.gateway.presence.remove(ch, clientId);
+    if (owner.gateway.rules.joinLeave(ch)) {
+      owner.gateway.hub.publish(ch, ProtocolCodec.joinLeavePush(ch, false, clientId, user));
     }
   }
 
@@ -336,8 +337,27 @@ final class Connection extends HeartbeatWheel.Member {
     if (!availableToSubscriber(cmd, ch, owner.gateway.rules.presence(ch))) {
       return;
     }
-    enqueue(ProtocolCodec.reply(cmd.id(), stats ? "presence_stats" : "presence",
-        PresenceJson.result(owner.gateway.presence, ch, stats)));
+    // With Redis the answer comes later, maybe on a Redis context: completed back on this
+    // connection's event loop, where its state lives.
+    Future<JsonObject> answer = RedisLink.onContext(owner.context(), PresenceJson.result(owner.gateway.presence, ch, stats));
+    if (answer.isComplete()) {
+      presenceAnswered(cmd, stats, answer);
+    } else {
+      answer.onComplete(ar -> {
+        presenceAnswered(cmd, stats, answer);
+        flush();
+      });
+    }
+  }
+
+  /** The presence reply, or 100 (internal) when the store failed (Redis down): never no answer. */
+  private void presenceAnswered(Command cmd, boolean stats, Future<JsonObject> answer) {
+    if (answer.succeeded()) {
+      enqueue(ProtocolCodec.reply(cmd.id(), stats ? "presence_stats" : "presence", answer.result()));
+    } else {
+      owner.log.debug("presence of {} failed: {}", cmd.params().getValue("channel"), String.valueOf(answer.cause()));
+      enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.INTERNAL));
+    }
   }
 
 

@@ -59,8 +59,8 @@ public final class Gateway {
   final AtomicLong clientIdsIssued = new AtomicLong();
   /** Operator state (switches, samplers), attached by the server before the instances start. */
   volatile Ops ops;
-  /** Presence of this node's subscriptions (presence-enabled namespaces). */
-  final PresenceStore presence = new MemoryPresence();
+  /** Presence of presence-enabled channels: this node's in memory, or every node's in Redis. */
+  volatile PresenceStore presence = new MemoryPresence();
   final List<GatewayVerticle> instances = new CopyOnWriteArrayList<>();
 
   final Counter opened;
@@ -135,6 +135,11 @@ public final class Gateway {
 
   public PresenceStore presence() {
     return presence;
+  }
+
+  /** Replaces the in-memory presence (with Redis), before the instances start. */
+  public void attachPresence(PresenceStore store) {
+    this.presence = store;
   }
 
   public void attachOps(Ops ops) {

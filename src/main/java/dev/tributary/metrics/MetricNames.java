@@ -24,6 +24,11 @@ public final class MetricNames {
   public static final String INSUFFICIENT_STATE = "tributary.subscriptions.insufficient.state";
   public static final String CONNECT_TIME = "tributary.gateway.connect";
 
+  /** Presence commands to Redis that failed (with Redis, {@code presence.RedisPresence}). */
+  public static final String PRESENCE_REDIS_FAILED = "tributary.presence.redis.failed";
+  /** This node's own presence entries (refreshed in Redis every TTL/3 with Redis). */
+  public static final String PRESENCE_LOCAL_ENTRIES = "tributary.presence.local.entries";
+
   public static final String CACHE_HITS = "tributary.cache.hits";
   public static final String CACHE_MISSES = "tributary.cache.misses";
   public static final String CACHE_SIZE = "tributary.cache.size";

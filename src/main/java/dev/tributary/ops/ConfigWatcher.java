@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * (a bad edit is rejected with one log line and the running config stays), then the keys that can
  * change live are applied and the others are reported as needing a restart.
  *
- * <p>Live: {@code api.key}, {@code metrics.token}, {@code dashboard.token}, {@code channels.*},
+ * <p>Live: {@code api.key}, {@code metrics.token}, {@code dashboard.token}, {@code channels.*}
+ * except {@code channels.presenceTtlSeconds} (the presence refresh runs at a period set at start),
  * {@code gateway.maxConnections}, {@code gateway.maxQueueBytes}, {@code gateway.maxChannelsPerConnection},
  * {@code gateway.maxChannelLength}, {@code gateway.batch.*}, {@code gateway.rateLimit.*} (new
  * connections), {@code coordinator.*} except {@code cacheMaxEntries}, {@code memory.highWatermark}
@@ -129,7 +130,7 @@ public final class ConfigWatcher {
   static boolean isLive(String key) {
     for (String p : LIVE_PREFIXES) {
       if (p.endsWith(".") ? key.startsWith(p) : key.equals(p)) {
-        return !key.equals("coordinator.cacheMaxEntries");
+        return !key.equals("coordinator.cacheMaxEntries") && !key.equals("channels.presenceTtlSeconds");
       }
     }
     return false;
@@ -142,7 +143,8 @@ public final class ConfigWatcher {
     j.getJsonObject("api").put("key", n.getJsonObject("api").getValue("key"));
     j.getJsonObject("metrics").put("token", n.getJsonObject("metrics").getValue("token"));
     j.getJsonObject("dashboard").put("token", n.getJsonObject("dashboard").getValue("token"));
-    j.put("channels", n.getJsonObject("channels"));
+    j.put("channels", n.getJsonObject("channels").copy()
+        .put("presenceTtlSeconds", j.getJsonObject("channels").getValue("presenceTtlSeconds")));
     JsonObject g = j.getJsonObject("gateway");
     JsonObject ng = n.getJsonObject("gateway");
     for (String k : List.of("maxConnections", "maxQueueBytes", "maxChannelsPerConnection", "maxChannelLength", "batch", "rateLimit")) {

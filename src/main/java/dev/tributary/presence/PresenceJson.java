@@ -1,5 +1,6 @@
 package dev.tributary.presence;
 
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 
 /** The JSON of presence answers, shared by the commands and {@code POST /api/presence*}. */
@@ -7,12 +8,14 @@ public final class PresenceJson {
   private PresenceJson() {}
 
   /** {@code {"presence":{client:{client,user}}}} or {@code {"num_clients":N,"num_users":M}}. */
-  public static JsonObject result(PresenceStore store, String ch, boolean stats) {
+  public static Future<JsonObject> result(PresenceStore store, String ch, boolean stats) {
     if (stats) {
-      int[] s = store.stats(ch);
-      return new JsonObject().put("num_clients", s[0]).put("num_users", s[1]);
+      return store.stats(ch).map(s -> new JsonObject().put("num_clients", s.numClients()).put("num_users", s.numUsers()));
     }
-    JsonObject p = new JsonObject();
-    store.presence(ch).forEach((id, info) -> p.put(id, new JsonObject().put("client", info.client()).put("user", info.user())));
-    return new JsonObject().put("presence", p);
-  }}
+    return store.presence(ch).map(clients -> {
+      JsonObject p = new JsonObject();
+      clients.forEach((id, info) -> p.put(id, new JsonObject().put("client", info.client()).put("user", info.user())));
+      return new JsonObject().put("presence", p);
+    });
+  }
+}

@@ -1,26 +1,52 @@
 package dev.tributary.presence;
 
+import io.vertx.core.Future;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Who is subscribed to a channel, per namespace by config ({@code presence}). One node: in memory
- * ({@link MemoryPresence}); entries leave with their connection. Thread-safe.
+ * ({@link MemoryPresence}); several nodes: in Redis ({@link RedisPresence}), where the entries of a
+ * node that dies expire. Thread-safe; every method may be called from any thread.
+ *
+ * <p>Asynchronous: a store backed by Redis answers later and may fail (Redis down), with a
+ * failed future, never by hanging (commands have a timeout). Futures complete on the caller's
+ * Vert.x context when the caller runs on one.
  */
 public interface PresenceStore {
 
   /** One client in a channel: its client id and user id. */
   record ClientInfo(String client, String user) {}
 
-  void add(String channel, ClientInfo info);
+  /** Number of clients and of distinct users in a channel. */
+  record Stats(int numClients, int numUsers) {
+    /** The stats of a presence answer. */
+    public static Stats of(Map<String, ClientInfo> presence) {
+      Set<String> users = new HashSet<>();
+      for (ClientInfo i : presence.values()) {
+        users.add(i.user());
+      }
+      return new Stats(presence.size(), users.size());
+    }
+  }
 
-  void remove(String channel, String clientId);
+  /** Adds (or refreshes) one client of a channel. */
+  Future<Void> add(String channel, ClientInfo info);
+
+  /** Removes one client of a channel; removing an absent one succeeds. */
+  Future<Void> remove(String channel, String clientId);
 
   /** Clients by client id. */
-  Map<String, ClientInfo> presence(String channel);
+  Future<Map<String, ClientInfo>> presence(String channel);
 
   /** Number of clients and of distinct users. */
-  default int[] stats(String channel) {
-    Map<String, ClientInfo> p = presence(channel);
-    return new int[] {p.size(), (int) p.values().stream().map(ClientInfo::user).distinct().count()};
+  default Future<Stats> stats(String channel) {
+    return presence(channel).map(Stats::of);
+  }
+
+  /** Stops background work (refresh timers). Entries are left as they are. */
+  default Future<Void> close() {
+    return Future.succeededFuture();
   }
 }

@@ -36,6 +36,7 @@ class TributaryOptionsTest {
             .put("batch", new JsonObject().put("maxMessages", 5).put("maxBytes", 999).put("maxDelayMillis", 15))
             .put("rateLimit", new JsonObject().put("commandsPerSecond", 4).put("burst", 6).put("maxRejected", 2)))
         .put("channels", new JsonObject().put("allowClientPublish", true).put("historyMaxChannels", 77)
+            .put("historyMetaTtlSeconds", 7200).put("historyMaxBytes", 10_485_760).put("presenceTtlSeconds", 15)
             .put("namespaces", new JsonObject().put("chat", new JsonObject().put("allowClientPublish", true).put("stateOnSubscribe", false)
                 .put("historySize", 10).put("historyTtlSeconds", 30).put("presence", true).put("joinLeave", true))))
         .put("coordinator", new JsonObject().put("mode", "MANUAL").put("normalDelayMillis", 200).put("criticalDelayMillis", 20)
@@ -90,6 +91,15 @@ class TributaryOptionsTest {
     JsonObject json = new JsonObject().put("http", new JsonObject().put("port", 70000));
     assertThatThrownBy(() -> new TributaryOptions(json))
         .hasMessage("config: http.port: must be between 0 and 65535, got 70000");
+  }
+
+  @Test
+  void presenceTtlOutOfRangeIsNamed() {
+    JsonObject json = new JsonObject().put("channels", new JsonObject().put("presenceTtlSeconds", 0));
+    assertThatThrownBy(() -> new TributaryOptions(json))
+        .hasMessage("config: channels.presenceTtlSeconds: must be between 1 and 3600, got 0");
+    assertThatThrownBy(() -> new ChannelsOptions().setPresenceTtlSeconds(3601))
+        .hasMessageStartingWith("config: channels.presenceTtlSeconds");
   }
 
   @Test
