@@ -1,6 +1,6 @@
 package dev.tributary.presence;
 
-import dev.tributary.broker.internal.ConsistentHash;
+import dev.tributary.redis.ConsistentHash;
 import dev.tributary.metrics.MetricNames;
 import dev.tributary.redis.RedisLink;
 import io.micrometer.core.instrument.Counter;

@@ -1,6 +1,7 @@
 package dev.tributary.broker.internal;
 
 import dev.tributary.broker.Broker;
+import dev.tributary.redis.ConsistentHash;
 import dev.tributary.redis.RedisLink;
 import dev.tributary.redis.RedisSubscription;
 import io.micrometer.core.instrument.Counter;

@@ -1,4 +1,4 @@
-package dev.tributary.broker.internal;
+package dev.tributary.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

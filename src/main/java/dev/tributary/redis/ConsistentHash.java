@@ -1,4 +1,4 @@
-package dev.tributary.broker.internal;
+package dev.tributary.redis;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
