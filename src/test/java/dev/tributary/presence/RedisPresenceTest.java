@@ -67,7 +67,7 @@ class RedisPresenceTest {
   /** Small timeouts so that outage tests take a second, not a minute. */
   private RedisLink link(String name, String url) throws Exception {
     RedisLink l = new RedisLink(vertx, name, new RedisSettings().setUrl(url)
-        .setCommandTimeoutMillis(500).setBreakerMaxFailures(2).setBreakerResetTimeoutMillis(200)
+        .setCommandTimeoutMillis(2000).setBreakerMaxFailures(2).setBreakerResetTimeoutMillis(200)
         .setReconnectInitialDelayMillis(20).setReconnectMaxDelayMillis(200).setConnectTimeoutMillis(500), registry);
     links.add(l);
     await(l.start());
