@@ -178,35 +178,82 @@ final class Connection extends HeartbeatWheel.Member {
       return Future.succeededFuture();
     }
     state = CONNECTING;
-    return verifier.verify(t).map(result -> {
+    return verifier.verify(t).compose(result -> {
       if (state == CLOSED) {
-        return null;
+        return Future.succeededFuture();
       }
       state = NEW;
       if (result instanceof TokenVerifier.Valid v) {
-        completeConnect(cmd, v.user(), v.channels());
+        // Held (socket paused) until the reply, also while server-side positions are read.
+        return completeConnect(cmd, v.user(), v.channels());
       } else if (result instanceof TokenVerifier.Expired) {
         enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.TOKEN_EXPIRED));
       } else {
         owner.log.debug("invalid token: {}", ((TokenVerifier.Invalid) result).why());
         close(CloseCodes.INVALID_TOKEN);
       }
-      return null;
+      return Future.succeededFuture();
     });
   }
 
-  private void completeConnect(Command cmd, String user, List<String> serverChannels) {
+  /** Connected: the reply (with server-side subscriptions); completes once it is enqueued. */
+  private Future<Void> completeConnect(Command cmd, String user, List<String> serverChannels) {
     this.user = user;
     this.clientId = owner.gateway.clientIds.next();
     owner.gateway.clientIdsIssued.incrementAndGet();
     this.state = CONNECTED;
-    JsonObject subs = new JsonObject();
+    pongExpected = true;
+    // Server-side subscriptions (the token's channels). In history namespaces each answer carries
+    // the stream position and, when the client sent its position in connect's "subs", what it
+    // missed: the SDKs recover server-side subscriptions that way.
+    Map<String, Future<SubscribeResult>> results = new java.util.LinkedHashMap<>();
+    JsonObject positions = cmd.params().getValue("subs") instanceof JsonObject o ? o : new JsonObject();
+    HistoryStore history = owner.gateway.hub.history();
+    boolean async = false;
     for (String ch : serverChannels) {
       if (owner.gateway.rules.check(ch) == 0 && !isSubscribed(ch)
           && subscriptionCount() < opts.getMaxChannelsPerConnection()) {
-        addSubscription(ch);
-        subs.put(ch, new JsonObject());
+        Future<Void> ready = addSubscription(ch);
+        int size = owner.gateway.rules.historySize(ch);
+        JsonObject params = positions.getValue(ch) instanceof JsonObject p ? p : new JsonObject();
+        Future<SubscribeResult> r = ready.transform(ar -> size > 0 && history != null
+            ? subscribeResult(params, ch, history, size) : Future.succeededFuture(SubscribeResult.PLAIN));
+        results.put(ch, r);
+        if (!r.isComplete()) {
+          async = true;
+          if (held == null) {
+            held = new HashMap<>(4);
+          }
+          held.put(ch, new Hold());
+        }
       }
+    }
+    if (!async) {
+      connected(cmd, results);
+      return Future.succeededFuture();
+    }
+    return dev.tributary.redis.RedisLink.onContext(owner.context(), Future.join(new java.util.ArrayList<>(results.values())))
+        .transform(ar -> {
+          if (state != CLOSED) {
+            connected(cmd, results);
+            flush();
+          }
+          return Future.<Void>succeededFuture();
+        });
+  }
+
+  /** The connect reply with its server-side subscriptions, then their held pushes. */
+  private void connected(Command cmd, Map<String, Future<SubscribeResult>> results) {
+    JsonObject subs = new JsonObject();
+    for (Map.Entry<String, Future<SubscribeResult>> e : results.entrySet()) {
+      if (e.getValue().failed()) {
+        // The position could not be read (Redis down): reconnect and try again.
+        owner.log.debug("server-side subscription {} of {} failed: {}", e.getKey(), clientId, e.getValue().cause().toString());
+        close(CloseCodes.INTERNAL);
+        return;
+      }
+      SubscribeResult r = e.getValue().result();
+      subs.put(e.getKey(), r.json() == null ? new JsonObject() : new JsonObject(r.json()));
     }
     JsonObject result = new JsonObject()
         .put("client", clientId)
@@ -216,8 +263,21 @@ final class Connection extends HeartbeatWheel.Member {
     if (!subs.isEmpty()) {
       result.put("subs", subs);
     }
-    pongExpected = true;
     enqueue(ProtocolCodec.reply(cmd.id(), "connect", result));
+    for (Map.Entry<String, Future<SubscribeResult>> e : results.entrySet()) {
+      String ch = e.getKey();
+      Hold hold = held == null ? null : held.get(ch);
+      if (hold != null) {
+        removeHold(ch);
+      }
+      if (!isSubscribed(ch)) {
+        continue;
+      }
+      joined(ch, e.getValue().result());
+      if (hold != null) {
+        release(ch, hold);
+      }
+    }
   }
 
   private void subscribe(Command cmd) {
@@ -267,12 +327,7 @@ final class Connection extends HeartbeatWheel.Member {
         enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.INTERNAL));
       } else {
         subscribed(cmd, ch, ar.result());
-        if (hold.overflow) {
-          insufficientState(ch);
-        }
-        for (int i = 0; i < hold.pushes.size(); i++) {
-          enqueuePublication(ch, hold.pushes.get(i), hold.offsets.get(i));
-        }
+        release(ch, hold);
       }
       flush();
     });
@@ -283,6 +338,17 @@ final class Connection extends HeartbeatWheel.Member {
     final List<byte[]> pushes = new java.util.ArrayList<>(4);
     final List<Long> offsets = new java.util.ArrayList<>(4);
     boolean overflow;
+  }
+
+  /** Sends what was held for {@code ch} (its answer is out), or ends it if too much was. */
+  private void release(String ch, Hold hold) {
+    if (hold.overflow) {
+      insufficientState(ch);
+      return;
+    }
+    for (int i = 0; i < hold.pushes.size(); i++) {
+      enqueuePublication(ch, hold.pushes.get(i), hold.offsets.get(i));
+    }
   }
 
   private void removeHold(String ch) {
@@ -301,12 +367,19 @@ final class Connection extends HeartbeatWheel.Member {
     long id = cmd.id();
     if (result.json() != null) {
       enqueue(ProtocolCodec.replyRaw(id, "subscribe", result.json()));
+    } else {
+      enqueue(ProtocolCodec.reply(id, "subscribe", null));
+    }
+    joined(ch, result);
+  }
+
+  /** After the answer: de-duplication position, module state, presence and join. */
+  private void joined(String ch, SubscribeResult result) {
+    if (result.json() != null) {
       if (skipUpTo == null) {
         skipUpTo = new HashMap<>(4);
       }
       skipUpTo.put(ch, result.offset());
-    } else {
-      enqueue(ProtocolCodec.reply(id, "subscribe", null));
     }
     if (owner.gateway.moduleChannels.contains(ch) && owner.gateway.rules.stateOnSubscribe(ch)) {
       sendCurrentState(ch);

@@ -47,7 +47,14 @@ class MultiNodeHistoryTest {
   }
 
   static TestServer node() {
+    return node(null);
+  }
+
+  static TestServer node(String tokenSecret) {
     return TestServer.start(o -> {
+      if (tokenSecret != null) {
+        o.getAuth().setTokenHmacSecret(tokenSecret);
+      }
       o.getRedis().setUrls(List.of(redis.url()));
       o.getRedis().getLink().setBreakerResetTimeoutMillis(300).setReconnectInitialDelayMillis(20)
           .setReconnectMaxDelayMillis(300);
@@ -249,6 +256,45 @@ class MultiNodeHistoryTest {
       assertThat(ok.statusCode()).isEqualTo(200);
       JsonObject p = pub(c.next());
       assertThat(p.getString("data")).as("nothing refused was delivered").isEqualTo("back");
+    }
+  }
+
+  @Test
+  void serverSideSubscriptionsRecoverThroughConnect() {
+    String secret = "a-secret-for-tests-only";
+    io.vertx.ext.auth.jwt.JWTAuth signer = io.vertx.ext.auth.jwt.JWTAuth.create(client,
+        new io.vertx.ext.auth.jwt.JWTAuthOptions().addPubSecKey(
+            new io.vertx.ext.auth.PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret)));
+    String token = signer.generateToken(new JsonObject().put("sub", "u1")
+        .put("exp", System.currentTimeMillis() / 1000 + 600).put("channels", new JsonArray().add("h:mine")));
+    try (TestServer a = node(secret); TestServer b = node(secret)) {
+      String epoch;
+      try (WsTestClient c = WsTestClient.open(client, a.port)) {
+        JsonObject sub = c.connect(new JsonObject().put("token", token)).getJsonObject("connect")
+            .getJsonObject("subs").getJsonObject("h:mine");
+        assertThat(sub.getBoolean("recoverable")).isTrue();
+        epoch = sub.getString("epoch");
+        for (int i = 1; i <= 2; i++) {
+          assertThat(api(b.port, "publish", new JsonObject().put("channel", "h:mine").put("data", i)).statusCode()).isEqualTo(200);
+          assertThat(pub(c.next()).getLong("offset")).isEqualTo(i);
+        }
+      }
+      for (int i = 3; i <= 4; i++) {
+        assertThat(api(a.port, "publish", new JsonObject().put("channel", "h:mine").put("data", i)).statusCode()).isEqualTo(200);
+      }
+      // Back on the other node, with its position in connect's subs (as the SDKs send it).
+      try (WsTestClient c = WsTestClient.open(client, b.port)) {
+        JsonObject sub = c.connect(new JsonObject().put("token", token).put("subs", new JsonObject()
+            .put("h:mine", new JsonObject().put("recover", true).put("offset", 2).put("epoch", epoch))))
+            .getJsonObject("connect").getJsonObject("subs").getJsonObject("h:mine");
+        assertThat(sub.getBoolean("recovered")).isTrue();
+        assertThat(sub.getJsonArray("publications").stream().map(o -> ((JsonObject) o).getInteger("data")).toList())
+            .containsExactly(3, 4);
+        assertThat(api(a.port, "publish", new JsonObject().put("channel", "h:mine").put("data", 5)).statusCode()).isEqualTo(200);
+        JsonObject live = pub(c.next());
+        assertThat(live.getInteger("data")).isEqualTo(5);
+        assertThat(live.getLong("offset")).isEqualTo(5);
+      }
     }
   }
 }
