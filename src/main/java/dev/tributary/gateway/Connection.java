@@ -546,13 +546,18 @@ final class Connection extends HeartbeatWheel.Member {
     if (!isSubscribed(ch)) {
       return;
     }
+    Hold pending = held == null ? null : held.get(ch);
+    if (pending != null) {
+      // Its answer is not out yet: the subscription ends right after it (see release).
+      pending.overflow = true;
+      pending.pushes.clear();
+      pending.offsets.clear();
+      return;
+    }
     owner.gateway.insufficientState.increment();
     channels.remove(ch);
     owner.unsubscribe(ch, this);
     left(ch);
-    if (held != null && held.containsKey(ch)) {
-      removeHold(ch);
-    }
     if (skipUpTo != null) {
       skipUpTo.remove(ch);
     }
