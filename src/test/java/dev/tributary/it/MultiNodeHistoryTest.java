@@ -297,4 +297,50 @@ class MultiNodeHistoryTest {
       }
     }
   }
+
+  @Test
+  void subscribingWhilePublicationsFlowGivesEachExactlyOnce() {
+    try (TestServer a = node(); TestServer b = node();
+         WsTestClient pubA = WsTestClient.open(client, a.port);
+         WsTestClient first = WsTestClient.open(client, b.port)) {
+      pubA.connect();
+      first.connect();
+      String epoch = first.subscribe("h:storm").getJsonObject("subscribe").getString("epoch");
+      int total = 600;
+      List<Long> ids = new ArrayList<>();
+      List<JsonObject> joiners = new ArrayList<>();
+      List<WsTestClient> late = new ArrayList<>();
+      for (int i = 1; i <= total; i++) {
+        ids.add(pubA.command("publish", new JsonObject().put("channel", "h:storm").put("data", i)));
+        if (i % 100 == 50) {
+          // A client joins on the other node mid-stream, recovering from the very start.
+          WsTestClient c = WsTestClient.open(client, b.port);
+          c.connect();
+          late.add(c);
+          joiners.add(new JsonObject().put("id", c.command("subscribe", new JsonObject().put("channel", "h:storm")
+              .put("recover", true).put("offset", 0).put("epoch", epoch))));
+        }
+      }
+      for (long id : ids) {
+        assertThat(pubA.reply(id).containsKey("error")).isFalse();
+      }
+      for (int k = 0; k < late.size(); k++) {
+        WsTestClient c = late.get(k);
+        JsonObject r = c.reply(joiners.get(k).getLong("id")).getJsonObject("subscribe");
+        assertThat(r.getBoolean("recovered")).isTrue();
+        List<Integer> got = new ArrayList<>();
+        for (Object o : r.getJsonArray("publications")) {
+          got.add(((JsonObject) o).getInteger("data"));
+        }
+        while (got.size() < total) {
+          got.add(pub(c.next()).getInteger("data"));
+        }
+        for (int i = 0; i < total; i++) {
+          assertThat(got.get(i)).as("joiner %d, position %d", k, i).isEqualTo(i + 1);
+        }
+        assertThat(c.pollNext(50)).as("nothing twice").isNull();
+        c.close();
+      }
+    }
+  }
 }
