@@ -297,6 +297,9 @@ public final class CrossNodeFanout {
         connectSubscribers(nodes);
         boolean viaRedis = !mode.startsWith("local");
         long[] redisHistory0 = viaRedis ? redisHistory(redis.port()) : null;
+        if (viaRedis) {
+          redisCommand(redis.port(), "CONFIG", "RESETSTAT");
+        }
         pub = new Publisher(this, (EventLoop) pubGroup.next(), nodes.get(0).port);
         pub.connect();
 
@@ -438,6 +441,14 @@ public final class CrossNodeFanout {
           // The channel's offset counter in Redis moved by one per appended publication.
           r.put("redisOffsetDelta", redisHistory1[0] - redisHistory0[0]);
           r.put("redisXlen", redisHistory1[1]);
+          // Redis's own accounting per command (calls, usec, usec_per_call) over the run, warm-up and drain included.
+          List<String> stats = new ArrayList<>();
+          for (String line : redisCommand(redis.port(), "INFO", "commandstats").split("\r?\n")) {
+            if (line.startsWith("cmdstat_evalsha") || line.startsWith("cmdstat_publish") || line.startsWith("cmdstat_eval:")) {
+              stats.add(line.trim());
+            }
+          }
+          r.put("redisCommandStats", stats);
         }
         r.put("lost", totalLost);
         r.put("subscriberClosesDuringRun", closedAfterSubscribe.get());
@@ -938,6 +949,30 @@ public final class CrossNodeFanout {
       return new long[] {offset, xlen};
     } catch (Exception e) {
       throw new IllegalStateException("cannot read the history keys from Redis: " + e, e);
+    }
+  }
+
+  /** One command over a plain socket; the reply as text (a bulk string's content, else the line). */
+  static String redisCommand(int port, String... args) {
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+      s.setSoTimeout(5000);
+      s.getOutputStream().write(resp(args));
+      s.getOutputStream().flush();
+      var in = new java.io.DataInputStream(new java.io.BufferedInputStream(s.getInputStream()));
+      StringBuilder line = new StringBuilder();
+      int b;
+      while ((b = in.read()) >= 0 && b != '\n') {
+        line.append((char) b);
+      }
+      String head = line.toString().trim();
+      if (!head.startsWith("$") || head.equals("$-1")) {
+        return head;
+      }
+      byte[] body = new byte[Integer.parseInt(head.substring(1))];
+      in.readFully(body);
+      return new String(body, StandardCharsets.UTF_8);
+    } catch (Exception e) {
+      throw new IllegalStateException("redis " + String.join(" ", args) + ": " + e, e);
     }
   }
 
