@@ -91,12 +91,24 @@ import org.HdrHistogram.Histogram;
  * Options: {@code S} subscribers, {@code R} comma-separated rates, {@code T} measured seconds,
  * {@code warmup} seconds, {@code P} payload bytes (100), {@code loops} event loops per node (1),
  * {@code clientThreads} (2), {@code maxDelay} ({@code gateway.batch.maxDelayMillis}, server default
- * when absent), {@code repeat} (1: each mode once per rate), {@code drain} seconds (15).
+ * when absent), {@code repeat} (1: each mode once per rate), {@code drain} seconds (15),
+ * {@code history} (comma-separated {@code historySize} values of namespace {@code x}, 0 = no
+ * history, the default; each value runs every mode, so {@code history=0,100} interleaves off and
+ * on per rate), {@code historyTtl} seconds (300).
+ *
+ * <p>With history, every publication of {@code x:fan} is appended before it is delivered: in
+ * {@code local} to the node's memory, in {@code redis1}/{@code redis2} by the Redis script that
+ * also publishes the push (offset, XADD, expiries, PUBLISH). Each run checks that it measured
+ * that: the first subscriber of each node counts the pushes that carry an {@code "offset"}
+ * ({@code withOffset}), and in the Redis modes the run reads the channel's offset counter
+ * ({@code HGET tributary.history.meta.{x:fan} s}) and {@code XLEN tributary.history.{x:fan}}
+ * before and after.
  */
 public final class CrossNodeFanout {
   static final String CHANNEL = "x:fan";
   static final byte[] TS = "\"ts\":".getBytes(StandardCharsets.US_ASCII);
   static final byte[] SEQ = "\"seq\":".getBytes(StandardCharsets.US_ASCII);
+  static final byte[] OFFSET = "\"offset\":".getBytes(StandardCharsets.US_ASCII);
   static final int TS_OFFSET = ("{\"push\":{\"channel\":\"" + "x:fan" + "\",\"pub\":{\"data\":{\"ts\":").length();
   static final long FIRST_ID = 10;
 
@@ -115,6 +127,8 @@ public final class CrossNodeFanout {
     double drain = 15;
     double prewarm = 8;
     List<String> modes = List.of("local", "redis1", "redis2");
+    int[] history = {0};
+    int historyTtl = 300;
   }
 
   public static void main(String[] args) throws Exception {
@@ -139,13 +153,15 @@ public final class CrossNodeFanout {
         case "drain" -> c.drain = Double.parseDouble(v);
         case "prewarm" -> c.prewarm = Double.parseDouble(v);
         case "modes" -> c.modes = List.of(v.split(","));
+        case "history" -> c.history = Arrays.stream(v.split(",")).mapToInt(Integer::parseInt).toArray();
+        case "historyTtl" -> c.historyTtl = Integer.parseInt(v);
         default -> throw new IllegalArgumentException("unknown option " + k);
       }
     }
     System.out.printf(Locale.ROOT, "CrossNodeFanout S=%d R=%s T=%.0f warmup=%.0f P=%d loops/node=%d clientThreads=%d "
-            + "maxDelay=%s modes=%s repeat=%d; nproc=%d, %s, JDK %s, transport %s%n",
+            + "maxDelay=%s modes=%s repeat=%d history=%s; nproc=%d, %s, JDK %s, transport %s%n",
         c.subscribers, Arrays.toString(c.rates), c.seconds, c.warmup, c.payload, c.loops, c.clientThreads,
-        c.maxDelay < 0 ? "default" : Integer.toString(c.maxDelay), c.modes, c.repeat,
+        c.maxDelay < 0 ? "default" : Integer.toString(c.maxDelay), c.modes, c.repeat, Arrays.toString(c.history),
         Runtime.getRuntime().availableProcessors(), cpuModel(), System.getProperty("java.vm.version"),
         Epoll.isAvailable() ? "epoll" : "nio");
     List<String> rows = new ArrayList<>();
@@ -165,17 +181,22 @@ public final class CrossNodeFanout {
           w.maxDelay = c.maxDelay;
           w.warmup = 0;
           w.seconds = c.prewarm;
+          w.historyTtl = c.historyTtl;
           String mode = c.modes.contains("redis2") ? "redis2" : c.modes.get(0);
-          Map<String, Object> r = new Run(w, mode, c.rates[0], redis, redisPid, subGroup, pubGroup).run();
+          // With history in the list, the warm-up run keeps history, so that its path is compiled too.
+          int wh = Arrays.stream(c.history).max().orElse(0);
+          Map<String, Object> r = new Run(w, mode, c.rates[0], wh, redis, redisPid, subGroup, pubGroup).run();
           System.out.println("prewarm (not reported): " + mode + " R=" + c.rates[0] + " for " + c.prewarm + " s, lost " + r.get("lost"));
         }
         for (int rep = 0; rep < c.repeat; rep++) {
           for (int rate : c.rates) {
             for (String mode : c.modes) {
-              Map<String, Object> r = new Run(c, mode, rate, redis, redisPid, subGroup, pubGroup).run();
-              rows.addAll(rowsOf(r));
-              System.out.println("RESULT " + r);
-              System.out.flush();
+              for (int h : c.history) {
+                Map<String, Object> r = new Run(c, mode, rate, h, redis, redisPid, subGroup, pubGroup).run();
+                rows.addAll(rowsOf(r));
+                System.out.println("RESULT " + r);
+                System.out.flush();
+              }
             }
           }
         }
@@ -185,9 +206,9 @@ public final class CrossNodeFanout {
       }
     }
     System.out.println();
-    System.out.println("| mode | R | node | subs | deliveries/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | lost | dup/reorder |"
-        + " node A CPU | node B CPU | client CPU | redis CPU | JVM CPU | box busy | others |");
-    System.out.println("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    System.out.println("| mode | history | R | node | subs | deliveries/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | lost | dup/reorder |"
+        + " node A CPU | node B CPU | client CPU | redis CPU | JVM CPU | box busy | others | with offset | offsets / XLEN |");
+    System.out.println("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     rows.forEach(System.out::println);
     System.out.printf(Locale.ROOT, "total %.0f s%n", (System.nanoTime() - started) / 1e9);
     System.exit(0);
@@ -199,11 +220,13 @@ public final class CrossNodeFanout {
     List<Map<String, Object>> nodes = (List<Map<String, Object>>) r.get("nodes");
     Map<String, Object> cpu = (Map<String, Object>) r.get("cpu");
     for (Map<String, Object> n : nodes) {
-      out.add(String.format(Locale.ROOT, "| %s | %d | %s | %d | %,.0f | %.2f | %.2f | %.2f | %.2f | %.1f | %d | %d | %.2f | %s | %.2f | %.2f | %.2f | %.2f | %.2f |",
-          r.get("mode"), r.get("rate"), n.get("node"), n.get("subscribers"), n.get("deliveriesPerSec"),
+      out.add(String.format(Locale.ROOT, "| %s | %d | %d | %s | %d | %,.0f | %.2f | %.2f | %.2f | %.2f | %.1f | %d | %d | %.2f | %s | %.2f | %.2f | %.2f | %.2f | %.2f | %s | %s |",
+          r.get("mode"), r.get("historySize"), r.get("rate"), n.get("node"), n.get("subscribers"), n.get("deliveriesPerSec"),
           n.get("p50"), n.get("p90"), n.get("p99"), n.get("p999"), n.get("max"), n.get("lost"), n.get("dupOrReorder"),
           cpu.get("nodeA"), cpu.get("nodeB") == null ? "–" : String.format(Locale.ROOT, "%.2f", cpu.get("nodeB")),
-          cpu.get("client"), cpu.get("redis"), cpu.get("jvm"), cpu.get("box"), cpu.get("others")));
+          cpu.get("client"), cpu.get("redis"), cpu.get("jvm"), cpu.get("box"), cpu.get("others"),
+          n.get("withOffset") + " of " + n.get("checked"),
+          r.get("redisOffsetDelta") == null ? "–" : r.get("redisOffsetDelta") + " / " + r.get("redisXlen")));
     }
     return out;
   }
@@ -216,12 +239,16 @@ public final class CrossNodeFanout {
     final AtomicLongArray receivedShared = new AtomicLongArray(2);
     final long[] dupOrReorder = new long[2];
     final long[] gaps = new long[2];
+    /** Pushes examined for an offset (first subscriber of each node only) and those that had one. */
+    final AtomicLongArray checked = new AtomicLongArray(2);
+    final AtomicLongArray withOffset = new AtomicLongArray(2);
   }
 
   static final class Run {
     final Config c;
     final String mode;
     final int rate;
+    final int historySize;
     final RedisServer redis;
     final long redisPid;
     final EventLoopGroup subGroup;
@@ -237,11 +264,12 @@ public final class CrossNodeFanout {
     final AtomicReference<String> setupError = new AtomicReference<>();
     final AtomicLong closedAfterSubscribe = new AtomicLong();
 
-    Run(Config c, String mode, int rate, RedisServer redis, long redisPid, EventLoopGroup subGroup,
+    Run(Config c, String mode, int rate, int historySize, RedisServer redis, long redisPid, EventLoopGroup subGroup,
         EventLoopGroup pubGroup) {
       this.c = c;
       this.mode = mode;
       this.rate = rate;
+      this.historySize = historySize;
       this.redis = redis;
       this.redisPid = redisPid;
       this.subGroup = subGroup;
@@ -267,6 +295,11 @@ public final class CrossNodeFanout {
           default -> throw new IllegalArgumentException("unknown mode " + mode);
         }
         connectSubscribers(nodes);
+        boolean viaRedis = !mode.startsWith("local");
+        long[] redisHistory0 = viaRedis ? redisHistory(redis.port()) : null;
+        if (viaRedis) {
+          redisCommand(redis.port(), "CONFIG", "RESETSTAT");
+        }
         pub = new Publisher(this, (EventLoop) pubGroup.next(), nodes.get(0).port);
         pub.connect();
 
@@ -354,6 +387,7 @@ public final class CrossNodeFanout {
 
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("mode", mode);
+        r.put("historySize", historySize);
         r.put("rate", rate);
         r.put("subscribers", c.subscribers);
         r.put("seconds", window);
@@ -387,6 +421,14 @@ public final class CrossNodeFanout {
           m.put("extra", Math.max(0, recvEnd[n] - expected));
           m.put("dupOrReorder", dup[n]);
           m.put("gapsSeen", gaps[n]);
+          long chk = 0;
+          long off = 0;
+          for (LoopStats s : stats.values()) {
+            chk += s.checked.get(n);
+            off += s.withOffset.get(n);
+          }
+          m.put("checked", chk);
+          m.put("withOffset", off);
           Counter rc = nodes.get(n).server.registry().find("tributary.broker.received").counter();
           Counter fc = nodes.get(n).server.registry().find("tributary.broker.publish.failed").counter();
           m.put("brokerReceived", rc == null ? null : (long) rc.count());
@@ -394,6 +436,20 @@ public final class CrossNodeFanout {
           perNode.add(m);
         }
         r.put("nodes", perNode);
+        if (viaRedis) {
+          long[] redisHistory1 = redisHistory(redis.port());
+          // The channel's offset counter in Redis moved by one per appended publication.
+          r.put("redisOffsetDelta", redisHistory1[0] - redisHistory0[0]);
+          r.put("redisXlen", redisHistory1[1]);
+          // Redis's own accounting per command (calls, usec, usec_per_call) over the run, warm-up and drain included.
+          List<String> stats = new ArrayList<>();
+          for (String line : redisCommand(redis.port(), "INFO", "commandstats").split("\r?\n")) {
+            if (line.startsWith("cmdstat_evalsha") || line.startsWith("cmdstat_publish") || line.startsWith("cmdstat_eval:")) {
+              stats.add(line.trim());
+            }
+          }
+          r.put("redisCommandStats", stats);
+        }
         r.put("lost", totalLost);
         r.put("subscriberClosesDuringRun", closedAfterSubscribe.get());
         r.put("drainSeconds", drainSeconds);
@@ -437,7 +493,11 @@ public final class CrossNodeFanout {
         if (c.maxDelay >= 0) {
           o.getGateway().getBatch().setMaxDelayMillis(c.maxDelay);
         }
-        o.getChannels().putNamespace("x", new NamespaceOptions().setAllowClientPublish(true));
+        NamespaceOptions ns = new NamespaceOptions().setAllowClientPublish(true);
+        if (historySize > 0) {
+          ns.setHistorySize(historySize).setHistoryTtlSeconds(c.historyTtl);
+        }
+        o.getChannels().putNamespace("x", ns);
       });
     }
 
@@ -453,7 +513,7 @@ public final class CrossNodeFanout {
         int n = i % nodes.size();
         subsPerNode[n]++;
         EventLoop loop = loops.get(i % loops.size());
-        Sub s = new Sub(this, n, stats.get(loop));
+        Sub s = new Sub(this, n, stats.get(loop), i < nodes.size());
         channels.add(connect(loop, nodes.get(n).port, s).channel());
       }
       if (!ready.await(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS) || setupError.get() != null) {
@@ -525,13 +585,16 @@ public final class CrossNodeFanout {
     final Run run;
     final int node;
     final LoopStats stats;
+    /** Looks for {@code "offset":} in every push (one subscriber per node: it costs a scan). */
+    final boolean checkOffset;
     boolean subscribed;
     long lastSeq = -1;
 
-    Sub(Run run, int node, LoopStats stats) {
+    Sub(Run run, int node, LoopStats stats, boolean checkOffset) {
       this.run = run;
       this.node = node;
       this.stats = stats;
+      this.checkOffset = checkOffset;
     }
 
     @Override
@@ -594,6 +657,12 @@ public final class CrossNodeFanout {
                 stats.gaps[node] += seq - lastSeq - 1;
               }
               lastSeq = Math.max(lastSeq, seq);
+              if (checkOffset) {
+                stats.checked.incrementAndGet(node);
+                if (p >= 0 && indexOf(buf, p, end, OFFSET) >= 0) {
+                  stats.withOffset.incrementAndGet(node);
+                }
+              }
               if (ts >= wFrom && ts < wTo) {
                 long us = (now - ts) / 1000;
                 stats.latency[node].recordValue(Math.max(0, Math.min(us, HIGHEST_MICROS)));
@@ -855,6 +924,64 @@ public final class CrossNodeFanout {
     } catch (Exception e) {
       return new long[] {0, 0};
     }
+  }
+
+  /**
+   * {last offset, XLEN} of {@link #CHANNEL}'s history in Redis ({@code HGET
+   * tributary.history.meta.{x:fan} s}, {@code XLEN tributary.history.{x:fan}}), over a plain socket
+   * in RESP; {0, 0} when there is none yet.
+   */
+  static long[] redisHistory(int port) {
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+      s.setSoTimeout(5000);
+      var out = s.getOutputStream();
+      var in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+      out.write(resp("HGET", "tributary.history.meta.{" + CHANNEL + "}", "s"));
+      out.write(resp("XLEN", "tributary.history.{" + CHANNEL + "}"));
+      out.flush();
+      String h = in.readLine();
+      long offset = 0;
+      if (h.startsWith("$") && !h.equals("$-1")) {
+        offset = Long.parseLong(in.readLine().trim());
+      }
+      String x = in.readLine();
+      long xlen = x.startsWith(":") ? Long.parseLong(x.substring(1).trim()) : -1;
+      return new long[] {offset, xlen};
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot read the history keys from Redis: " + e, e);
+    }
+  }
+
+  /** One command over a plain socket; the reply as text (a bulk string's content, else the line). */
+  static String redisCommand(int port, String... args) {
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+      s.setSoTimeout(5000);
+      s.getOutputStream().write(resp(args));
+      s.getOutputStream().flush();
+      var in = new java.io.DataInputStream(new java.io.BufferedInputStream(s.getInputStream()));
+      StringBuilder line = new StringBuilder();
+      int b;
+      while ((b = in.read()) >= 0 && b != '\n') {
+        line.append((char) b);
+      }
+      String head = line.toString().trim();
+      if (!head.startsWith("$") || head.equals("$-1")) {
+        return head;
+      }
+      byte[] body = new byte[Integer.parseInt(head.substring(1))];
+      in.readFully(body);
+      return new String(body, StandardCharsets.UTF_8);
+    } catch (Exception e) {
+      throw new IllegalStateException("redis " + String.join(" ", args) + ": " + e, e);
+    }
+  }
+
+  static byte[] resp(String... args) {
+    StringBuilder sb = new StringBuilder("*").append(args.length).append("\r\n");
+    for (String a : args) {
+      sb.append('$').append(a.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(a).append("\r\n");
+    }
+    return sb.toString().getBytes(StandardCharsets.UTF_8);
   }
 
   static String cpuModel() {
