@@ -16,6 +16,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.ServerWebSocketHandshake;
+import io.vertx.core.internal.http.WebSocketInternal;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -125,6 +126,9 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
 
   private void handshake(ServerWebSocketHandshake hs) {
     if (WEBSOCKET_PATH.equals(hs.path())) {
+      // Idle memory: the HTTP/1 connection stays reachable for the socket's life; its default
+      // write queue preallocates ~4.7 KB (see DirectWriteQueues).
+      DirectWriteQueues.install(DirectWriteQueues.connectionOf(hs));
       hs.accept();
     } else {
       hs.reject(404);
@@ -133,6 +137,8 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
 
   private void onSocket(ServerWebSocket ws) {
     GatewayOptions opts = gateway.options.getGateway();
+    // Written only from this event loop: Vert.x's direct write queue (~4.7 KB less per socket).
+    DirectWriteQueues.install(DirectWriteQueues.connectionOf(((WebSocketInternal) ws).channelHandlerContext()));
     if (gateway.shuttingDown) {
       ws.close(CloseCodes.SHUTDOWN, CloseCodes.reason(CloseCodes.SHUTDOWN));
       return;
