@@ -13,7 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Idle memory: gives a WebSocket's two Vert.x connections (the HTTP/1 connection of the upgrade,
+ * Idle memory of a WebSocket in Vert.x's objects: (1) gives a WebSocket's two Vert.x connections (the HTTP/1 connection of the upgrade,
  * which Vert.x keeps reachable for the socket's life, and the WebSocket connection) Vert.x's own
  * <em>direct</em> outbound queue instead of the default one.
  *
@@ -26,11 +26,12 @@ import org.slf4j.LoggerFactory;
  * covers HTTP/1 connections only (not the WebSocket connection) and would also apply to the HTTP
  * API. Every write to a gateway WebSocket already happens on its event loop (the connection is
  * owned by it, see {@link Connection}), which is the condition of the direct queue, so the gateway
- * installs it on both connections of each accepted WebSocket.
+ * installs it on both connections of each accepted WebSocket. (2) Drops the one reference that
+ * kept the upgrade's HTTP/1 connection, request and response reachable ({@link #releaseUpgrade}).
  *
  * <p>Vert.x offers no public way to do this, so it is done by reflection on Vert.x 5.0.x internals
  * ({@code VertxConnection.outboundMessageQueue}, {@code OutboundMessageQueue.mqp},
- * {@code ServerWebSocketHandshaker.request}). If they are not found (another Vert.x version) the
+ * {@code ServerWebSocketHandshaker.request}, {@code VertxHandler.connectionFactory}). If they are not found (another Vert.x version) the
  * default queues stay, which is correct, only larger; the server logs it once and
  * {@link #available()} says so (a test checks it, so an upgrade that breaks this is noticed). A
  * queue is only replaced while it is empty.
@@ -45,6 +46,7 @@ final class DirectWriteQueues {
   private static final Field REQUEST; // ServerWebSocketHandshaker.request
   private static final Constructor<?> DIRECT; // VertxConnection.DirectOutboundMessageQueue(VertxConnection)
   private static final Class<?> DEFAULT_QUEUE; // OutboundMessageQueue
+  private static final Field FACTORY; // VertxHandler.connectionFactory
   private static final String UNAVAILABLE;
 
   static {
@@ -55,6 +57,7 @@ final class DirectWriteQueues {
     Field request = null;
     Constructor<?> direct = null;
     Class<?> defaultQueue = null;
+    Field factory = null;
     String why = null;
     try {
       queue = VertxConnection.class.getDeclaredField("outboundMessageQueue");
@@ -71,6 +74,8 @@ final class DirectWriteQueues {
       direct = Class.forName("io.vertx.core.net.impl.VertxConnection$DirectOutboundMessageQueue")
           .getDeclaredConstructor(VertxConnection.class);
       direct.setAccessible(true);
+      factory = VertxHandler.class.getDeclaredField("connectionFactory");
+      factory.setAccessible(true);
       if (!queue.getType().isAssignableFrom(direct.getDeclaringClass())) {
         why = "VertxConnection.outboundMessageQueue does not take the direct queue";
       }
@@ -84,10 +89,11 @@ final class DirectWriteQueues {
     REQUEST = request;
     DIRECT = direct;
     DEFAULT_QUEUE = defaultQueue;
+    FACTORY = factory;
     UNAVAILABLE = why;
     if (why != null) {
       log.info("Vert.x internals differ from 5.0.x ({}): WebSockets keep Vert.x's default write queues"
-          + " (about 9 KB more heap per connection)", why);
+          + " and their upgrade request (about 11 KB more heap per connection)", why);
     }
   }
 
@@ -119,6 +125,34 @@ final class DirectWriteQueues {
   static VertxConnection connectionOf(ChannelHandlerContext chctx) {
     ChannelHandler h = chctx.handler();
     return h instanceof VertxHandler<?> vh ? vh.getConnection() : null;
+  }
+
+  /**
+   * Lets the upgrade's HTTP/1 objects go. The WebSocket's {@link VertxHandler} keeps, for the
+   * socket's life, the function that created its connection ({@code connectionFactory}, called once
+   * in {@code handlerAdded}); that lambda captures the HTTP/1 connection of the upgrade, and through
+   * it the request, the response, their headers, the handshaker and the replaced handler's pipeline
+   * context (~2 KB, plus that connection's write queue where it was not replaced). Clearing the
+   * reference once the connection exists changes nothing else. Returns whether it was cleared.
+   */
+  static boolean releaseUpgrade(ChannelHandlerContext chctx) {
+    if (!available()) {
+      return false;
+    }
+    try {
+      if (chctx.handler() instanceof VertxHandler<?> vh && vh.getConnection() != null) {
+        FACTORY.set(vh, null);
+        return true;
+      }
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      log.debug("could not release the upgrade's HTTP/1 connection: {}", e.toString());
+    }
+    return false;
+  }
+
+  /** For tests: whether the handler of {@code chctx} still holds its connection factory. */
+  static boolean holdsFactory(ChannelHandlerContext chctx) throws IllegalAccessException {
+    return chctx.handler() instanceof VertxHandler<?> vh && FACTORY.get(vh) != null;
   }
 
   /**

@@ -40,7 +40,7 @@ class DirectWriteQueuesTest {
   }
 
   @Test
-  void bothConnectionsOfAWebSocketGetTheDirectQueueAndStillWork() throws Exception {
+  void directQueuesAndReleasedUpgradeAndTheSocketStillWorks() throws Exception {
     assertThat(DirectWriteQueues.available()).isTrue();
     CompletableFuture<String> httpQueue = new CompletableFuture<>();
     CompletableFuture<String> wsQueue = new CompletableFuture<>();
@@ -61,6 +61,9 @@ class DirectWriteQueuesTest {
             assertThat(c).isNotNull();
             assertThat(DirectWriteQueues.install(c)).isTrue();
             assertThat(DirectWriteQueues.install(c)).isTrue(); // idempotent
+            assertThat(DirectWriteQueues.holdsFactory(((WebSocketInternal) ws).channelHandlerContext())).isTrue();
+            assertThat(DirectWriteQueues.releaseUpgrade(((WebSocketInternal) ws).channelHandlerContext())).isTrue();
+            assertThat(DirectWriteQueues.holdsFactory(((WebSocketInternal) ws).channelHandlerContext())).isFalse();
             wsQueue.complete(queueClass(c));
           } catch (Throwable e) {
             wsQueue.completeExceptionally(e);
