@@ -49,6 +49,10 @@ import org.slf4j.LoggerFactory;
  * reply and does not count. After {@code breakerResetTimeoutMillis} the breaker lets one probe
  * through (the link sends a {@code PING} itself, so recovery needs no traffic); success closes it.
  *
+ * <p>{@link #sendPipelined} and {@link #batchPipelined} send short hot-path commands over one
+ * dedicated connection per caller event loop ({@link RedisPipeline}) instead of the pool, under
+ * the same breaker (see there for how they report to it and how a silent connection is detected).
+ *
  * <h2>Availability</h2>
  * {@link #isAvailable()} is true while the breaker is closed. Each change is logged once (WARN when
  * it opens, INFO when it closes, not once per probe) and reported to {@link Listener}s. A lost
@@ -108,6 +112,10 @@ public final class RedisLink {
   private volatile boolean closed;
   private volatile boolean subscriberUp;
   private volatile Throwable lastFailure;
+  /** A pipelined command failure was reported to the breaker since the last pipelined success. */
+  private volatile boolean pipelinedFailures;
+  /** Connects a lane on its first request only: a link whose users never pipeline opens nothing. */
+  private final RedisPipeline pipeline;
 
   private final Map<String, Channel> channels = new LinkedHashMap<>(); // ctx
   private RedisConnection subscriber; // ctx
@@ -141,6 +149,8 @@ public final class RedisLink {
     this.commands = Redis.createClient(vertx, ro);
     // Pub/sub taints a connection: it gets its own client so it never takes a command slot.
     this.subscriberClient = Redis.createClient(vertx, new RedisOptions(ro).setMaxPoolSize(1).setMaxPoolWaiting(4));
+    this.pipeline = RedisPipeline.perEventLoop(vertx, name, settings.getUrl(), settings.getConnectTimeoutMillis(),
+        settings.getCommandTimeoutMillis(), List.of());
     this.breaker = CircuitBreaker.create("redis-" + name, vertx, new CircuitBreakerOptions()
         .setTimeout(settings.getCommandTimeoutMillis())
         .setMaxFailures(settings.getBreakerMaxFailures())
@@ -188,6 +198,59 @@ public final class RedisLink {
       return Future.failedFuture(new RedisUnavailableException("redis " + name + ": link closed", null));
     }
     return breaker.executeWithFallback(() -> commands.batch(requests), this::fallback);
+  }
+
+  /**
+   * Like {@link #send}, but over this link's pipelined connections (one per caller event loop, each
+   * opened on its first request; see {@link RedisPipeline}) instead of the pool: many requests
+   * share a connection and its system calls, and a caller on an event loop is answered without a
+   * thread hop. For short commands on a hot path only ({@code GET}, {@code SET}, {@code PUBLISH}):
+   * a slow one delays every request behind it on its connection.
+   *
+   * <p>The same breaker decides, more cheaply than {@link #send} (whose breaker call arms a timer
+   * and queues a task per command): while it is open these fail fast; a failure that
+   * {@link #send} would count is reported to it, and a success clears the failures reported since
+   * the last success, as it does for {@link #send}. There is no timer per command: a connection
+   * that has requests in flight and answers none for {@code commandTimeoutMillis} (checked every
+   * {@code commandTimeoutMillis}, so noticed after one to two of them) is closed, which fails
+   * everything in flight on it, and the next request opens a new one.
+   */
+  public Future<Response> sendPipelined(Request request) {
+    return pipelined(pipeline::send, request);
+  }
+
+  /** Like {@link #batch}, over the pipelined connections of {@link #sendPipelined}. */
+  public Future<List<Response>> batchPipelined(List<Request> requests) {
+    return pipelined(pipeline::batch, requests);
+  }
+
+  private <A, T> Future<T> pipelined(java.util.function.Function<A, Future<T>> op, A arg) {
+    if (closed) {
+      return Future.failedFuture(new RedisUnavailableException("redis " + name + ": link closed", null));
+    }
+    if (!available) {
+      return Future.failedFuture(unavailable(OpenCircuitException.INSTANCE));
+    }
+    Context caller = Vertx.currentContext();
+    Future<T> f = op.apply(arg).transform(ar -> {
+      if (ar.succeeded()) {
+        if (pipelinedFailures) {
+          pipelinedFailures = false;
+          if (breaker.state() == CircuitBreakerState.CLOSED) {
+            breaker.reset(); // in the closed state: only clears the failure count, as a success through it would
+          }
+        }
+        return Future.succeededFuture(ar.result());
+      }
+      Future<T> failure = Future.failedFuture(ar.cause());
+      if (!countsAsFailure(failure)) {
+        return failure; // a Redis error reply such as WRONGTYPE: Redis is up
+      }
+      pipelinedFailures = true;
+      // Through the breaker so that it counts (and may open); answers RedisUnavailableException.
+      return breaker.executeWithFallback(() -> failure, this::fallback);
+    });
+    return onContext(caller, f);
   }
 
   /** {@code PUBLISH channel message}; the number of subscribers (all nodes) that received it. */
@@ -271,7 +334,8 @@ public final class RedisLink {
       }
       channels.clear();
       breaker.close();
-      Future.join(commands.close(), subscriberClient.close()).<Void>mapEmpty().onComplete(done);
+      Future.join(commands.close(), subscriberClient.close(), pipeline.close())
+          .<Void>mapEmpty().onComplete(done);
     });
     return done.future();
   }
@@ -284,24 +348,31 @@ public final class RedisLink {
     }
     if (f.cause() instanceof Response r && r.type() == ResponseType.ERROR) {
       String m = String.valueOf(f.cause().getMessage());
+      // CONNECTION_CLOSED and ILLEGAL_STATE are the client's own "replies" for a lost connection and
+      // a broken stream: everything in flight on a connection fails with them when it goes.
       return m.startsWith("LOADING") || m.startsWith("BUSY") || m.startsWith("MASTERDOWN")
           || m.startsWith("CLUSTERDOWN") || m.startsWith("TRYAGAIN") || m.startsWith("NOAUTH")
-          || m.startsWith("WRONGPASS");
+          || m.startsWith("WRONGPASS") || m.startsWith("CONNECTION_CLOSED") || m.startsWith("ILLEGAL_STATE");
     }
     return true;
   }
 
   private <T> T fallback(Throwable cause) {
+    throw unavailable(cause);
+  }
+
+  /** Counts {@code cause} (rejected by the open breaker, or failed) and says why Redis is unavailable. */
+  private RedisUnavailableException unavailable(Throwable cause) {
     if (cause instanceof OpenCircuitException) {
       rejected.increment();
-      throw new RedisUnavailableException("redis " + name + ": circuit breaker open", cause);
+      return new RedisUnavailableException("redis " + name + ": circuit breaker open", cause);
     }
     failed.increment();
     lastFailure = cause;
     String what = cause instanceof TimeoutException
         ? "no reply within " + settings.getCommandTimeoutMillis() + " ms"
         : String.valueOf(cause.getMessage());
-    throw new RedisUnavailableException("redis " + name + ": " + what, cause);
+    return new RedisUnavailableException("redis " + name + ": " + what, cause);
   }
 
   private void breakerOpened() {

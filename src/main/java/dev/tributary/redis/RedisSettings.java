@@ -25,7 +25,10 @@ public final class RedisSettings {
   public static final int DEFAULT_MAX_POOL_WAITING = 1024;
   /** Default {@code redis.connectTimeoutMillis}: 2000 ms to open a TCP connection. */
   public static final int DEFAULT_CONNECT_TIMEOUT_MILLIS = 2000;
-  /** Default {@code redis.commandTimeoutMillis}: 1000 ms, after which a command counts as failed. */
+  /**
+   * Default {@code redis.commandTimeoutMillis}: 1000 ms, after which a command counts as failed (on
+   * a pipelined connection: after which a connection that answers nothing is closed).
+   */
   public static final int DEFAULT_COMMAND_TIMEOUT_MILLIS = 1000;
   /** Default {@code redis.breakerMaxFailures}: 5 failures (within 10 s) open the breaker. */
   public static final int DEFAULT_BREAKER_MAX_FAILURES = 5;

@@ -3,6 +3,7 @@ package dev.tributary.jmh;
 import dev.tributary.cache.internal.RedisTieredCache;
 import dev.tributary.cache.internal.TieredCacheSettings;
 import dev.tributary.redis.RedisLink;
+import dev.tributary.redis.RedisPipeline;
 import dev.tributary.redis.RedisSettings;
 import dev.tributary.support.Clock;
 import dev.tributary.testing.RedisServer;
@@ -42,8 +43,12 @@ import org.HdrHistogram.Recorder;
  *
  * <ul>
  *   <li>{@code cache.get}: the whole L2 path ({@code RedisTieredCache.get}: single-flight map,
- *       {@code GET}+{@code PTTL} pipelined through the link, L1 fill, completion on the caller's
+ *       {@code GET}+{@code PTTL} through the link's pipelined connections, L1 fill, completion on the caller's
  *       context);
+ *   <li>{@code link.batchPipelined}: {@code RedisLink.batchPipelined(GET, PTTL)}, what the cache
+ *       reads through (circuit breaker + the link's per-event-loop {@link RedisPipeline});
+ *   <li>{@code pipeline.batch}, {@code pipeline.send}: a {@link RedisPipeline} alone, one per event
+ *       loop, no breaker ({@code GET}+{@code PTTL}, and {@code GET} alone);
  *   <li>{@code link.batch}: {@code RedisLink.batch(GET, PTTL)} (circuit breaker + pooled client);
  *   <li>{@code raw.send}: one {@code GET} on a plain Vert.x Redis client (same pool settings), no
  *       breaker;
@@ -52,7 +57,8 @@ import org.HdrHistogram.Recorder;
  * </ul>
  *
  * <p>Run: {@code java -cp "$(cat target/cp.txt):target/classes:target/test-classes"
- * dev.tributary.jmh.CacheL2Latency [n=20000] [warmup=5000] [inflight=8,64]}. Everything, the Redis
+ * dev.tributary.jmh.CacheL2Latency [n=20000] [warmup=5000] [inflight=8,64] [paths=cache.get,raw.send]}
+ * ({@code paths}: only the paths whose name starts with one of these prefixes; default all). Everything, the Redis
  * client included, shares the machine with redis-server; the process's and redis-server's CPU
  * over each concurrent phase are printed so that the limit can be told apart.
  */
@@ -63,11 +69,22 @@ public final class CacheL2Latency {
   private CacheL2Latency() {}
 
   public static void main(String[] args) throws Exception {
+    try {
+      run(args);
+    } catch (Exception e) {
+      // Without this the JVM would wait forever on the Vert.x threads that were never closed.
+      e.printStackTrace();
+      System.exit(1);
+    }
+  }
+
+  static void run(String[] args) throws Exception {
     int n = intArg(args, "n", 20_000);
     int warmup = intArg(args, "warmup", 5_000);
     int[] inflights = java.util.Arrays.stream(strArg(args, "inflight", "8,64").split(",")).mapToInt(Integer::parseInt).toArray();
     int inflight = inflights[inflights.length - 1];
     int loops = intArg(args, "loops", 2);
+    List<String> only = List.of(strArg(args, "paths", "").split(","));
     System.out.printf(Locale.ROOT, "CacheL2Latency n=%d warmup=%d inflight=%s vertxEventLoops=%d nproc=%d jdk=%s%n",
         n, warmup, java.util.Arrays.toString(inflights), loops, Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.version"));
     try (RedisServer redis = RedisServer.start()) {
@@ -113,13 +130,27 @@ public final class CacheL2Latency {
       io.vertx.redis.client.RedisConnection pipe = rawPipe.connect().await(10, TimeUnit.SECONDS);
       Function<Integer, Future<?>> pipeGet = k -> pipe.send(Request.cmd(Command.GET).arg(rawKeys[k]));
 
-      String[] names = {"cache.get", "link.batch", "raw.send", "raw.send, pool 32", "one connection, pipelined"};
-      List<Function<Integer, Future<?>>> ops = List.of(cacheGet, linkBatch, rawGet, raw32Get, pipeGet);
+      // The pipelined layers the cache reads through: with the link's breaker, and RedisPipeline alone.
+      Function<Integer, Future<?>> linkBatchPipelined = k -> link.batchPipelined(List.of(Request.cmd(Command.GET).arg(rawKeys[k]),
+          Request.cmd(Command.PTTL).arg(rawKeys[k])));
+      RedisPipeline lanes = RedisPipeline.perEventLoop(vertx, "bench", redis.url(), 2000, 0, List.of());
+      Function<Integer, Future<?>> pipelineBatch = k -> lanes.batch(List.of(Request.cmd(Command.GET).arg(rawKeys[k]),
+          Request.cmd(Command.PTTL).arg(rawKeys[k])));
+      Function<Integer, Future<?>> pipelineSend = k -> lanes.send(Request.cmd(Command.GET).arg(rawKeys[k]));
+
+      String[] names = {"cache.get", "link.batchPipelined", "pipeline.batch", "pipeline.send", "link.batch", "raw.send",
+          "raw.send, pool 32", "one connection, pipelined"};
+      List<Function<Integer, Future<?>>> ops = List.of(cacheGet, linkBatchPipelined, pipelineBatch, pipelineSend, linkBatch,
+          rawGet, raw32Get, pipeGet);
       List<String> rows = new ArrayList<>();
       rows.add("| path | driver | gets | p50 µs | p90 µs | p99 µs | p99.9 µs | max µs | gets/s | JVM CPU | redis CPU |");
       rows.add("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
       for (int o = 0; o < ops.size(); o++) {
         Function<Integer, Future<?>> op = ops.get(o);
+        String pathName = names[o];
+        if (!only.get(0).isEmpty() && only.stream().noneMatch(pathName::startsWith)) {
+          continue;
+        }
         // warm-up of this path in every driver
         sequentialThread(op, next, warmup);
         sequentialLoop(vertx, op, next, warmup);
@@ -138,6 +169,7 @@ public final class CacheL2Latency {
       raw.close().await(10, TimeUnit.SECONDS);
       raw32.close().await(10, TimeUnit.SECONDS);
       pipe.close().await(10, TimeUnit.SECONDS);
+      lanes.close().await(10, TimeUnit.SECONDS);
       rawPipe.close().await(10, TimeUnit.SECONDS);
       link.close().await(10, TimeUnit.SECONDS);
       vertx.close().await(10, TimeUnit.SECONDS);

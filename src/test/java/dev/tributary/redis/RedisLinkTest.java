@@ -186,6 +186,57 @@ class RedisLinkTest {
   }
 
   @Test
+  void pipelinedCommandsGoThroughTheSameBreaker() throws Exception {
+    try (RedisServer own = RedisServer.start()) {
+      link = new RedisLink(vertx, "t", fast(own.url()), registry);
+      await(link.start());
+      assertThat(await(link.sendPipelined(Request.cmd(Command.SET).arg("link:p").arg("x"))).toString()).isEqualTo("OK");
+      List<Response> rs = await(link.batchPipelined(List.of(Request.cmd(Command.GET).arg("link:p"),
+          Request.cmd(Command.GET).arg("link:none"))));
+      assertThat(rs.get(0).toString()).isEqualTo("x");
+      assertThat(rs.get(1)).isNull();
+      for (int i = 0; i < 3; i++) { // an error reply proves Redis is up: it does not count
+        assertThatThrownBy(() -> await(link.sendPipelined(Request.cmd(Command.LPUSH).arg("link:p").arg("y"))))
+            .hasRootCauseMessage("WRONGTYPE Operation against a key holding the wrong kind of value")
+            .cause().isNotInstanceOf(RedisUnavailableException.class);
+      }
+      assertThat(link.state()).isEqualTo("closed");
+
+      own.stop();
+      until("breaker open", () -> {
+        try {
+          await(link.sendPipelined(Request.cmd(Command.PING)));
+        } catch (Exception e) {
+          assertThat(e).cause().isInstanceOf(RedisUnavailableException.class);
+        }
+        return !link.isAvailable();
+      });
+      assertThatThrownBy(() -> await(link.sendPipelined(Request.cmd(Command.PING))))
+          .cause().isInstanceOf(RedisUnavailableException.class).hasMessageContaining("circuit breaker open");
+      assertThat(registry.get(RedisLink.METRIC_REJECTED).counter().count()).isGreaterThanOrEqualTo(1);
+
+      own.restart();
+      until("breaker closed", link::isAvailable);
+      assertThat(await(link.sendPipelined(Request.cmd(Command.PING))).toString()).isEqualTo("PONG"); // a new connection
+      await(link.close()); // before the server goes, or teardown logs a second outage
+      link = null;
+    }
+  }
+
+  @Test
+  void aPipelinedConnectionThatStopsAnsweringFailsItsRequestsAndIsReplaced() throws Exception {
+    link = new RedisLink(vertx, "t", fast(redis.url()), registry); // commandTimeoutMillis 500
+    await(link.start());
+    long t0 = System.nanoTime();
+    // Blocks only this connection, for good; a pooled command would time out by the breaker's timer instead.
+    assertThatThrownBy(() -> await(link.sendPipelined(Request.cmd(Command.BLPOP).arg("link:never").arg(0))))
+        .cause().isInstanceOf(RedisUnavailableException.class);
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isBetween(400L, 3000L);
+    assertThat(link.isAvailable()).isTrue(); // one failure of the two that open it
+    assertThat(await(link.sendPipelined(Request.cmd(Command.PING))).toString()).isEqualTo("PONG");
+  }
+
+  @Test
   void startReportsAnAbsentRedisAndTheLinkStaysDegraded() throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {

@@ -3,11 +3,14 @@ package dev.tributary.broker.internal;
 import dev.tributary.broker.Broker;
 import dev.tributary.redis.ConsistentHash;
 import dev.tributary.redis.RedisLink;
+import dev.tributary.redis.RedisPipeline;
 import dev.tributary.redis.RedisSubscription;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -58,7 +61,8 @@ public final class RedisBroker implements Broker {
   }
 
   private final List<RedisLink> links;
-  private final java.util.Map<RedisLink, OrderedPublisher> publishers = new java.util.HashMap<>();
+  /** Per link, its ordered pipeline: one connection, so one node's publications of a channel keep their order. */
+  private final java.util.Map<RedisLink, RedisPipeline> publishers = new java.util.HashMap<>();
   private final ConsistentHash<RedisLink> ring;
   private final ConcurrentHashMap<String, Sub> subs = new ConcurrentHashMap<>();
   private final Counter published;
@@ -76,7 +80,8 @@ public final class RedisBroker implements Broker {
       MeterRegistry registry, dev.tributary.support.Clock clock, int historyMetaTtlSeconds) {
     this.links = List.copyOf(links);
     for (int i = 0; i < links.size(); i++) {
-      publishers.put(links.get(i), new OrderedPublisher(vertx, urls.get(i), connectTimeoutMillis, List.of(RedisHistory.APPEND)));
+      publishers.put(links.get(i), RedisPipeline.ordered(vertx, links.get(i).name() + "-publish", urls.get(i),
+          connectTimeoutMillis, 0, List.of(RedisHistory.APPEND)));
     }
     this.ring = new ConsistentHash<>(this.links, RedisLink::name);
     this.history = new RedisHistory(this::linkFor, c -> publishers.get(linkFor(c)), clock, historyMetaTtlSeconds);
@@ -139,7 +144,7 @@ public final class RedisBroker implements Broker {
   @Override
   public Future<Void> publish(String channel, byte[] push) {
     Buffer message = Buffer.buffer(push.length + 2).appendByte((byte) '0').appendByte((byte) '\n').appendBytes(push);
-    return publishers.get(linkFor(channel)).publish(PREFIX + channel, message)
+    return publishers.get(linkFor(channel)).send(Request.cmd(Command.PUBLISH).arg(PREFIX + channel).arg(message))
         .onSuccess(n -> published.increment())
         .onFailure(err -> failed.increment())
         .mapEmpty();

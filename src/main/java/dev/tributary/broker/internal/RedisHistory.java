@@ -2,6 +2,7 @@ package dev.tributary.broker.internal;
 
 import dev.tributary.history.HistoryStore;
 import dev.tributary.redis.RedisLink;
+import dev.tributary.redis.RedisPipeline;
 import dev.tributary.support.Clock;
 import io.vertx.core.Future;
 import io.vertx.core.json.Json;
@@ -102,11 +103,11 @@ public final class RedisHistory implements HistoryStore {
   static final String READ_SHA = sha1(READ);
 
   private final Function<String, RedisLink> linkFor;
-  private final Function<String, OrderedPublisher> publisherFor;
+  private final Function<String, RedisPipeline> publisherFor;
   private final Clock clock;
   private final int metaTtlSeconds;
 
-  RedisHistory(Function<String, RedisLink> linkFor, Function<String, OrderedPublisher> publisherFor, Clock clock,
+  RedisHistory(Function<String, RedisLink> linkFor, Function<String, RedisPipeline> publisherFor, Clock clock,
       int metaTtlSeconds) {
     this.linkFor = linkFor;
     this.publisherFor = publisherFor;

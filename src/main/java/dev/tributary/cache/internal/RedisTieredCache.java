@@ -33,15 +33,18 @@ import org.slf4j.LoggerFactory;
  * each entry's TTL, time from the injected {@link Clock}), L2 Redis shared by every node.
  *
  * <h2>Reads</h2>
- * An L1 hit answers at once (an already complete future). An L1 miss reads L2 with one pipelined
- * {@code GET} + {@code PTTL}; a hit fills L1 for the remaining L2 lifetime, capped by
+ * An L1 hit answers at once (an already complete future). An L1 miss reads L2 with
+ * {@code GET} + {@code PTTL} sent back to back on the link's pipelined connection of the caller's
+ * event loop ({@link RedisLink#batchPipelined}: many reads share one connection and its system
+ * calls, where the pool would queue them behind one request per connection); a hit fills L1 for the remaining L2 lifetime, capped by
  * {@code l1MaxTtlMillis}. Concurrent misses of one key share one L2 read (single flight), and with
  * {@link #get(String, Function, Duration)} one loader call on a miss of both levels.
  *
  * <h2>Writes and invalidation</h2>
  * {@code put} writes L1, then {@code SET key value PX ttl}; a null TTL takes the {@link TtlPolicy}
  * lifetime of the key's namespace. {@code invalidate} evicts L1, then {@code UNLINK}s the L2 key.
- * Both then {@code PUBLISH} on {@code <keyPrefix><name>:invalidate} so every node evicts its L1
+ * Both then {@code PUBLISH}, right behind on the same pipelined connection (Redis runs them in
+ * order, so other nodes hear of a change only once it is in L2), on {@code <keyPrefix><name>:invalidate} so every node evicts its L1
  * copy; the writer ignores the echo of its own put (its L1 holds the new value), every node
  * including the sender applies invalidations (which closes the window between the local eviction
  * and the L2 delete). Messages are {@code <kind>:<nodeId>:<argument>}, kind {@code w} (written),
@@ -245,7 +248,7 @@ public final class RedisTieredCache implements TieredCache {
       return Future.succeededFuture();
     }
     String rk = redisPrefix + key;
-    return link.batch(List.of(Request.cmd(Command.GET).arg(rk), Request.cmd(Command.PTTL).arg(rk)))
+    return link.batchPipelined(List.of(Request.cmd(Command.GET).arg(rk), Request.cmd(Command.PTTL).arg(rk)))
         .map(rs -> {
           Response v = rs.get(0);
           if (v == null) {
@@ -297,8 +300,9 @@ public final class RedisTieredCache implements TieredCache {
       return Future.succeededFuture();
     }
     long ttlMillis = Math.max(1, t.toMillis());
-    return link.send(Request.cmd(Command.SET).arg(redisPrefix + key).arg(value).arg("PX").arg(ttlMillis))
-        .compose(r -> link.publish(channel, message('w', key)))
+    // One connection answers in order: other nodes hear of the write only once it is in L2.
+    return link.batchPipelined(List.of(Request.cmd(Command.SET).arg(redisPrefix + key).arg(value).arg("PX").arg(ttlMillis),
+            Request.cmd(Command.PUBLISH).arg(channel).arg(message('w', key))))
         .<Void>mapEmpty()
         .recover(x -> degraded(degradedPut, "put", key, x));
   }
@@ -311,8 +315,8 @@ public final class RedisTieredCache implements TieredCache {
       degradedInvalidate.increment();
       return Future.succeededFuture();
     }
-    return link.send(Request.cmd(Command.UNLINK).arg(redisPrefix + key))
-        .compose(r -> link.publish(channel, message('k', key)))
+    return link.batchPipelined(List.of(Request.cmd(Command.UNLINK).arg(redisPrefix + key),
+            Request.cmd(Command.PUBLISH).arg(channel).arg(message('k', key))))
         .<Void>mapEmpty()
         .recover(x -> degraded(degradedInvalidate, "invalidate", key, x));
   }

@@ -1,0 +1,37 @@
+package dev.tributary.testing;
+
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * One {@link RedisServer} for a whole test class, started before its first test and stopped after
+ * its last, instead of a {@code @BeforeAll}/{@code @AfterAll} pair in each class:
+ *
+ * <pre>{@code
+ * @RegisterExtension
+ * static final RedisServerExtension redis = new RedisServerExtension();
+ * ... redis.url() ...
+ * }</pre>
+ */
+public final class RedisServerExtension implements BeforeAllCallback, AfterAllCallback {
+  private RedisServer server;
+
+  @Override
+  public void beforeAll(ExtensionContext context) throws Exception {
+    server = RedisServer.start();
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    if (server != null) {
+      server.close();
+      server = null;
+    }
+  }
+
+  /** {@code redis://127.0.0.1:<port>} of the running server. */
+  public String url() {
+    return server.url();
+  }
+}
