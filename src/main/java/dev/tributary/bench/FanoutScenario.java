@@ -37,7 +37,7 @@ public final class FanoutScenario {
     public int rate = 1000;
     public int payloadBytes = 100;
     public double seconds = 20;
-    public double warmupSeconds = 5;
+    public double warmupSeconds = 15;
     /** {@code ws} (client publish over a WebSocket) or {@code http} (POST /api/publish). */
     public String publishVia = "ws";
     /** Channel names are {@code prefix + index}. */
