@@ -3,7 +3,7 @@ package dev.tributary.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tributary.config.NamespaceOptions;
-import dev.tributary.testing.RedisServer;
+import dev.tributary.testing.RedisServerExtension;
 import dev.tributary.testing.TestServer;
 import dev.tributary.testing.WsTestClient;
 import io.vertx.core.Vertx;
@@ -21,6 +21,7 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * History shared by two nodes through a real redis-server: one offset sequence per channel
@@ -28,13 +29,13 @@ import org.junit.jupiter.api.Test;
  * a node's broker subscription was interrupted, and publications refused while Redis is down.
  */
 class MultiNodeHistoryTest {
-  static RedisServer redis;
+  @RegisterExtension
+  static final RedisServerExtension redis = new RedisServerExtension();
   static Vertx client;
   static WebClient web;
 
   @BeforeAll
   static void start() throws Exception {
-    redis = RedisServer.start();
     client = Vertx.vertx();
     web = WebClient.create(client);
   }
@@ -43,7 +44,6 @@ class MultiNodeHistoryTest {
   static void stop() {
     web.close();
     client.close().await();
-    redis.close();
   }
 
   static TestServer node() {

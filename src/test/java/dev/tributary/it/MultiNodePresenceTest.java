@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tributary.config.NamespaceOptions;
 import dev.tributary.testing.RedisServer;
+import dev.tributary.testing.RedisServerExtension;
 import dev.tributary.testing.TestServer;
 import dev.tributary.testing.WsTestClient;
 import io.vertx.core.Vertx;
@@ -19,6 +20,7 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Presence across two nodes (separate Vert.x instances) sharing a real redis-server: both nodes
@@ -26,19 +28,18 @@ import org.junit.jupiter.api.Test;
  * Redis outage turns presence answers into errors (100 / HTTP 503) rather than hangs.
  */
 class MultiNodePresenceTest {
-  static RedisServer redis;
+  @RegisterExtension
+  static final RedisServerExtension redis = new RedisServerExtension();
   static Vertx client;
 
   @BeforeAll
   static void start() throws Exception {
-    redis = RedisServer.start();
     client = Vertx.vertx();
   }
 
   @AfterAll
   static void stop() {
     client.close().await();
-    redis.close();
   }
 
   static TestServer node(String redisUrl) {

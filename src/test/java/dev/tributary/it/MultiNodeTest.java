@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tributary.config.NamespaceOptions;
 import dev.tributary.testing.RedisServer;
+import dev.tributary.testing.RedisServerExtension;
 import dev.tributary.testing.TestServer;
 import dev.tributary.testing.WsTestClient;
 import io.vertx.core.Vertx;
@@ -19,6 +20,7 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Several nodes (separate Vert.x instances) sharing a real redis-server: publications from any
@@ -26,19 +28,18 @@ import org.junit.jupiter.api.Test;
  * local fan-out working and Redis returning restores cross-node fan-out by itself.
  */
 class MultiNodeTest {
-  static RedisServer redis;
+  @RegisterExtension
+  static final RedisServerExtension redis = new RedisServerExtension();
   static Vertx client;
 
   @BeforeAll
   static void start() throws Exception {
-    redis = RedisServer.start();
     client = Vertx.vertx();
   }
 
   @AfterAll
   static void stop() {
     client.close().await();
-    redis.close();
   }
 
   static TestServer node(String redisUrl) {

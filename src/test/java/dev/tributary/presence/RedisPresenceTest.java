@@ -11,6 +11,7 @@ import dev.tributary.redis.RedisLink;
 import dev.tributary.redis.RedisSettings;
 import dev.tributary.redis.RedisUnavailableException;
 import dev.tributary.testing.RedisServer;
+import dev.tributary.testing.RedisServerExtension;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -23,29 +24,20 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@link RedisPresence} against a real redis-server: two stores stand for two nodes. */
 class RedisPresenceTest {
-  private static RedisServer redis;
+  @RegisterExtension
+  static final RedisServerExtension redis = new RedisServerExtension();
   private Vertx vertx;
   private SimpleMeterRegistry registry;
   private final List<RedisLink> links = new ArrayList<>();
   private final List<RedisPresence> stores = new ArrayList<>();
 
-  @BeforeAll
-  static void startRedis() throws Exception {
-    redis = RedisServer.start();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    redis.close();
-  }
 
   @BeforeEach
   void setUp() {

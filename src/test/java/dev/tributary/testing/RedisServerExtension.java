@@ -34,4 +34,17 @@ public final class RedisServerExtension implements BeforeAllCallback, AfterAllCa
   public String url() {
     return server.url();
   }
+
+  public int port() {
+    return server.port();
+  }
+
+  /** Kills the server (outage tests); {@link #restart()} brings it back on the same port. */
+  public void stop() {
+    server.stop();
+  }
+
+  public void restart() throws java.io.IOException {
+    server.restart();
+  }
 }

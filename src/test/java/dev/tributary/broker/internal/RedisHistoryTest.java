@@ -6,7 +6,7 @@ import dev.tributary.history.HistoryStore;
 import dev.tributary.history.HistoryStoreContract;
 import dev.tributary.redis.RedisLink;
 import dev.tributary.redis.RedisSettings;
-import dev.tributary.testing.RedisServer;
+import dev.tributary.testing.RedisServerExtension;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -20,29 +20,20 @@ import java.util.TreeSet;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The history contract against a real redis-server, plus what only the shared store must do. */
 class RedisHistoryTest extends HistoryStoreContract {
-  private static RedisServer redis;
+  @RegisterExtension
+  static final RedisServerExtension redis = new RedisServerExtension();
   private Vertx vertx;
   private final List<RedisLink> links = new ArrayList<>();
   private final List<RedisBroker> brokers = new ArrayList<>();
   private RedisBroker broker;
 
-  @BeforeAll
-  static void startRedis() throws Exception {
-    redis = RedisServer.start();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    redis.close();
-  }
 
   @BeforeEach
   void setUp() {
