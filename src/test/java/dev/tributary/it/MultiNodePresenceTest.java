@@ -53,13 +53,7 @@ class MultiNodePresenceTest {
   }
 
   static void eventually(String what, BooleanSupplier cond) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!cond.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not reached within 20 s: " + what);
-      }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20)); // poll interval
-    }
+    dev.tributary.testing.Poll.until(what, 20, cond);
   }
 
   /** The reply to a presence command: its result, or its error. */

@@ -52,13 +52,7 @@ class MultiNodeTest {
   }
 
   static void eventually(String what, BooleanSupplier cond) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!cond.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not reached within 20 s: " + what);
-      }
-      Thread.onSpinWait();
-    }
+    dev.tributary.testing.Poll.until(what, 20, cond);
   }
 
   static int publishHttp(int port, String channel, Object data) {
