@@ -27,6 +27,7 @@ public final class ChannelsOptions {
   private int historyMetaTtlSeconds = 30 * 86_400;
   private long historyMaxBytes = DEFAULT_HISTORY_MAX_BYTES;
   private int presenceTtlSeconds = DEFAULT_PRESENCE_TTL_SECONDS;
+  private int positionCheckSeconds = 20;
   private Map<String, NamespaceOptions> namespaces = new LinkedHashMap<>();
 
   public ChannelsOptions() {}
@@ -37,18 +38,20 @@ public final class ChannelsOptions {
     historyMetaTtlSeconds = o.historyMetaTtlSeconds;
     historyMaxBytes = o.historyMaxBytes;
     presenceTtlSeconds = o.presenceTtlSeconds;
+    positionCheckSeconds = o.positionCheckSeconds;
     o.namespaces.forEach((k, v) -> namespaces.put(k, new NamespaceOptions(v)));
   }
 
   public ChannelsOptions(JsonObject json) {
     JsonFields f = new JsonFields(json, "channels");
     f.rejectUnknown(Set.of("allowClientPublish", "historyMaxChannels", "historyMetaTtlSeconds", "historyMaxBytes",
-        "presenceTtlSeconds", "namespaces"));
+        "presenceTtlSeconds", "positionCheckSeconds", "namespaces"));
     allowClientPublish = f.boolValue("allowClientPublish", false);
     historyMaxChannels = f.intValue("historyMaxChannels", historyMaxChannels, 1, 100_000_000);
     historyMetaTtlSeconds = f.intValue("historyMetaTtlSeconds", historyMetaTtlSeconds, 60, 365 * 86_400);
     historyMaxBytes = f.longValue("historyMaxBytes", historyMaxBytes, 1L << 20, 1L << 40);
     presenceTtlSeconds = f.intValue("presenceTtlSeconds", presenceTtlSeconds, 1, 3600);
+    positionCheckSeconds = f.intValue("positionCheckSeconds", positionCheckSeconds, 1, 3600);
     JsonObject ns = f.object("namespaces");
     if (ns != null) {
       JsonFields nf = new JsonFields(ns, "channels.namespaces");
@@ -66,7 +69,8 @@ public final class ChannelsOptions {
     namespaces.forEach((k, v) -> ns.put(k, v.toJson()));
     return new JsonObject().put("allowClientPublish", allowClientPublish).put("historyMaxChannels", historyMaxChannels)
         .put("historyMetaTtlSeconds", historyMetaTtlSeconds).put("historyMaxBytes", historyMaxBytes)
-        .put("presenceTtlSeconds", presenceTtlSeconds).put("namespaces", ns);
+        .put("presenceTtlSeconds", presenceTtlSeconds).put("positionCheckSeconds", positionCheckSeconds)
+        .put("namespaces", ns);
   }
 
   /** Clients may publish to channels without a namespace. Default false. */
@@ -129,6 +133,21 @@ public final class ChannelsOptions {
 
   public ChannelsOptions setPresenceTtlSeconds(int v) {
     this.presenceTtlSeconds = Check.range("channels.presenceTtlSeconds", v, 1, 3600);
+    return this;
+  }
+
+  /**
+   * With Redis: how often each gateway instance compares, for every local channel with history,
+   * the stream's last offset in Redis with the last one it delivered; a node that lags a whole
+   * period behind (it missed publications of a quiet channel) ends those subscriptions with 2500
+   * so the clients recover. Seconds, 1..3600, default 20 (a miss is noticed within two periods).
+   */
+  public int getPositionCheckSeconds() {
+    return positionCheckSeconds;
+  }
+
+  public ChannelsOptions setPositionCheckSeconds(int v) {
+    this.positionCheckSeconds = Check.range("channels.positionCheckSeconds", v, 1, 3600);
     return this;
   }
 

@@ -359,8 +359,8 @@ final class Connection extends HeartbeatWheel.Member {
   }
 
   /** The subscribe result JSON (null = {@code {}}) and the stream position it reflects. */
-  private record SubscribeResult(String json, long offset) {
-    static final SubscribeResult PLAIN = new SubscribeResult(null, -1);
+  private record SubscribeResult(String json, String epoch, long offset) {
+    static final SubscribeResult PLAIN = new SubscribeResult(null, null, -1);
   }
 
   private void subscribed(Command cmd, String ch, SubscribeResult result) {
@@ -380,6 +380,7 @@ final class Connection extends HeartbeatWheel.Member {
         skipUpTo = new HashMap<>(4);
       }
       skipUpTo.put(ch, result.offset());
+      owner.positionAnswered(ch, result.epoch(), result.offset());
     }
     if (owner.gateway.moduleChannels.contains(ch) && owner.gateway.rules.stateOnSubscribe(ch)) {
       sendCurrentState(ch);
@@ -445,7 +446,8 @@ final class Connection extends HeartbeatWheel.Member {
     boolean recover = Boolean.TRUE.equals(params.getValue("recover"));
     if (!recover) {
       return history.position(ch).map(pos -> new SubscribeResult(
-          positioned(new StringBuilder(96).append("{\"recoverable\":true,\"positioned\":true"), pos), pos.offset()));
+          positioned(new StringBuilder(96).append("{\"recoverable\":true,\"positioned\":true"), pos), pos.epoch(),
+          pos.offset()));
     }
     Object off = params.getValue("offset");
     long offset = off instanceof Number n ? n.longValue() : 0;
@@ -461,7 +463,7 @@ final class Connection extends HeartbeatWheel.Member {
         ProtocolCodec.publication(sb, e.dataJson(), e.infoJson(), e.offset());
       }
       sb.append(']');
-      return new SubscribeResult(positioned(sb, r.position()), r.position().offset());
+      return new SubscribeResult(positioned(sb, r.position()), r.position().epoch(), r.position().offset());
     });
   }
 

@@ -44,6 +44,7 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
   private HttpServer server;
   private HeartbeatWheel<Connection> wheel;
   private long heartbeatTimer = -1;
+  private long positionTimer = -1;
 
   /** channel -> local subscribers (swap-remove array list). */
   private final Map<String, Subscribers> channels = new HashMap<>();
@@ -83,6 +84,11 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
           }
         });
     heartbeatTimer = vertx.setPeriodic(1000, id -> wheel.advance());
+    dev.tributary.history.HistoryStore history = gateway.hub.history();
+    if (history != null && !history.isImmediate()) {
+      positionTimer = vertx.setPeriodic(gateway.options.getChannels().getPositionCheckSeconds() * 1000L,
+          id -> checkPositions(history));
+    }
     HttpServerOptions serverOptions = new HttpServerOptions()
         .setHost(gateway.options.getHttp().getHost())
         .setPort(port)
@@ -265,6 +271,46 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
     }
   }
 
+  /** A subscribe answer gave a client {@code channel}'s position (for the position check). */
+  void positionAnswered(String channel, String epoch, long offset) {
+    Subscribers subs = channels.get(channel);
+    if (subs != null) {
+      subs.answered = Math.max(subs.answered, offset);
+      subs.epoch = epoch;
+    }
+  }
+
+  /**
+   * The position check (history in Redis): a publication appended before the previous check and
+   * still not delivered here was missed (Redis pub/sub keeps nothing for a subscriber that was
+   * away), and a new epoch means the stream was lost; either way the channel's subscribers recover.
+   * Catches what the gap check cannot: a channel that goes quiet after the miss.
+   */
+  private void checkPositions(dev.tributary.history.HistoryStore history) {
+    for (Map.Entry<String, Subscribers> e : channels.entrySet()) {
+      String channel = e.getKey();
+      Subscribers subs = e.getValue();
+      if (gateway.rules.historySize(channel) == 0) {
+        continue;
+      }
+      dev.tributary.redis.RedisLink.onContext(context, history.position(channel)).onSuccess(pos -> {
+        if (channels.get(channel) != subs) {
+          return; // gone or replaced meanwhile
+        }
+        long seen = Math.max(subs.lastOffset, subs.answered);
+        boolean newEpoch = subs.epoch != null && !subs.epoch.equals(pos.epoch());
+        boolean missed = subs.checkedTop >= 0 && seen < subs.checkedTop;
+        subs.checkedTop = pos.offset();
+        if (newEpoch || missed) {
+          log.info("channel {}: {} (delivered here up to {}, stream at {}): subscribers recover",
+              channel, newEpoch ? "stream has a new epoch" : "publications missed", seen, pos.offset());
+          gateway.streamGaps.increment();
+          resync(channel);
+        }
+      });
+    }
+  }
+
   @Override
   public void resync(String channel) {
     Subscribers subs = channels.get(channel);
@@ -272,6 +318,9 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
       return;
     }
     subs.lastOffset = 0;
+    subs.answered = 0;
+    subs.epoch = null;
+    subs.checkedTop = -1;
     delivering = true;
     try {
       for (int i = subs.size - 1; i >= 0; i--) {
@@ -363,6 +412,9 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
     if (heartbeatTimer >= 0) {
       vertx.cancelTimer(heartbeatTimer);
     }
+    if (positionTimer >= 0) {
+      vertx.cancelTimer(positionTimer);
+    }
     Promise<Void> done = Promise.promise();
     server.close().onComplete(ar -> done.complete());
     return done.future();
@@ -405,6 +457,11 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
     Future<Void> ready;
     /** Offset of the channel's last publication delivered here (0 = none yet or no history). */
     long lastOffset;
+    /** Highest stream position given in a subscribe answer here, and its epoch (null = none). */
+    long answered;
+    String epoch;
+    /** The stream's last offset read by the previous position check (-1 = none yet). */
+    long checkedTop = -1;
 
     void add(Connection c) {
       if (size == items.length) {

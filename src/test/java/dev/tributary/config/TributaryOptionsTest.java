@@ -36,7 +36,7 @@ class TributaryOptionsTest {
             .put("batch", new JsonObject().put("maxMessages", 5).put("maxBytes", 999).put("maxDelayMillis", 15))
             .put("rateLimit", new JsonObject().put("commandsPerSecond", 4).put("burst", 6).put("maxRejected", 2)))
         .put("channels", new JsonObject().put("allowClientPublish", true).put("historyMaxChannels", 77)
-            .put("historyMetaTtlSeconds", 7200).put("historyMaxBytes", 10_485_760).put("presenceTtlSeconds", 15)
+            .put("historyMetaTtlSeconds", 7200).put("historyMaxBytes", 10_485_760).put("presenceTtlSeconds", 15).put("positionCheckSeconds", 7)
             .put("namespaces", new JsonObject().put("chat", new JsonObject().put("allowClientPublish", true).put("stateOnSubscribe", false)
                 .put("historySize", 10).put("historyTtlSeconds", 30).put("presence", true).put("joinLeave", true))))
         .put("coordinator", new JsonObject().put("mode", "MANUAL").put("normalDelayMillis", 200).put("criticalDelayMillis", 20)

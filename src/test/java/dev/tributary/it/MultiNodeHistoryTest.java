@@ -47,10 +47,14 @@ class MultiNodeHistoryTest {
   }
 
   static TestServer node() {
-    return node(null);
+    return node(null, 20);
   }
 
   static TestServer node(String tokenSecret) {
+    return node(tokenSecret, 20);
+  }
+
+  static TestServer node(String tokenSecret, int positionCheckSeconds) {
     return TestServer.start(o -> {
       if (tokenSecret != null) {
         o.getAuth().setTokenHmacSecret(tokenSecret);
@@ -59,6 +63,7 @@ class MultiNodeHistoryTest {
       o.getRedis().getLink().setBreakerResetTimeoutMillis(300).setReconnectInitialDelayMillis(20)
           .setReconnectMaxDelayMillis(300);
       o.getGateway().getRateLimit().setCommandsPerSecond(0);
+      o.getChannels().setPositionCheckSeconds(positionCheckSeconds);
       o.getChannels().putNamespace("h", new NamespaceOptions().setAllowClientPublish(true).setHistorySize(1000)
           .setHistoryTtlSeconds(300));
       o.getChannels().putNamespace("x", new NamespaceOptions().setAllowClientPublish(true));
@@ -341,6 +346,36 @@ class MultiNodeHistoryTest {
         assertThat(c.pollNext(50)).as("nothing twice").isNull();
         c.close();
       }
+    }
+  }
+
+  @Test
+  void aPublicationLostOnTheWayToANodeIsRecoveredEvenIfTheChannelGoesQuiet() throws Exception {
+    try (TestServer a = node(null, 1); WsTestClient c = WsTestClient.open(client, a.port)) {
+      c.autoPong().connect();
+      String epoch = c.subscribe("h:quiet").getJsonObject("subscribe").getString("epoch");
+      assertThat(api(a.port, "publish", new JsonObject().put("channel", "h:quiet").put("data", 1)).statusCode()).isEqualTo(200);
+      assertThat(pub(c.next()).getLong("offset")).isEqualTo(1);
+      // Offset 2 reaches the stream but not the node (what a dropped pub/sub message looks like):
+      // the history script with no pub/sub channel. Then the channel stays quiet.
+      java.lang.reflect.Field f = Class.forName("dev.tributary.broker.internal.RedisHistory").getDeclaredField("APPEND");
+      f.setAccessible(true);
+      Redis admin = Redis.createClient(client, redis.url());
+      try {
+        admin.send(Request.cmd(Command.EVAL).arg((String) f.get(null)).arg(2).arg("tributary.history.{h:quiet}")
+            .arg("tributary.history.meta.{h:quiet}").arg(1000).arg(300).arg(3600).arg("unused").arg("")
+            .arg("\"h:quiet\"").arg("2").arg("").arg(System.currentTimeMillis()).arg(300_000)).await();
+      } finally {
+        admin.close();
+      }
+      // The position check notices within two periods and the client is told to recover.
+      JsonObject unsub = c.next().getJsonObject("push").getJsonObject("unsubscribe");
+      assertThat(unsub.getInteger("code")).isEqualTo(2500);
+      JsonObject r = c.reply(c.command("subscribe", new JsonObject().put("channel", "h:quiet")
+          .put("recover", true).put("offset", 1).put("epoch", epoch))).getJsonObject("subscribe");
+      assertThat(r.getBoolean("recovered")).isTrue();
+      assertThat(r.getJsonArray("publications").stream().map(o -> ((JsonObject) o).getInteger("data")).toList())
+          .containsExactly(2);
     }
   }
 }
