@@ -32,7 +32,7 @@ def read():
 def cmd(*a):
     s.sendall(enc(*a)); return read()
 java = (pathlib.Path(__file__).resolve().parent.parent / "src/main/java/dev/tributary/broker/internal/RedisHistory.java").read_text()
-body = java.split('static final String APPEND = """', 1)[1].split('""";', 1)[0]
+body = java.split('static final LuaScript APPEND = new LuaScript("""', 1)[1].split('""");', 1)[0]
 full = "\n".join(l[6:] if l.startswith("      ") else l for l in body.strip("\n").splitlines()).replace("\\\\n", "\\n")
 variants = {
   "full (as RedisHistory.APPEND)": full,

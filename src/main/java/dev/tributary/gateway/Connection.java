@@ -221,10 +221,7 @@ final class Connection extends HeartbeatWheel.Member {
         results.put(ch, r);
         if (!r.isComplete()) {
           async = true;
-          if (held == null) {
-            held = new HashMap<>(4);
-          }
-          held.put(ch, new Hold());
+          hold(ch);
         }
       }
     }
@@ -232,7 +229,7 @@ final class Connection extends HeartbeatWheel.Member {
       connected(cmd, results);
       return Future.succeededFuture();
     }
-    return dev.tributary.redis.RedisLink.onContext(owner.context(), Future.join(new java.util.ArrayList<>(results.values())))
+    return onOwner(Future.join(new java.util.ArrayList<>(results.values())))
         .transform(ar -> {
           if (state != CLOSED) {
             connected(cmd, results);
@@ -307,12 +304,8 @@ final class Connection extends HeartbeatWheel.Member {
       return;
     }
     // Until the answer: the channel's pushes are held, then sent after it (those it already holds dropped).
-    Hold hold = new Hold();
-    if (held == null) {
-      held = new HashMap<>(4);
-    }
-    held.put(ch, hold);
-    dev.tributary.redis.RedisLink.onContext(owner.context(), result).onComplete(ar -> {
+    Hold hold = hold(ch);
+    onOwner(result).onComplete(ar -> {
       if (held == null || held.get(ch) != hold) {
         return; // unsubscribed (or closed) meanwhile
       }
@@ -349,6 +342,21 @@ final class Connection extends HeartbeatWheel.Member {
     for (int i = 0; i < hold.pushes.size(); i++) {
       enqueuePublication(ch, hold.pushes.get(i), hold.offsets.get(i));
     }
+  }
+
+  /** From now until its answer, {@code ch}'s pushes to this connection wait in the returned hold. */
+  private Hold hold(String ch) {
+    if (held == null) {
+      held = new HashMap<>(4);
+    }
+    Hold h = new Hold();
+    held.put(ch, h);
+    return h;
+  }
+
+  /** {@code f}, completing on this connection's event loop (its owner thread). */
+  private <T> Future<T> onOwner(Future<T> f) {
+    return RedisLink.onContext(owner.context(), f);
   }
 
   private void removeHold(String ch) {
@@ -413,7 +421,7 @@ final class Connection extends HeartbeatWheel.Member {
     }
     // With Redis the answer comes later, maybe on a Redis context: completed back on this
     // connection's event loop, where its state lives.
-    Future<JsonObject> answer = RedisLink.onContext(owner.context(), PresenceJson.result(owner.gateway.presence, ch, stats));
+    Future<JsonObject> answer = onOwner(PresenceJson.result(owner.gateway.presence, ch, stats));
     if (answer.isComplete()) {
       presenceAnswered(cmd, stats, answer);
     } else {
@@ -517,12 +525,12 @@ final class Connection extends HeartbeatWheel.Member {
     if (!availableToSubscriber(cmd, ch, size > 0 && history != null)) {
       return;
     }
-    Future<String> result = HistoryJson.result(history, ch, cmd.params(), size);
-    if (result.isComplete()) {
-      historyAnswered(cmd.id(), result);
+    Future<String> answer = onOwner(HistoryJson.result(history, ch, cmd.params(), size));
+    if (answer.isComplete()) {
+      historyAnswered(cmd.id(), answer);
     } else {
-      dev.tributary.redis.RedisLink.onContext(owner.context(), result).onComplete(ar -> {
-        historyAnswered(cmd.id(), ar.succeeded() ? Future.succeededFuture(ar.result()) : Future.failedFuture(ar.cause()));
+      answer.onComplete(ar -> {
+        historyAnswered(cmd.id(), answer);
         flush();
       });
     }
@@ -620,7 +628,7 @@ final class Connection extends HeartbeatWheel.Member {
     }
     // History in Redis: the publication is accepted once appended, or refused (Redis unavailable).
     long id = cmd.id();
-    dev.tributary.redis.RedisLink.onContext(owner.context(), owner.gateway.hub.publish(ch, data, info)).onComplete(ar -> {
+    onOwner(owner.gateway.hub.publish(ch, data, info)).onComplete(ar -> {
       if (ar.succeeded()) {
         enqueue(ProtocolCodec.reply(id, "publish", null));
       } else {

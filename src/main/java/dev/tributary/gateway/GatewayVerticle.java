@@ -263,12 +263,7 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
     } finally {
       delivering = false;
     }
-    if (!deferredRemovals.isEmpty()) {
-      for (Object[] r : deferredRemovals) {
-        unsubscribe((String) r[0], (Connection) r[1]);
-      }
-      deferredRemovals.clear();
-    }
+    applyDeferredRemovals();
   }
 
   /** A subscribe answer gave a client {@code channel}'s position (for the position check). */
@@ -329,10 +324,17 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
     } finally {
       delivering = false;
     }
-    for (Object[] r : deferredRemovals) {
-      unsubscribe((String) r[0], (Connection) r[1]);
+    applyDeferredRemovals();
+  }
+
+  /** Unsubscribes that arrived while a channel's subscribers were being iterated. */
+  private void applyDeferredRemovals() {
+    if (!deferredRemovals.isEmpty()) {
+      for (Object[] r : deferredRemovals) {
+        unsubscribe((String) r[0], (Connection) r[1]);
+      }
+      deferredRemovals.clear();
     }
-    deferredRemovals.clear();
   }
 
   // ---- batching -----------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import dev.tributary.broker.Broker;
 import dev.tributary.channels.ChannelRules;
 import dev.tributary.gateway.protocol.ProtocolCodec;
 import dev.tributary.history.HistoryStore;
+import dev.tributary.history.MemoryHistory;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.netty.channel.EventLoop;
@@ -52,7 +53,8 @@ public final class Hub {
   private final LongAdder refused = new LongAdder();
   private volatile Broker broker;
   private volatile java.util.function.Supplier<ChannelRules> rules;
-  private volatile HistoryStore history;
+  /** This node's own history; used unless the broker keeps a shared one. */
+  private volatile MemoryHistory local;
   /** Per channel, the broker subscription every local subscriber waits for. */
   private final ConcurrentHashMap<String, Future<Void>> brokerReady = new ConcurrentHashMap<>();
 
@@ -62,9 +64,6 @@ public final class Hub {
    */
   public void attachBroker(Broker b) {
     this.broker = b;
-    if (b.history() != null) {
-      this.history = b.history();
-    }
     b.start(new Broker.Receiver() {
       @Override
       public void receive(String channel, byte[] push, long offset) {
@@ -84,18 +83,24 @@ public final class Hub {
   }
 
   /**
-   * Channel rules (for history settings) and this node's history store; before any publish. A
-   * broker that keeps history (Redis) replaces the store when attached: several nodes share it.
+   * Channel rules (for history settings) and this node's own history; before any publish. A
+   * broker that keeps history (Redis) is used instead when attached: several nodes share it.
    */
-  public void configure(java.util.function.Supplier<ChannelRules> rules, HistoryStore history) {
+  public void configure(java.util.function.Supplier<ChannelRules> rules, MemoryHistory local) {
     this.rules = rules;
-    if (this.history == null) {
-      this.history = history;
-    }
+    this.local = local;
   }
 
+  /** The history in use: the broker's shared one when it keeps one, else this node's. */
   public HistoryStore history() {
-    return history;
+    Broker b = broker;
+    return b != null && b.history() != null ? b.history() : local;
+  }
+
+  /** The attached broker if it keeps the history (appends happen there), else null. */
+  private Broker historyBroker() {
+    Broker b = broker;
+    return b != null && b.history() != null ? b : null;
   }
 
   /**
@@ -110,29 +115,22 @@ public final class Hub {
    */
   public Future<Long> publish(String channel, String dataJson, String infoJson) {
     ChannelRules r = rules == null ? null : rules.get();
-    HistoryStore h = history;
-    int size = r == null || h == null ? 0 : r.historySize(channel);
-    if (size == 0) {
+    int size = r == null ? 0 : r.historySize(channel);
+    Broker b = historyBroker();
+    MemoryHistory m = local;
+    if (size == 0 || (b == null && m == null)) {
       publish(channel, ProtocolCodec.publicationPush(channel, dataJson, infoJson, 0), 0);
       return ZERO;
     }
-    Broker b = broker;
-    if (b != null && b.history() == h) {
+    if (b != null) {
       publications.increment();
       return b.publishWithHistory(channel, dataJson, infoJson, size, r.historyTtlMillis(channel))
           .map(HistoryStore.Position::offset)
           .onFailure(this::refused);
     }
-    if (h instanceof dev.tributary.history.MemoryHistory m) {
-      // Handed on under the stream's lock: every shard gets the channel's pushes in offset order.
-      return Future.succeededFuture(m.appendThen(channel, dataJson, infoJson, size, r.historyTtlMillis(channel),
-          offset -> publish(channel, ProtocolCodec.publicationPush(channel, dataJson, infoJson, offset), offset)));
-    }
-    Future<HistoryStore.Position> appended = h.append(channel, dataJson, infoJson, size, r.historyTtlMillis(channel));
-    return appended.map(pos -> {
-      publish(channel, ProtocolCodec.publicationPush(channel, dataJson, infoJson, pos.offset()), pos.offset());
-      return pos.offset();
-    }).onFailure(this::refused);
+    // Handed on under the stream's lock: every shard gets the channel's pushes in offset order.
+    return Future.succeededFuture(m.appendThen(channel, dataJson, infoJson, size, r.historyTtlMillis(channel),
+        offset -> publish(channel, ProtocolCodec.publicationPush(channel, dataJson, infoJson, offset), offset)));
   }
 
   private static final Future<Long> ZERO = Future.succeededFuture(0L);
@@ -143,8 +141,7 @@ public final class Hub {
    */
   public boolean publishIsRemote(String channel) {
     ChannelRules r = rules == null ? null : rules.get();
-    Broker b = broker;
-    return b != null && b.history() != null && history == b.history() && r != null && r.historySize(channel) > 0;
+    return historyBroker() != null && r != null && r.historySize(channel) > 0;
   }
 
   private void refused(Throwable err) {

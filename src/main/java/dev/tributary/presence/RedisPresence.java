@@ -1,6 +1,7 @@
 package dev.tributary.presence;
 
 import dev.tributary.redis.ConsistentHash;
+import dev.tributary.redis.LuaScript;
 import dev.tributary.metrics.MetricNames;
 import dev.tributary.redis.RedisLink;
 import io.micrometer.core.instrument.Counter;
@@ -13,12 +14,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -82,7 +79,7 @@ public final class RedisPresence implements PresenceStore {
       end
       """;
   /** ARGV[1] = TTL in ms, then client id and info JSON pairs. */
-  static final Script ADD = new Script(PRUNE + """
+  static final LuaScript ADD = new LuaScript(PRUNE + """
       local ttl = tonumber(ARGV[1])
       for i = 2, #ARGV, 2 do
         redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
@@ -93,15 +90,15 @@ public final class RedisPresence implements PresenceStore {
       return 0
       """);
   /** ARGV[1] = client id. */
-  static final Script REMOVE = new Script("""
+  static final LuaScript REMOVE = new LuaScript("""
       redis.call('HDEL', KEYS[1], ARGV[1])
       redis.call('ZREM', KEYS[2], ARGV[1])
       return 0
       """);
-  static final Script READ = new Script(PRUNE + """
+  static final LuaScript READ = new LuaScript(PRUNE + """
       return redis.call('HGETALL', KEYS[1])
       """);
-  static final Script STATS = new Script(PRUNE + """
+  static final LuaScript STATS = new LuaScript(PRUNE + """
       local users = {}
       local n = 0
       local values = redis.call('HVALS', KEYS[1])
@@ -114,21 +111,6 @@ public final class RedisPresence implements PresenceStore {
       end
       return {#values, n}
       """);
-
-  /** A Lua script and its SHA-1 (computed here, so no round trip to learn it). */
-  record Script(String text, String sha) {
-    Script(String text) {
-      this(text, sha1(text));
-    }
-
-    private static String sha1(String s) {
-      try {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(s.getBytes(StandardCharsets.UTF_8)));
-      } catch (NoSuchAlgorithmException e) {
-        throw new IllegalStateException(e);
-      }
-    }
-  }
 
   private final Vertx vertx;
   private final List<RedisLink> links;
@@ -322,7 +304,7 @@ public final class RedisPresence implements PresenceStore {
           // Loaded in front of each batch (same connection, in order): EVALSHA cannot miss it.
           batch.add(Request.cmd(Command.SCRIPT).arg("LOAD").arg(ADD.text()));
         }
-        batch.add(addArgs(script(Command.EVALSHA, ADD.sha(), channel), clients));
+        batch.add(addArgs(ADD.evalsha(keys(channel)), clients));
         batchChannels.add(channel);
         batchClients.add(clients);
       }
@@ -367,35 +349,13 @@ public final class RedisPresence implements PresenceStore {
     return r;
   }
 
-  /** {@code EVALSHA sha} or {@code EVAL text}, with the channel's two keys. */
-  private static Request script(Command cmd, String shaOrText, String channel) {
-    return Request.cmd(cmd).arg(shaOrText).arg(2).arg(DATA_PREFIX + channel).arg(EXPIRE_PREFIX + channel);
+  /** The channel's two keys: its data hash and its expiry set. */
+  private static String[] keys(String channel) {
+    return new String[] {DATA_PREFIX + channel, EXPIRE_PREFIX + channel};
   }
 
-  /** Runs {@code script} by EVALSHA; on NOSCRIPT (Redis restarted) by EVAL, which also caches it. */
-  private static Future<Response> eval(RedisLink link, Script script, String channel, Consumer<Request> args) {
-    Request req = script(Command.EVALSHA, script.sha(), channel);
-    args.accept(req);
-    return link.send(req).recover(err -> {
-      if (!isNoScript(err)) {
-        return Future.failedFuture(err);
-      }
-      Request again = script(Command.EVAL, script.text(), channel);
-      args.accept(again);
-      return link.send(again);
-    });
-  }
-
-  private static boolean isNoScript(Throwable t) {
-    for (Throwable c = t; c != null; c = c.getCause()) {
-      if (String.valueOf(c.getMessage()).startsWith("NOSCRIPT")) {
-        return true;
-      }
-      if (c.getCause() == c) {
-        break;
-      }
-    }
-    return false;
+  private static Future<Response> eval(RedisLink link, LuaScript script, String channel, Consumer<Request> args) {
+    return script.run(link, args, keys(channel));
   }
 
   private void failure(String what, Throwable cause) {

@@ -212,7 +212,7 @@ public final class RedisPipeline {
           inFlight--;
           replies++;
         }
-        if (ar.failed() && c == conn && String.valueOf(ar.cause().getMessage()).startsWith("NOSCRIPT")) {
+        if (ar.failed() && c == conn && LuaScript.isNoScript(ar.cause())) {
           // Not a force close: the requests behind it may have run, their replies must still arrive.
           forget();
           log.info("redis pipeline {}: NOSCRIPT (scripts flushed?), loading them again on the next request", name);

@@ -362,7 +362,7 @@ class MultiNodeHistoryTest {
       f.setAccessible(true);
       Redis admin = Redis.createClient(client, redis.url());
       try {
-        admin.send(Request.cmd(Command.EVAL).arg((String) f.get(null)).arg(2).arg("tributary.history.{h:quiet}")
+        admin.send(Request.cmd(Command.EVAL).arg(((dev.tributary.redis.LuaScript) f.get(null)).text()).arg(2).arg("tributary.history.{h:quiet}")
             .arg("tributary.history.meta.{h:quiet}").arg(1000).arg(300).arg(3600).arg("unused").arg("")
             .arg("\"h:quiet\"").arg("2").arg("").arg(System.currentTimeMillis()).arg(300_000)).await();
       } finally {

@@ -81,7 +81,7 @@ public final class RedisBroker implements Broker {
     this.links = List.copyOf(links);
     for (int i = 0; i < links.size(); i++) {
       publishers.put(links.get(i), RedisPipeline.ordered(vertx, links.get(i).name() + "-publish", urls.get(i),
-          connectTimeoutMillis, 0, List.of(RedisHistory.APPEND)));
+          connectTimeoutMillis, 0, List.of(RedisHistory.APPEND.text())));
     }
     this.ring = new ConsistentHash<>(this.links, RedisLink::name);
     this.history = new RedisHistory(this::linkFor, c -> publishers.get(linkFor(c)), clock, historyMetaTtlSeconds);

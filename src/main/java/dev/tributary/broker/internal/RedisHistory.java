@@ -1,19 +1,15 @@
 package dev.tributary.broker.internal;
 
 import dev.tributary.history.HistoryStore;
+import dev.tributary.redis.LuaScript;
 import dev.tributary.redis.RedisLink;
 import dev.tributary.redis.RedisPipeline;
 import dev.tributary.support.Clock;
 import io.vertx.core.Future;
 import io.vertx.core.json.Json;
-import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
@@ -45,7 +41,7 @@ public final class RedisHistory implements HistoryStore {
    * ('' = none), channel JSON, data JSON, info JSON ('' = none), time ms, age limit ms. Returns
    * {offset, epoch}.
    */
-  static final String APPEND = """
+  static final LuaScript APPEND = new LuaScript("""
       local epoch = redis.call('hget', KEYS[2], 'e')
       if not epoch then
         epoch = ARGV[4]
@@ -64,7 +60,7 @@ public final class RedisHistory implements HistoryStore {
           .. info .. ',"offset":' .. offset .. '}}}')
       end
       return {offset, epoch}
-      """;
+      """);
 
   /**
    * KEYS: stream, meta. ARGV: new epoch, meta ttl s, first offset, count (0 = position only),
@@ -73,7 +69,7 @@ public final class RedisHistory implements HistoryStore {
    * than exact trimming), so the stream may hold a few more. Returns {epoch, last offset, age
    * limit ms, entries}.
    */
-  static final String READ = """
+  static final LuaScript READ = new LuaScript("""
       local epoch = redis.call('hget', KEYS[2], 'e')
       if not epoch then
         epoch = ARGV[1]
@@ -97,10 +93,7 @@ public final class RedisHistory implements HistoryStore {
         end
       end
       return {epoch, top, limit, entries}
-      """;
-
-  static final String APPEND_SHA = sha1(APPEND);
-  static final String READ_SHA = sha1(READ);
+      """);
 
   private final Function<String, RedisLink> linkFor;
   private final Function<String, RedisPipeline> publisherFor;
@@ -127,7 +120,7 @@ public final class RedisHistory implements HistoryStore {
       return Future.failedFuture(new IllegalStateException("redis unavailable: history of " + channel + " cannot be appended"));
     }
     long ttlSeconds = Math.max(1, (ttlMillis + 999) / 1000);
-    Request r = Request.cmd(Command.EVALSHA).arg(APPEND_SHA).arg(2).arg(STREAM + channel + "}").arg(META + channel + "}")
+    Request r = APPEND.evalsha(STREAM + channel + "}", META + channel + "}")
         .arg(maxSize).arg(ttlSeconds).arg(Math.max(metaTtlSeconds, ttlSeconds)).arg(newEpoch()).arg(pubsubChannel)
         .arg(Json.encode(channel)).arg(dataJson).arg(infoJson == null ? "" : infoJson).arg(clock.epochMillis())
         .arg(ttlMillis);
@@ -165,16 +158,15 @@ public final class RedisHistory implements HistoryStore {
   private record Read(Position position, List<Entry> entries) {}
 
   private Future<Read> read(String channel, long from, int count, boolean reverse) {
-    RedisLink link = linkFor.apply(channel);
-    String[] args = {STREAM + channel + "}", META + channel + "}", newEpoch(), Integer.toString(metaTtlSeconds),
-        Long.toString(from), Integer.toString(Math.max(0, count)), reverse ? "1" : "0"};
-    return link.send(script(READ_SHA, args)).recover(err -> {
-      if (err.getMessage() != null && err.getMessage().startsWith("NOSCRIPT")) {
-        return link.send(script(null, args));
+    String[] args = {newEpoch(), Integer.toString(metaTtlSeconds), Long.toString(from),
+        Integer.toString(Math.max(0, count)), reverse ? "1" : "0"};
+    return READ.run(linkFor.apply(channel), r -> {
+      for (String a : args) {
+        r.arg(a);
       }
-      return Future.failedFuture(err);
-    }).recover(err -> Future.failedFuture(new IllegalStateException("history of " + channel + " not readable: " + err, err)))
-      .map(res -> {
+    }, STREAM + channel + "}", META + channel + "}")
+        .recover(err -> Future.failedFuture(new IllegalStateException("history of " + channel + " not readable: " + err, err)))
+        .map(res -> {
       Position pos = new Position(res.get(0).toString(), Long.parseLong(res.get(1).toString()));
       long ageLimit = Long.parseLong(res.get(2).toString());
       long oldest = ageLimit > 0 ? clock.epochMillis() - ageLimit : Long.MIN_VALUE;
@@ -190,16 +182,6 @@ public final class RedisHistory implements HistoryStore {
       }
       return new Read(pos, entries);
     });
-  }
-
-  /** EVALSHA of {@code sha}, or EVAL of the read script when {@code sha} is null. */
-  private static Request script(String sha, String[] args) {
-    Request r = sha == null ? Request.cmd(Command.EVAL).arg(READ) : Request.cmd(Command.EVALSHA).arg(sha);
-    r.arg(2);
-    for (String a : args) {
-      r.arg(a);
-    }
-    return r;
   }
 
   /** A stream entry: [id "offset-0", [field, value, …]]. */
@@ -229,11 +211,4 @@ public final class RedisHistory implements HistoryStore {
     return Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
   }
 
-  private static String sha1(String script) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(script.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

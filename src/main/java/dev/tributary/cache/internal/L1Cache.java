@@ -15,6 +15,19 @@ final class L1Cache {
 
   private L1Cache() {}
 
+  /** Entries in {@code l1} now (pending evictions applied first). */
+  static long size(Cache<String, Entry> l1) {
+    l1.cleanUp();
+    return l1.estimatedSize();
+  }
+
+  /** Hits over requests; 1.0 before any request. */
+  static double hitRate(io.micrometer.core.instrument.Counter hits, io.micrometer.core.instrument.Counter misses) {
+    double h = hits.count();
+    double total = h + misses.count();
+    return total == 0 ? 1.0 : h / total;
+  }
+
   static Cache<String, Entry> create(long maxEntries, Clock clock) {
     return Caffeine.newBuilder()
         .maximumSize(maxEntries)

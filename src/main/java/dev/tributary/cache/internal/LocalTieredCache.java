@@ -60,8 +60,7 @@ public final class LocalTieredCache implements TieredCache {
 
   @Override
   public long l1Size() {
-    l1.cleanUp();
-    return l1.estimatedSize();
+    return L1Cache.size(l1);
   }
 
   @Override
@@ -71,9 +70,7 @@ public final class LocalTieredCache implements TieredCache {
 
   @Override
   public double l1HitRate() {
-    double h = hits.count();
-    double total = h + misses.count();
-    return total == 0 ? 1.0 : h / total;
+    return L1Cache.hitRate(hits, misses);
   }
 
   @Override

@@ -428,8 +428,7 @@ public final class RedisTieredCache implements TieredCache {
 
   @Override
   public long l1Size() {
-    l1.cleanUp();
-    return l1.estimatedSize();
+    return L1Cache.size(l1);
   }
 
   @Override
@@ -439,9 +438,7 @@ public final class RedisTieredCache implements TieredCache {
 
   @Override
   public double l1HitRate() {
-    double h = l1Hits.count();
-    double total = h + l1Misses.count();
-    return total == 0 ? 1.0 : h / total;
+    return L1Cache.hitRate(l1Hits, l1Misses);
   }
 
   /** L2 reads (hits + misses) since start; concurrent misses of one key count once. */
