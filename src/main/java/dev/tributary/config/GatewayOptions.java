@@ -21,6 +21,10 @@ public final class GatewayOptions {
   public static final int DEFAULT_PONG_TIMEOUT_SECONDS = 8;
   /** Default {@code gateway.instances}: 0 = one per event loop. */
   public static final int DEFAULT_INSTANCES = 0;
+  /** Default {@code gateway.closeTimeoutMillis}: 1,000 ms from a close decision to the TCP close. */
+  public static final int DEFAULT_CLOSE_TIMEOUT_MILLIS = 1000;
+  /** Default {@code gateway.handshakeTimeoutMillis}: 10,000 ms from TCP accept to a first request. */
+  public static final int DEFAULT_HANDSHAKE_TIMEOUT_MILLIS = 10_000;
 
   private int maxConnections = DEFAULT_MAX_CONNECTIONS;
   private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
@@ -30,6 +34,8 @@ public final class GatewayOptions {
   private int pingIntervalSeconds = DEFAULT_PING_INTERVAL_SECONDS;
   private int pongTimeoutSeconds = DEFAULT_PONG_TIMEOUT_SECONDS;
   private int instances = DEFAULT_INSTANCES;
+  private int closeTimeoutMillis = DEFAULT_CLOSE_TIMEOUT_MILLIS;
+  private int handshakeTimeoutMillis = DEFAULT_HANDSHAKE_TIMEOUT_MILLIS;
   private BatchOptions batch = new BatchOptions();
   private RateLimitOptions rateLimit = new RateLimitOptions();
 
@@ -44,6 +50,8 @@ public final class GatewayOptions {
     pingIntervalSeconds = o.pingIntervalSeconds;
     pongTimeoutSeconds = o.pongTimeoutSeconds;
     instances = o.instances;
+    closeTimeoutMillis = o.closeTimeoutMillis;
+    handshakeTimeoutMillis = o.handshakeTimeoutMillis;
     batch = new BatchOptions(o.batch);
     rateLimit = new RateLimitOptions(o.rateLimit);
   }
@@ -52,7 +60,7 @@ public final class GatewayOptions {
     JsonFields f = new JsonFields(json, "gateway");
     f.rejectUnknown(Set.of("maxConnections", "maxFrameBytes", "maxQueueBytes",
         "maxChannelsPerConnection", "maxChannelLength", "pingIntervalSeconds",
-        "pongTimeoutSeconds", "instances", "batch", "rateLimit"));
+        "pongTimeoutSeconds", "instances", "closeTimeoutMillis", "handshakeTimeoutMillis", "batch", "rateLimit"));
     setMaxConnections(f.intValue("maxConnections", maxConnections, 1, 10_000_000));
     setMaxFrameBytes(f.intValue("maxFrameBytes", maxFrameBytes, 256, 64 << 20));
     setMaxQueueBytes(f.intValue("maxQueueBytes", maxQueueBytes, 1024, 1 << 30));
@@ -61,6 +69,8 @@ public final class GatewayOptions {
     setPingIntervalSeconds(f.intValue("pingIntervalSeconds", pingIntervalSeconds, 1, 3600));
     setPongTimeoutSeconds(f.intValue("pongTimeoutSeconds", pongTimeoutSeconds, 1, 3600));
     setInstances(f.intValue("instances", instances, 0, 1024));
+    setCloseTimeoutMillis(f.intValue("closeTimeoutMillis", closeTimeoutMillis, 1, 600_000));
+    setHandshakeTimeoutMillis(f.intValue("handshakeTimeoutMillis", handshakeTimeoutMillis, 1, 600_000));
     batch = new BatchOptions(f.object("batch"));
     rateLimit = new RateLimitOptions(f.object("rateLimit"));
     validate();
@@ -85,11 +95,44 @@ public final class GatewayOptions {
         .put("pingIntervalSeconds", pingIntervalSeconds)
         .put("pongTimeoutSeconds", pongTimeoutSeconds)
         .put("instances", instances)
+        .put("closeTimeoutMillis", closeTimeoutMillis)
+        .put("handshakeTimeoutMillis", handshakeTimeoutMillis)
         .put("batch", batch.toJson())
         .put("rateLimit", rateLimit.toJson());
   }
 
-  /** Open WebSocket connections per node; one more is closed with 1013. Default 100,000. */
+  /**
+   * Milliseconds from the server's decision to close a connection (slow consumer, shed, limit,
+   * protocol error, shutdown) to the TCP close, whether or not the peer answered the close frame or
+   * read what was queued. Default 1,000.
+   */
+  public int getCloseTimeoutMillis() {
+    return closeTimeoutMillis;
+  }
+
+  public GatewayOptions setCloseTimeoutMillis(int v) {
+    this.closeTimeoutMillis = Check.range("gateway.closeTimeoutMillis", v, 1, 600_000);
+    return this;
+  }
+
+  /**
+   * Milliseconds a TCP connection may take, from accept, to send its first complete HTTP request
+   * (a WebSocket upgrade or an API call); then it is closed. Default 10,000.
+   */
+  public int getHandshakeTimeoutMillis() {
+    return handshakeTimeoutMillis;
+  }
+
+  public GatewayOptions setHandshakeTimeoutMillis(int v) {
+    this.handshakeTimeoutMillis = Check.range("gateway.handshakeTimeoutMillis", v, 1, 600_000);
+    return this;
+  }
+
+  /**
+   * TCP connections per node, counted from accept (WebSockets and HTTP connections alike); past it
+   * the oldest connection that has not sent a request yet makes room, or else the new one is closed
+   * (a WebSocket with 1013). Capped at start to the open-files limit less a reserve. Default 100,000.
+   */
   public int getMaxConnections() {
     return maxConnections;
   }

@@ -11,10 +11,13 @@ public final class HttpOptions {
   public static final String DEFAULT_HOST = "0.0.0.0";
   /** Default {@code http.maxBodyBytes}: 1 MiB, the largest HTTP API request body. */
   public static final int DEFAULT_MAX_BODY_BYTES = 1 << 20;
+  /** Default {@code http.idleTimeoutSeconds}: 60 s without traffic closes an HTTP (non-WebSocket) connection. */
+  public static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 60;
 
   private int port = DEFAULT_PORT;
   private String host = DEFAULT_HOST;
   private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
+  private int idleTimeoutSeconds = DEFAULT_IDLE_TIMEOUT_SECONDS;
 
   public HttpOptions() {}
 
@@ -22,18 +25,21 @@ public final class HttpOptions {
     port = o.port;
     host = o.host;
     maxBodyBytes = o.maxBodyBytes;
+    idleTimeoutSeconds = o.idleTimeoutSeconds;
   }
 
   public HttpOptions(JsonObject json) {
     JsonFields f = new JsonFields(json, "http");
-    f.rejectUnknown(Set.of("port", "host", "maxBodyBytes"));
+    f.rejectUnknown(Set.of("port", "host", "maxBodyBytes", "idleTimeoutSeconds"));
     setPort(f.intValue("port", port, 0, 65535));
     setHost(f.stringValue("host", host));
     setMaxBodyBytes(f.intValue("maxBodyBytes", maxBodyBytes, 1, Integer.MAX_VALUE));
+    setIdleTimeoutSeconds(f.intValue("idleTimeoutSeconds", idleTimeoutSeconds, 1, 86_400));
   }
 
   public JsonObject toJson() {
-    return new JsonObject().put("port", port).put("host", host).put("maxBodyBytes", maxBodyBytes);
+    return new JsonObject().put("port", port).put("host", host).put("maxBodyBytes", maxBodyBytes)
+        .put("idleTimeoutSeconds", idleTimeoutSeconds);
   }
 
   /** TCP port, 0 = any free port. Default {@value #DEFAULT_PORT}. */
@@ -66,6 +72,16 @@ public final class HttpOptions {
 
   public HttpOptions setMaxBodyBytes(int maxBodyBytes) {
     this.maxBodyBytes = Check.range("http.maxBodyBytes", maxBodyBytes, 1, Integer.MAX_VALUE);
+    return this;
+  }
+
+  /** Seconds without traffic after which an HTTP API connection is closed (not WebSockets: they have heartbeats). Default 60. */
+  public int getIdleTimeoutSeconds() {
+    return idleTimeoutSeconds;
+  }
+
+  public HttpOptions setIdleTimeoutSeconds(int v) {
+    this.idleTimeoutSeconds = Check.range("http.idleTimeoutSeconds", v, 1, 86_400);
     return this;
   }
 }

@@ -7,6 +7,10 @@ package dev.tributary.gateway;
 public final class CloseCodes {
   private CloseCodes() {}
 
+  public static final short NORMAL = 1000;
+  public static final short PROTOCOL_ERROR = 1002;
+  public static final short INVALID_PAYLOAD = 1007;
+  public static final short POLICY_VIOLATION = 1008;
   public static final short MESSAGE_TOO_BIG = 1009;
   public static final short TRY_AGAIN_LATER = 1013;
 
@@ -23,6 +27,9 @@ public final class CloseCodes {
   public static String reason(int code) {
     return switch (code) {
       case MESSAGE_TOO_BIG -> "message too big";
+      case PROTOCOL_ERROR -> "protocol error";
+      case INVALID_PAYLOAD -> "invalid utf-8";
+      case POLICY_VIOLATION -> "policy violation";
       case TRY_AGAIN_LATER -> "Maximum connections reached";
       case SHUTDOWN -> "shutdown";
       case INTERNAL -> "internal server error";

@@ -7,14 +7,8 @@ import dev.tributary.gateway.protocol.Command;
 import dev.tributary.gateway.protocol.ErrorCodes;
 import dev.tributary.gateway.protocol.ProtocolCodec;
 import dev.tributary.gateway.protocol.ProtocolCodec.BadFrameException;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelOutboundBuffer;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.vertx.core.Future;
-import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.internal.http.WebSocketInternal;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -40,7 +34,7 @@ import java.util.Set;
  * burst or {@code maxDelayMillis}). Bytes pending plus bytes written but not yet on the socket are bounded
  * by {@code maxQueueBytes}: past it the connection is closed with 3008 and its buffers freed.
  */
-final class Connection extends HeartbeatWheel.Member {
+final class Connection extends HeartbeatWheel.Member implements WebSocketHandler.Listener {
   private static final int NEW = 0;
   private static final int CONNECTING = 1;
   private static final int CONNECTED = 2;
@@ -49,8 +43,7 @@ final class Connection extends HeartbeatWheel.Member {
   private static final String VERSION = "tributary 0.1.0";
 
   final GatewayVerticle owner;
-  final ServerWebSocket ws;
-  private final ChannelHandlerContext chctx;
+  final WebSocketHandler socket;
   private final GatewayOptions opts;
   private final TokenBucket bucket;
 
@@ -66,18 +59,17 @@ final class Connection extends HeartbeatWheel.Member {
   private static final int MAX_HELD = 10_000;
   /** Unsubscribe push code: subscribe again and recover (Centrifugo's "insufficient state"). */
   static final int INSUFFICIENT_STATE = 2500;
-  private final OutboundBatch batch;
+  final Writer writer;
   private int rejectedInRow;
   private boolean pongExpected;
-  boolean dirty;
   private int closeCode = -1;
 
-  Connection(GatewayVerticle owner, ServerWebSocket ws, GatewayOptions opts, long nowNanos) {
+  Connection(GatewayVerticle owner, WebSocketHandler socket, GatewayOptions opts, long nowNanos) {
     this.owner = owner;
-    this.ws = ws;
+    this.socket = socket;
     this.opts = opts;
-    this.chctx = ((WebSocketInternal) ws).channelHandlerContext();
-    this.batch = new OutboundBatch(PooledByteBufAllocator.DEFAULT, opts.getBatch().getMaxMessages(), opts.getBatch().getMaxBytes());
+    this.writer = new Writer(owner, this, socket, PooledByteBufAllocator.DEFAULT, opts.getBatch().getMaxMessages(),
+        opts.getBatch().getMaxBytes(), opts.getMaxQueueBytes());
     this.bucket = new TokenBucket(opts.getRateLimit().getCommandsPerSecond(), opts.getRateLimit().getBurst(), nowNanos);
   }
 
@@ -90,6 +82,23 @@ final class Connection extends HeartbeatWheel.Member {
   }
 
   // ---- inbound -------------------------------------------------------------------------------
+
+  @Override
+  public void onMessage(String frame) {
+    onText(frame);
+  }
+
+  @Override
+  public void onOverflow() {
+    if (state != CLOSED) {
+      closeSlow();
+    }
+  }
+
+  @Override
+  public void onClosed(int code) {
+    owner.onClosed(this, code);
+  }
 
   void onText(String frame) {
     if (state == CLOSED) {
@@ -133,12 +142,14 @@ final class Connection extends HeartbeatWheel.Member {
         Future<Void> done = connect(cmd).onComplete(ar -> owner.gateway.connectTime.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS));
         if (!done.isComplete()) {
           // Token check went asynchronous: hold the socket and the rest of this frame until it ends.
-          ws.pause();
+          socket.pause();
           int next = i + 1;
           done.onComplete(ar -> {
-            ws.resume();
             process(commands, next);
             flush();
+            if (state != CLOSED) {
+              socket.resume();
+            }
           });
           return;
         }
@@ -704,52 +715,21 @@ final class Connection extends HeartbeatWheel.Member {
 
   // ---- outbound -----------------------------------------------------------------------------
 
-  /** Appends one reply or push to the pending frame; flushes when a size bound is reached. */
+  /** Appends one reply or push to the pending frame; past the queue bound the connection closes as slow. */
   void enqueue(byte[] msg) {
-    if (state == CLOSED) {
-      return;
-    }
-    if ((long) unsentOnSocket() + batch.bytesAfter(msg.length) > opts.getMaxQueueBytes()) {
+    if (state != CLOSED && !writer.enqueue(msg)) {
       closeSlow();
-      return;
-    }
-    if (batch.mustFlushBefore(msg.length)) {
-      flush();
-    }
-    if (batch.append(msg)) {
-      flush();
-    } else if (!dirty) {
-      dirty = true;
-      owner.markDirty(this);
     }
   }
 
   /** Writes the pending frame, if any. */
   void flush() {
-    ByteBuf buf = batch.take();
-    if (buf == null) {
-      return;
-    }
-    if (!chctx.channel().isActive()) {
-      buf.release();
-      return;
-    }
-    owner.framesOut++;
-    owner.bytesOut += buf.readableBytes();
-    // Straight into Netty's pipeline (WebSocket encoder) with a pooled buffer: Vert.x's
-    // writeFrame would copy it to the heap and wrap it unreleasable.
-    chctx.writeAndFlush(new TextWebSocketFrame(buf), chctx.voidPromise());
+    writer.flush();
   }
 
-  /** Bytes written to the channel but not yet accepted by the socket (Netty's outbound buffer). */
-  private long unsentOnSocket() {
-    ChannelOutboundBuffer out = chctx.channel().unsafe().outboundBuffer();
-    return out == null ? 0 : out.totalPendingWriteBytes();
-  }
-
-  /** Bytes this connection has not yet handed to the socket: pending batch plus Netty's buffer. */
+  /** Bytes this connection has not yet handed to the socket: pending frame plus Netty's queue. */
   long unsentBytes() {
-    return unsentOnSocket() + batch.bytes();
+    return writer.unsentBytes();
   }
 
   /** Memory pressure: closed as a slow consumer (3008), its buffers freed. */
@@ -760,16 +740,23 @@ final class Connection extends HeartbeatWheel.Member {
     }
   }
 
+  /**
+   * Slow consumer: nothing more is queued, the pending frame is dropped, the close frame goes out
+   * behind what the socket already holds, and the TCP connection is closed within
+   * {@code closeTimeoutMillis} whether or not the client reads again.
+   */
   private void closeSlow() {
-    long dropped = unsentOnSocket() + batch.bytes();
+    long dropped = writer.unsentBytes();
     owner.gateway.slowCloses.increment();
     owner.gateway.slowDroppedBytes.increment(dropped);
     owner.slowLog(clientId, dropped);
-    releasePending();
-    close(CloseCodes.SLOW);
+    writer.release();
+    state = CLOSED;
+    closeCode = CloseCodes.SLOW;
+    socket.close(CloseCodes.SLOW);
   }
 
-  /** Flushes what is pending, then closes with {@code code} and its standard reason. */
+  /** Flushes what is pending, then closes with {@code code} (see {@link WebSocketHandler#close}). */
   void close(short code) {
     if (state == CLOSED) {
       return;
@@ -777,17 +764,13 @@ final class Connection extends HeartbeatWheel.Member {
     closeCode = code;
     state = CLOSED;
     flush();
-    ws.close(code, CloseCodes.reason(code));
-  }
-
-  private void releasePending() {
-    batch.release();
+    socket.close(code);
   }
 
   /** The socket is gone (either side closed it): free everything. Runs once. */
   void onSocketClosed() {
     state = CLOSED;
-    releasePending();
+    writer.release();
     if (channels != null) {
       for (String ch : channels) {
         owner.unsubscribe(ch, this);

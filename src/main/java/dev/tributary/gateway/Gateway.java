@@ -30,7 +30,7 @@ import java.util.function.ToLongFunction;
  * each instance and are summed here only when metrics are read.
  */
 public final class Gateway {
-  private static final List<Integer> KNOWN_CLOSE_CODES = List.of(1000, 1001, 1006, 1009, 1011, 1013,
+  private static final List<Integer> KNOWN_CLOSE_CODES = List.of(1000, 1001, 1002, 1006, 1007, 1008, 1009, 1011, 1013,
       3000, 3001, 3004, 3008, 3009, 3012, 3013, 3500, 3501, 3502);
 
   /** The running config; replaced as a whole by a live reload (new connections see the new one). */
@@ -40,6 +40,12 @@ public final class Gateway {
   final Clock clock;
   final MeterRegistry registry;
   final AtomicInteger connections = new AtomicInteger();
+  /** TCP connections of the HTTP server (WebSockets and HTTP alike), counted from accept. */
+  final AtomicInteger sockets = new AtomicInteger();
+  /** Connections closed at the limit or for not sending a request within the handshake timeout. */
+  final Counter handshakeTimeouts;
+  /** Connections that never sent a request, closed to make room for a new one at the limit. */
+  final Counter evicted;
   /** Set once a graceful shutdown starts: new sockets are closed with 3001 at once. */
   volatile boolean shuttingDown;
   /** Set while the memory manager reports pressure: new sockets are closed with 1013. */
@@ -92,6 +98,12 @@ public final class Gateway {
     rateLimited = Counter.builder(MetricNames.RATE_LIMITED).register(registry);
     shed = Counter.builder(MetricNames.MEMORY_SHED).description("slow consumers closed under memory pressure").register(registry);
     Gauge.builder(MetricNames.CONNECTIONS, connections, AtomicInteger::get).register(registry);
+    Gauge.builder(MetricNames.SOCKETS, sockets, AtomicInteger::get)
+        .description("TCP connections of the HTTP server, WebSockets included, counted from accept").register(registry);
+    handshakeTimeouts = Counter.builder(MetricNames.HANDSHAKE_TIMEOUTS)
+        .description("TCP connections closed for sending no request within gateway.handshakeTimeoutMillis").register(registry);
+    evicted = Counter.builder(MetricNames.SOCKETS_EVICTED)
+        .description("TCP connections that had sent no request, closed at the connection limit to admit a new one").register(registry);
     publishToDeliver = Timer.builder(MetricNames.PUBLISH_TO_DELIVER).publishPercentiles(0.5, 0.95, 0.99)
         .publishPercentileHistogram().description("publish to append into subscribers' batches, per event loop").register(registry);
     connectTime = Timer.builder(MetricNames.CONNECT_TIME).publishPercentiles(0.5, 0.95, 0.99).register(registry);
@@ -218,6 +230,44 @@ public final class Gateway {
       s += g.bytesOut;
     }
     return s;
+  }
+
+  /** File descriptors kept free of client connections: Redis, logs, jars, /health in a pinch. */
+  static final int FD_RESERVE = 512;
+  private static final long FD_LIMIT = fdLimit();
+
+  private static long fdLimit() {
+    java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    return os instanceof com.sun.management.UnixOperatingSystemMXBean u ? u.getMaxFileDescriptorCount() : Long.MAX_VALUE;
+  }
+
+  /**
+   * {@code gateway.maxConnections}, capped so that the connections the limit admits, plus the
+   * few over it that are admitted only to be told 1013 ({@link #overLimitAllowance()}), leave
+   * {@link #FD_RESERVE} descriptors of the process's open-files limit free.
+   */
+  int maxSockets() {
+    return maxSockets(options.getGateway().getMaxConnections(), FD_LIMIT);
+  }
+
+  static int maxSockets(int configured, long fdLimit) {
+    long room = fdLimit - FD_RESERVE;
+    long cap = room - overLimitAllowance(configured);
+    return (int) Math.max(1, Math.min(configured, cap));
+  }
+
+  /** Connections past the limit still accepted to be answered 1013 / 503 (then closed). */
+  static int overLimitAllowance(int max) {
+    return Math.max(16, max / 100);
+  }
+
+  static long fdLimitOfProcess() {
+    return FD_LIMIT;
+  }
+
+  /** TCP connections of the HTTP server on this node, counted from accept. */
+  public int socketCount() {
+    return sockets.get();
   }
 
   /** Open WebSocket connections on this node. */

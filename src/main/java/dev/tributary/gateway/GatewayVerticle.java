@@ -7,7 +7,18 @@ import dev.tributary.bus.MemoryPressure;
 import dev.tributary.config.GatewayOptions;
 import dev.tributary.hub.Hub;
 import dev.tributary.support.Clock;
-import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionDecoder;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.net.SocketAddress;
+import java.util.LinkedHashMap;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -96,7 +107,6 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
         .setReusePort(true)
         .setMaxWebSocketFrameSize(opts.getMaxFrameBytes())
         .setMaxWebSocketMessageSize(opts.getMaxFrameBytes())
-        .setWebSocketClosingTimeout(5)
         // permessage-deflate only when configured: Vert.x offers it by default, and browsers
         // accept it, which costs CPU on every frame (see docs/PERFORMANCE.md).
         .setPerMessageWebSocketCompressionSupported(gateway.options.getOperations().isWebsocketDeflate())
@@ -104,11 +114,22 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
         // gzip for HTTP responses from httpMinBytes; the run-time switch turns it off per response.
         .setCompressionSupported(true)
         .setCompressionContentSizeThreshold(gateway.options.getOperations().getHttpGzipMinBytes())
-        .setIdleTimeout(0);
+        // HTTP API connections; a WebSocket drops this handler when the gateway takes it over.
+        .setIdleTimeout(gateway.options.getHttp().getIdleTimeoutSeconds())
+        .setIdleTimeoutUnit(TimeUnit.SECONDS);
+    io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> api = ApiRouter.create(vertx, gateway, gateway.ops);
     server = vertx.createHttpServer(serverOptions)
+        .connectionHandler(this::onTcp)
         .webSocketHandshakeHandler(this::handshake)
         .webSocketHandler(this::onSocket)
-        .requestHandler(ApiRouter.create(vertx, gateway, gateway.ops));
+        .requestHandler(req -> {
+          if (!tcp.isEmpty() && !firstRequest(req.remoteAddress())) {
+            req.response().setStatusCode(503).putHeader("Connection", "close")
+                .end("{\"error\":\"connection limit reached\"}");
+            return;
+          }
+          api.handle(req);
+        });
     gateway.instances.add(this);
     vertx.eventBus().<MemoryPressure>consumer(Addresses.MEMORY_PRESSURE, m -> onPressure(m.body()));
     // The memory manager may have announced pressure before this instance listened: ask.
@@ -130,72 +151,188 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
     return server.actualPort();
   }
 
+  // ---- admission (event loop only) ----------------------------------------------------------
+
+  /** A TCP connection of this instance that is not (yet) a WebSocket. */
+  private static final class Tcp {
+    final HttpConnection conn;
+    long timer = -1;
+    boolean sawRequest;
+    /** Admitted past the limit: its first request is answered 1013 / 503, then it is closed. */
+    boolean overLimit;
+
+    Tcp(HttpConnection conn) {
+      this.conn = conn;
+    }
+  }
+
+  /** This instance's TCP connections that are not WebSockets, in accept order (by remote address). */
+  private final LinkedHashMap<SocketAddress, Tcp> tcp = new LinkedHashMap<>();
+
+  /**
+   * Every TCP connection is counted from accept against {@code maxConnections} (capped below the
+   * open-files limit, see {@link Gateway#maxSockets()}). At the limit the oldest connection of this
+   * instance that has not sent a request yet makes room; without one, a few more are admitted to
+   * be answered 1013 (WebSocket) or 503 (HTTP), and past those the new connection is closed at
+   * once. A connection that sends no complete request within {@code handshakeTimeoutMillis} is
+   * closed.
+   */
+  private void onTcp(HttpConnection conn) {
+    SocketAddress addr = conn.remoteAddress();
+    int max = gateway.maxSockets();
+    int n = gateway.sockets.incrementAndGet();
+    Tcp t = new Tcp(conn);
+    if (n > max && !evictOldestIdle()) {
+      if (n > max + Gateway.overLimitAllowance(max)) {
+        gateway.sockets.decrementAndGet();
+        gateway.refused.increment();
+        conn.close();
+        return;
+      }
+      t.overLimit = true;
+    }
+    tcp.put(addr, t);
+    t.timer = vertx.setTimer(opts.getHandshakeTimeoutMillis(), id -> {
+      t.timer = -1;
+      if (!t.sawRequest && tcp.get(addr) == t) {
+        gateway.handshakeTimeouts.increment();
+        conn.close();
+      }
+    });
+    conn.closeHandler(v -> {
+      // Not called once the connection became a WebSocket (the gateway owns its pipeline then).
+      if (tcp.get(addr) == t) {
+        tcp.remove(addr);
+        cancel(t);
+        gateway.sockets.decrementAndGet();
+      }
+    });
+  }
+
+  private boolean evictOldestIdle() {
+    for (Tcp t : tcp.values()) {
+      if (!t.sawRequest && !t.overLimit) {
+        t.sawRequest = true; // not evicted twice; its close handler still uncounts it
+        gateway.evicted.increment();
+        t.conn.close();
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void cancel(Tcp t) {
+    if (t.timer >= 0) {
+      vertx.cancelTimer(t.timer);
+      t.timer = -1;
+    }
+  }
+
+  /** Marks the connection of {@code addr} as having sent a request; false when it is over the limit. */
+  private boolean firstRequest(SocketAddress addr) {
+    Tcp t = tcp.get(addr);
+    if (t == null) {
+      return true;
+    }
+    t.sawRequest = true;
+    cancel(t);
+    return !t.overLimit;
+  }
+
   private void handshake(ServerWebSocketHandshake hs) {
+    firstRequest(hs.remoteAddress());
     if (WEBSOCKET_PATH.equals(hs.path())) {
-      // Idle memory: the HTTP/1 connection stays reachable for the socket's life; its default
-      // write queue preallocates ~4.7 KB (see DirectWriteQueues).
-      DirectWriteQueues.install(DirectWriteQueues.connectionOf(hs));
       hs.accept();
     } else {
       hs.reject(404);
     }
   }
 
+  /**
+   * The WebSocket is accepted: from here the connection is the gateway's. The one seam with Vert.x
+   * internals ({@link WebSocketInternal#channelHandlerContext()}, the SPI Vert.x's own modules
+   * use) gives the Netty pipeline; Vert.x's handler is replaced by {@link WebSocketHandler}, its
+   * frame decoder by one with the gateway's limits, its idle handler dropped (heartbeats govern
+   * WebSockets). Vert.x keeps nothing of the socket after this (its server's channel group still
+   * closes it when the server closes).
+   */
   private void onSocket(ServerWebSocket ws) {
-    GatewayOptions opts = gateway.options.getGateway();
-    // Idle memory (see DirectWriteQueues): written only from this event loop, so Vert.x's direct
-    // write queue (~4.8 KB less per socket); and the upgrade's HTTP/1 objects released (~2 KB).
-    io.netty.channel.ChannelHandlerContext wsCtx = ((WebSocketInternal) ws).channelHandlerContext();
-    DirectWriteQueues.install(DirectWriteQueues.connectionOf(wsCtx));
-    DirectWriteQueues.releaseUpgrade(wsCtx);
+    Tcp t = tcp.remove(ws.remoteAddress());
+    if (t != null) {
+      cancel(t);
+    } else {
+      gateway.sockets.incrementAndGet(); // not seen at accept (should not happen): counted from here
+    }
+    ChannelHandlerContext vctx = ((WebSocketInternal) ws).channelHandlerContext();
+    ChannelPipeline p = vctx.pipeline();
+    WebSocketHandler socket = new WebSocketHandler(opts.getMaxFrameBytes(), opts.getCloseTimeoutMillis());
+    boolean extensions = p.get(WebSocketExtensionDecoder.class) != null;
+    p.replace(WebSocketFrameDecoder.class, "wsdecoder", new WebSocket13FrameDecoder(WebSocketDecoderConfig.newBuilder()
+        .expectMaskedFrames(true)
+        .allowMaskMismatch(false)
+        .allowExtensions(extensions)
+        .maxFramePayloadLength(opts.getMaxFrameBytes())
+        .closeOnProtocolViolation(false)
+        .build()));
+    if (p.get(IdleStateHandler.class) != null) {
+      p.remove(IdleStateHandler.class);
+    }
+    Channel ch = vctx.channel();
+    int high = opts.getMaxQueueBytes();
+    ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(high / 2, high));
+    p.replace(vctx.handler(), "tributary", socket);
     if (gateway.shuttingDown) {
-      ws.close(CloseCodes.SHUTDOWN, CloseCodes.reason(CloseCodes.SHUTDOWN));
+      closeAtOnce(socket, CloseCodes.SHUTDOWN);
       return;
     }
-    if (gateway.underPressure) {
+    if (gateway.underPressure || (t != null && t.overLimit)) {
       gateway.refused.increment();
-      gateway.countClose(CloseCodes.TRY_AGAIN_LATER);
-      ws.close(CloseCodes.TRY_AGAIN_LATER, "memory pressure");
+      closeAtOnce(socket, CloseCodes.TRY_AGAIN_LATER);
       return;
     }
-    if (gateway.connections.incrementAndGet() > opts.getMaxConnections()) {
-      gateway.connections.decrementAndGet();
-      gateway.refused.increment();
-      gateway.countClose(CloseCodes.TRY_AGAIN_LATER);
-      ws.close(CloseCodes.TRY_AGAIN_LATER, CloseCodes.reason(CloseCodes.TRY_AGAIN_LATER));
-      return;
-    }
+    gateway.connections.incrementAndGet();
     gateway.opened.increment();
-    Connection c = new Connection(this, ws, opts, clock.nanoTime());
+    Connection c = new Connection(this, socket, opts, clock.nanoTime());
+    socket.listener(c);
     wheel.add(c);
-    ws.textMessageHandler(c::onText);
-    ws.binaryMessageHandler(b -> c.onText(b.toString()));
-    ws.exceptionHandler(err -> {
-      if (err instanceof CorruptedWebSocketFrameException bad) {
-        // Frame over maxFrameBytes (1009) or another framing violation (1002): say so, then close.
-        c.close((short) bad.closeStatus().code());
-      } else {
-        log.debug("websocket error: {}", err.toString());
-      }
-    });
-    ws.closeHandler(v -> onClosed(c));
   }
 
-  private void onClosed(Connection c) {
+  /** Refused at upgrade: closed with {@code code}, counted, the socket released when it goes. */
+  private void closeAtOnce(WebSocketHandler socket, short code) {
+    socket.listener(new WebSocketHandler.Listener() {
+      @Override
+      public void onMessage(String text) {}
+
+      @Override
+      public void onOverflow() {}
+
+      @Override
+      public void onClosed(int ignored) {
+        gateway.countClose(code);
+        gateway.sockets.decrementAndGet();
+      }
+    });
+    socket.close(code);
+  }
+
+  /** The connection's TCP connection is closed (from {@link Connection#onClosed}). */
+  void onClosed(Connection c, int code) {
     if (!c.isScheduled()) {
       return;
     }
-    int code = c.closeCode() >= 0 ? c.closeCode()
-        : ws(c).closeStatusCode() == null ? 1006 : ws(c).closeStatusCode();
     c.onSocketClosed();
     wheel.remove(c);
-    gateway.countClose(code);
+    gateway.countClose(c.closeCode() >= 0 ? c.closeCode() : code);
     gateway.connections.decrementAndGet();
+    gateway.sockets.decrementAndGet();
+    Promise<Void> waiting = closing.remove(c);
+    if (waiting != null) {
+      waiting.tryComplete();
+    }
   }
 
-  private static ServerWebSocket ws(Connection c) {
-    return c.ws;
-  }
+  /** Connections being closed by a shutdown: completed when their socket is gone. */
+  private final Map<Connection, Promise<Void>> closing = new HashMap<>();
 
   // ---- channel index (event loop only) ------------------------------------------------------
 
@@ -357,7 +494,7 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
     // Index loop: a flush may not add to this list (enqueue marks dirty only when not flushing).
     for (int i = 0; i < dirty.size(); i++) {
       Connection c = dirty.get(i);
-      c.dirty = false;
+      c.writer.dirty = false;
       c.flush();
     }
     dirty.clear();
@@ -434,19 +571,12 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
       wheel.forEach(all::add);
       List<Future<Void>> closes = new ArrayList<>(all.size());
       for (Connection c : all) {
-        closes.add(c.ws.isClosed() ? Future.succeededFuture() : closedFuture(c));
+        Promise<Void> gone = Promise.promise();
+        closing.put(c, gone);
+        closes.add(gone.future());
         c.close(CloseCodes.SHUTDOWN);
       }
       Future.join(closes).onComplete(ar -> p.complete(all.size()));
-    });
-    return p.future();
-  }
-
-  private Future<Void> closedFuture(Connection c) {
-    Promise<Void> p = Promise.promise();
-    c.ws.closeHandler(v -> {
-      onClosed(c);
-      p.tryComplete();
     });
     return p.future();
   }

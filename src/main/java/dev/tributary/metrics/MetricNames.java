@@ -5,6 +5,9 @@ public final class MetricNames {
   private MetricNames() {}
 
   public static final String CONNECTIONS = "tributary.gateway.connections";
+  public static final String SOCKETS = "tributary.gateway.sockets";
+  public static final String HANDSHAKE_TIMEOUTS = "tributary.gateway.handshake.timeouts";
+  public static final String SOCKETS_EVICTED = "tributary.gateway.sockets.evicted";
   public static final String CONNECTIONS_OPENED = "tributary.gateway.connections.opened";
   public static final String CONNECTIONS_CLOSED = "tributary.gateway.connections.closed";
   public static final String CONNECTIONS_REFUSED = "tributary.gateway.connections.refused";
