@@ -7,9 +7,8 @@ import dev.tributary.history.HistoryStore;
 import dev.tributary.history.MemoryHistory;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.netty.channel.EventLoop;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.internal.ContextInternal;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -20,12 +19,25 @@ import java.util.concurrent.atomic.LongAdder;
  * a publication is encoded once by the publisher and handed, as the same bytes, to exactly the
  * shards that have subscribers of its channel, on their own event loops.
  *
- * <p>Ordering: publications of one channel from one thread reach each shard in publish order
- * (each shard's context executes its tasks in FIFO order; a shard on the publisher's own thread
- * gets them synchronously, also in order).
+ * <h2>Ordering</h2>
+ * One order per channel: a channel's pushes are handed to its shards under the channel's stripe
+ * lock (below), one push to every shard before the next push of that channel, and always by
+ * {@link Context#runOnContext} (never "inline when already on the shard's thread"), so each shard's
+ * context queue (one FIFO per event loop) receives the channel's pushes in the one order in which
+ * they took the lock. With Redis that order is the order of the channel's Redis publications: the
+ * subscriber connection hands them over one by one on its own thread; without a broker, or while it
+ * is down, it is the order in which local publishers took the lock.
  *
- * <p>Thread-safe: called from every event loop. The interest map changes only when a shard's first
- * subscriber arrives or its last leaves, never per message.
+ * <h2>Channel index</h2>
+ * {@link #addInterest} and {@link #removeInterest} decide "first local subscriber" / "last one
+ * left" and make the matching broker call while holding the same stripe lock, so a node holds a
+ * broker subscription for a channel exactly while some shard has local subscribers of it, under any
+ * interleaving (as Centrifuge's sharded {@code subLocks}). The broker calls only enqueue work (they
+ * never wait for Redis), in the order the lock gives them.
+ *
+ * <p>Thread-safe: called from every event loop. The stripe locks are held only while handing work
+ * to queues, never across I/O. The interest map changes only when a shard's first subscriber
+ * arrives or its last leaves, never per message.
  */
 public final class Hub {
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Hub.class);
@@ -46,6 +58,22 @@ public final class Hub {
   }
 
   private static final Shard[] NONE = new Shard[0];
+  /** Stripes of the per-channel lock (a power of two); channels sharing a stripe serialise together. */
+  static final int STRIPES = 4096;
+
+  private final Object[] locks = new Object[STRIPES];
+
+  {
+    for (int i = 0; i < STRIPES; i++) {
+      locks[i] = new Object();
+    }
+  }
+
+  /** The lock serialising {@code channel}'s index changes and local fan-out. */
+  private Object lockFor(String channel) {
+    int h = channel.hashCode();
+    return locks[(h ^ (h >>> 16)) & (STRIPES - 1)];
+  }
 
   private final ConcurrentHashMap<String, Shard[]> interest = new ConcurrentHashMap<>();
   private final LongAdder publications = new LongAdder();
@@ -72,13 +100,21 @@ public final class Hub {
 
       @Override
       public void interrupted(String channel) {
-        for (Shard shard : interest.getOrDefault(channel, NONE)) {
-          shard.context().runOnContext(v -> shard.resync(channel));
+        synchronized (lockFor(channel)) {
+          for (Shard shard : interest.getOrDefault(channel, NONE)) {
+            shard.context().runOnContext(v -> shard.resync(channel));
+          }
         }
       }
     });
+    // Channels that gained subscribers before the broker was attached (their addInterest saw no
+    // broker): subscribe them now, under their lock, unless addInterest already did.
     for (String channel : interest.keySet()) {
-      b.subscribe(channel);
+      synchronized (lockFor(channel)) {
+        if (interest.containsKey(channel) && !brokerReady.containsKey(channel)) {
+          brokerReady.put(channel, b.subscribe(channel));
+        }
+      }
     }
   }
 
@@ -163,65 +199,79 @@ public final class Hub {
   }
 
   /**
-   * Registers that {@code shard} has local subscribers of {@code channel}. Completes when the
-   * node receives the channel's publications (at once without a broker).
+   * Registers that {@code shard} has local subscribers of {@code channel}. Completes, on the
+   * caller's context, when the node receives the channel's publications (at once without a
+   * broker).
    */
   public Future<Void> addInterest(String channel, Shard shard) {
-    boolean[] first = new boolean[1];
-    interest.compute(channel, (k, cur) -> {
-      first[0] = cur == null;
+    Future<Void> ready;
+    synchronized (lockFor(channel)) {
+      Shard[] cur = interest.get(channel);
       if (cur == null) {
-        return new Shard[] {shard};
+        interest.put(channel, new Shard[] {shard});
+      } else if (indexOf(cur, shard) < 0) {
+        Shard[] next = Arrays.copyOf(cur, cur.length + 1);
+        next[cur.length] = shard;
+        interest.put(channel, next);
       }
-      for (Shard s : cur) {
-        if (s == shard) {
-          return cur;
-        }
+      Broker b = broker;
+      if (b == null) {
+        return Future.succeededFuture();
       }
-      Shard[] next = Arrays.copyOf(cur, cur.length + 1);
-      next[cur.length] = shard;
-      return next;
-    });
-    Broker b = broker;
-    if (b == null) {
-      return Future.succeededFuture();
+      ready = brokerReady.get(channel);
+      if (ready == null) {
+        // First local subscriber (or the first since the broker was attached): subscribe, still
+        // under the lock, so a concurrent removeInterest cannot unsubscribe in between.
+        ready = b.subscribe(channel);
+        brokerReady.put(channel, ready);
+      }
     }
-    if (first[0]) {
-      Future<Void> f = b.subscribe(channel);
-      brokerReady.put(channel, f);
-      return f;
-    }
-    return brokerReady.getOrDefault(channel, Future.succeededFuture());
+    return onCaller(ready);
   }
 
   /** {@code shard} has no more local subscribers of {@code channel}. */
   public void removeInterest(String channel, Shard shard) {
-    boolean[] last = new boolean[1];
-    interest.computeIfPresent(channel, (k, cur) -> {
-      int idx = -1;
-      for (int i = 0; i < cur.length; i++) {
-        if (cur[i] == shard) {
-          idx = i;
-          break;
-        }
-      }
+    synchronized (lockFor(channel)) {
+      Shard[] cur = interest.get(channel);
+      int idx = cur == null ? -1 : indexOf(cur, shard);
       if (idx < 0) {
-        return cur;
+        return;
       }
-      if (cur.length == 1) {
-        last[0] = true;
-        return null;
+      if (cur.length > 1) {
+        Shard[] next = new Shard[cur.length - 1];
+        System.arraycopy(cur, 0, next, 0, idx);
+        System.arraycopy(cur, idx + 1, next, idx, cur.length - idx - 1);
+        interest.put(channel, next);
+        return;
       }
-      Shard[] next = new Shard[cur.length - 1];
-      System.arraycopy(cur, 0, next, 0, idx);
-      System.arraycopy(cur, idx + 1, next, idx, cur.length - idx - 1);
-      return next;
-    });
-    Broker b = broker;
-    if (b != null && last[0]) {
-      brokerReady.remove(channel);
-      b.unsubscribe(channel);
+      interest.remove(channel);
+      // Re-checked under the lock: no shard has subscribers of the channel, and none can add one
+      // before the broker has been told.
+      Broker b = broker;
+      if (brokerReady.remove(channel) != null && b != null) {
+        b.unsubscribe(channel);
+      }
     }
+  }
+
+  private static int indexOf(Shard[] shards, Shard shard) {
+    for (int i = 0; i < shards.length; i++) {
+      if (shards[i] == shard) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** {@code f}, its callbacks run on the caller's context (a shard's event loop) when it is not done yet. */
+  private static Future<Void> onCaller(Future<Void> f) {
+    Context caller = Vertx.currentContext();
+    if (caller == null || f.isComplete()) {
+      return f;
+    }
+    Promise<Void> p = Promise.promise();
+    f.onComplete(ar -> caller.runOnContext(v -> p.handle(ar)));
+    return p.future();
   }
 
   /** Channels with at least one subscriber on this node. */
@@ -267,21 +317,20 @@ public final class Hub {
     return deliverLocal(channel, push, 0);
   }
 
-  /** Same, with the publication's history offset (0 = none) for recovery de-duplication. */
+  /**
+   * Same, with the publication's history offset (0 = none) for recovery de-duplication. Every call
+   * for one channel takes the channel's lock, so all its shards receive its pushes in one order;
+   * each shard always gets them through its context's queue, also when the caller runs on that
+   * shard's event loop (a push run inline could overtake one already queued).
+   */
   public int deliverLocal(String channel, byte[] push, long offset) {
-    Shard[] shards = interest.getOrDefault(channel, NONE);
     long now = System.nanoTime();
-    // Handlers run on duplicated contexts: compare the event loops, not the context objects.
-    ContextInternal current = (ContextInternal) Vertx.currentContext();
-    EventLoop loop = current == null ? null : current.nettyEventLoop();
-    for (Shard shard : shards) {
-      Context ctx = shard.context();
-      if (loop != null && ((ContextInternal) ctx).nettyEventLoop() == loop && loop.inEventLoop()) {
-        shard.deliver(channel, push, offset, now);
-      } else {
-        ctx.runOnContext(v -> shard.deliver(channel, push, offset, now));
+    synchronized (lockFor(channel)) {
+      Shard[] shards = interest.getOrDefault(channel, NONE);
+      for (Shard shard : shards) {
+        shard.context().runOnContext(v -> shard.deliver(channel, push, offset, now));
       }
+      return shards.length;
     }
-    return shards.length;
   }
 }

@@ -14,7 +14,6 @@ import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -68,11 +67,19 @@ import org.slf4j.LoggerFactory;
  * messages published meanwhile are lost (Redis pub/sub keeps nothing), and users that cache
  * derived state must assume they missed some.
  *
- * <h2>Threads</h2>
+ * <h2>Threads and order</h2>
  * Every method may be called from any thread. Futures complete on the caller's context when the
- * caller runs on one. Subscriber state lives on the link's own event-loop context; listeners run
- * there and must not block. Subscription handlers run on the context that subscribed (or on the
- * link's context when {@link #subscribe} was called from a non-Vert.x thread).
+ * caller runs on one. Subscriber state lives on the link's own event-loop context (a context of no
+ * deployment, see {@link #newContext}); listeners run there and must not block.
+ *
+ * <p>The subscriber connection is opened from the link's context, so Vert.x runs its handler on
+ * that context's event loop: each message is processed on the spot, in the order Redis sent it
+ * (one connection, one thread, one FIFO). Every other event that touches subscriber state (connect
+ * results, losses, timers, subscribe and unsubscribe calls) is always queued to the link's context,
+ * so calls from one thread are applied in the order they were made. A handler given to
+ * {@link #subscribeOnLink} runs on the spot too, in Redis's order; a handler given to
+ * {@link #subscribe} always gets its messages through its subscribing context's queue. No step
+ * decides per message between "now" and "later".
  */
 public final class RedisLink {
   /** Reacts to changes of this link's state. Runs on the link's context; must not block. */
@@ -100,6 +107,8 @@ public final class RedisLink {
   private final RedisSettings settings;
   /** Owns the subscriber state below: every field marked "ctx" is touched only on it. */
   private final Context ctx;
+  /** The thread of {@link #ctx}'s event loop (for assertions). */
+  private volatile Thread linkThread;
   private final Redis commands;
   private final Redis subscriberClient;
   private final CircuitBreaker breaker;
@@ -137,7 +146,8 @@ public final class RedisLink {
     this.settings = new RedisSettings(settings);
     // A context of its own (not the caller's verticle) so that undeploying some verticle never
     // cancels the reconnect timer or strands the subscriber.
-    this.ctx = ((VertxInternal) vertx).createEventLoopContext();
+    this.ctx = newContext(vertx);
+    ctx.runOnContext(v -> linkThread = Thread.currentThread());
     RedisOptions ro = new RedisOptions()
         .setConnectionString(settings.getUrl())
         .setMaxPoolSize(settings.getPoolSize())
@@ -274,6 +284,24 @@ public final class RedisLink {
     Promise<RedisSubscription> promise = Promise.promise();
     ctx.runOnContext(v -> addSubscription(new Sub(channel, handler, caller == null ? ctx : caller), promise));
     return onContext(caller, promise.future());
+  }
+
+  /**
+   * Adds a handler for the messages of {@code channel} that runs on the link's subscriber thread,
+   * on the spot, in the order Redis delivers them; it must be quick and must not block (it holds
+   * up every channel of the link). For fan-out that must keep Redis's order per channel (the
+   * broker). Unlike {@link #subscribe}, the subscription is returned at once: subscribe and
+   * unsubscribe calls made from one thread are applied in that order, also before Redis confirmed.
+   *
+   * @param confirmed completed (on the link's thread) once Redis confirmed the subscription; failed
+   *     if it ends before that (unsubscribed, link closed)
+   */
+  public RedisSubscription subscribeOnLink(String channel, Handler<Buffer> handler, Promise<Void> confirmed) {
+    Sub sub = new Sub(channel, handler, ctx);
+    Promise<RedisSubscription> p = Promise.promise();
+    p.future().<Void>mapEmpty().onComplete(confirmed);
+    ctx.runOnContext(v -> addSubscription(sub, p));
+    return sub;
   }
 
   /** Adds a listener of availability and subscription changes. */
@@ -419,7 +447,7 @@ public final class RedisLink {
       return;
     }
     connecting = true;
-    subscriberClient.connect().onComplete(ar -> runOnLink(() -> {
+    subscriberClient.connect().onComplete(ar -> onLink(() -> {
       connecting = false;
       if (ar.failed()) {
         subscriberConnectFailed(ar.cause());
@@ -432,9 +460,11 @@ public final class RedisLink {
       }
       subscriber = c;
       subscriberUp = true;
-      c.handler(r -> runOnLink(() -> onPush(c, r)));
-      c.endHandler(v -> runOnLink(() -> subscriberLost(c, null)));
-      c.exceptionHandler(t -> runOnLink(() -> subscriberLost(c, t)));
+      // On the spot: this handler runs on the link's event loop (the connection was opened from
+      // its context), once per message, in Redis's order.
+      c.handler(r -> onPush(c, r));
+      c.endHandler(v -> onLink(() -> subscriberLost(c, null)));
+      c.exceptionHandler(t -> onLink(() -> subscriberLost(c, t)));
       unconfirmed = channels.size();
       if (unconfirmed == 0) {
         allSubscribed();
@@ -445,7 +475,7 @@ public final class RedisLink {
       for (int i = 0; i < names.size(); i += 512) {
         Request sub = Request.cmd(Command.SUBSCRIBE);
         names.subList(i, Math.min(names.size(), i + 512)).forEach(sub::arg);
-        c.send(sub).onFailure(t -> runOnLink(() -> subscriberLost(c, t)));
+        c.send(sub).onFailure(t -> onLink(() -> subscriberLost(c, t)));
       }
     }));
   }
@@ -468,7 +498,7 @@ public final class RedisLink {
     backoffMillis = backoffMillis == 0 ? settings.getReconnectInitialDelayMillis() : Math.min(max, backoffMillis * 2);
     // +-20% jitter so that many nodes do not reconnect in lockstep.
     long delay = Math.max(1, (long) (backoffMillis * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble())));
-    reconnectTimer = vertx.setTimer(delay, id -> runOnLink(() -> {
+    reconnectTimer = vertx.setTimer(delay, id -> onLink(() -> {
       reconnectTimer = -1;
       connectSubscriber();
     }));
@@ -493,6 +523,7 @@ public final class RedisLink {
   }
 
   private void onPush(RedisConnection c, Response r) {
+    assert Thread.currentThread() == linkThread : "subscriber handler off the link's thread: " + Thread.currentThread();
     if (c != subscriber || r == null || r.size() < 2) {
       return;
     }
@@ -558,7 +589,7 @@ public final class RedisLink {
     ch.waiting.add(confirmed);
     RedisConnection c = subscriber;
     if (first && c != null) {
-      c.send(Request.cmd(Command.SUBSCRIBE).arg(sub.channel)).onFailure(t -> runOnLink(() -> subscriberLost(c, t)));
+      c.send(Request.cmd(Command.SUBSCRIBE).arg(sub.channel)).onFailure(t -> onLink(() -> subscriberLost(c, t)));
     }
   }
 
@@ -575,17 +606,43 @@ public final class RedisLink {
       ch.waiting.forEach(p -> p.tryFail("unsubscribed"));
       RedisConnection c = subscriber;
       if (c != null) {
-        c.send(Request.cmd(Command.UNSUBSCRIBE).arg(sub.channel)).onFailure(t -> runOnLink(() -> subscriberLost(c, t)));
+        c.send(Request.cmd(Command.UNSUBSCRIBE).arg(sub.channel)).onFailure(t -> onLink(() -> subscriberLost(c, t)));
       }
     }
   }
 
-  private void runOnLink(Runnable r) {
-    if (Vertx.currentContext() == ctx) {
-      r.run();
-    } else {
-      ctx.runOnContext(v -> r.run());
+  /** Always queued (never run inline): events reach the subscriber state in the order they were handed over. */
+  private void onLink(Runnable r) {
+    ctx.runOnContext(v -> r.run());
+  }
+
+  /**
+   * A new event-loop context that belongs to no deployment: undeploying a verticle never cancels
+   * its timers or closes what it opened. Public API only: {@link Vertx#getOrCreateContext()} makes
+   * a new one when called off any Vert.x thread (on a Vert.x thread it would answer the caller's
+   * own context), so it is called on a short-lived thread of ours; each such thread gets the next
+   * event loop, as Vert.x's own contexts do. Construction time only (it waits for that thread).
+   */
+  static Context newContext(Vertx vertx) {
+    Context[] made = new Context[1];
+    Thread t = new Thread(() -> made[0] = vertx.getOrCreateContext(), "tributary-new-context");
+    t.start();
+    boolean interrupted = false;
+    while (true) {
+      try {
+        t.join();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
     }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    if (made[0] == null || !made[0].isEventLoopContext()) {
+      throw new IllegalStateException("no event-loop context from " + vertx);
+    }
+    return made[0];
   }
 
   private static void safely(Runnable r) {
@@ -596,23 +653,17 @@ public final class RedisLink {
     }
   }
 
-  /** {@code f}, completing on {@code target} (when not null) rather than on the completing thread. */
+  /**
+   * {@code f}, completing on {@code target} (when not null) rather than on the completing thread:
+   * its completion is always queued to {@code target}, also when it completes on target's own
+   * event loop, so two futures completed in one order are seen there in that order.
+   */
   public static <T> Future<T> onContext(Context target, Future<T> f) {
     if (target == null) {
       return f;
     }
     Promise<T> p = Promise.promise();
-    io.netty.channel.EventLoop loop = ((io.vertx.core.internal.ContextInternal) target).nettyEventLoop();
-    f.onComplete(ar -> {
-      // Handlers run on duplicated contexts: the same event loop is the same owner thread.
-      Context now = Vertx.currentContext();
-      if (now == target || (now != null && now.isEventLoopContext() && target.isEventLoopContext()
-          && ((io.vertx.core.internal.ContextInternal) now).nettyEventLoop() == loop && loop.inEventLoop())) {
-        p.handle(ar);
-      } else {
-        target.runOnContext(v -> p.handle(ar));
-      }
-    });
+    f.onComplete(ar -> target.runOnContext(v -> p.handle(ar)));
     return p.future();
   }
 
@@ -634,6 +685,7 @@ public final class RedisLink {
       this.target = target;
     }
 
+    /** On the link's thread. Inline or queued is decided once per subscription, never per message. */
     void deliver(Buffer payload) {
       if (target == ctx) {
         handle(payload);

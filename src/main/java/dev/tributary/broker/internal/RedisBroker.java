@@ -8,6 +8,7 @@ import dev.tributary.redis.RedisSubscription;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
@@ -27,22 +28,34 @@ import org.slf4j.LoggerFactory;
  * <p>Redis pub/sub delivers every message to every subscribed node and keeps nothing: a node whose
  * link is down misses what is published meanwhile (its local publications still reach its own
  * subscribers through the hub's fallback). {@link RedisLink} reconnects and resubscribes.
- * Thread-safe.
+ *
+ * <p>Order: a node's publications of a channel leave over one connection per Redis (an ordered
+ * {@link RedisPipeline}: every call queued to it, from any thread), and a channel's messages are
+ * handed to the hub on the link's subscriber thread as Redis delivers them. {@link #subscribe} and
+ * {@link #unsubscribe} reach the link in the order they are called (each only queues its request
+ * to the link's context); the hub calls them under the channel's lock. Thread-safe.
  */
 public final class RedisBroker implements Broker {
   static final String PREFIX = "tributary.ch.";
   private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
 
-  /** One channel's subscription; the handler delivers only while it is the current one. */
+  /**
+   * One channel's subscription; the handler delivers only while it is the current one. Its messages
+   * are handled on the link's subscriber thread, in Redis's order, and handed to the hub there.
+   */
   private final class Sub {
     final String channel;
-    final Future<RedisSubscription> redis;
+    final RedisSubscription redis;
+    final Future<Void> confirmed;
 
     Sub(String channel, RedisLink link) {
       this.channel = channel;
-      this.redis = link.subscribe(PREFIX + channel, this::onMessage);
+      Promise<Void> p = Promise.promise();
+      this.redis = link.subscribeOnLink(PREFIX + channel, this::onMessage, p);
+      this.confirmed = p.future();
     }
 
+    /** On the link's subscriber thread, one message after the other. */
     void onMessage(Buffer message) {
       if (subs.get(channel) == this) {
         received.increment();
@@ -111,10 +124,11 @@ public final class RedisBroker implements Broker {
     return ring.nodeFor(channel);
   }
 
+  /** Completes (on the link's thread) once Redis confirmed the subscription. */
   @Override
   public Future<Void> subscribe(String channel) {
     Sub s = subs.computeIfAbsent(channel, c -> new Sub(c, linkFor(c)));
-    return s.redis.<Void>mapEmpty().recover(err -> {
+    return s.confirmed.recover(err -> {
       log.debug("subscribe {} not confirmed yet: {}", channel, err.toString());
       return Future.succeededFuture();
     });
@@ -124,7 +138,9 @@ public final class RedisBroker implements Broker {
   public void unsubscribe(String channel) {
     Sub s = subs.remove(channel);
     if (s != null) {
-      s.redis.onSuccess(RedisSubscription::unsubscribe);
+      // Queued to the link behind this channel's earlier subscribe: applied in call order, also
+      // when Redis has not confirmed that subscribe yet.
+      s.redis.unsubscribe();
     }
   }
 
