@@ -1,20 +1,15 @@
 package dev.tributary.redis;
 
-import io.netty.channel.EventLoop;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
-import io.vertx.core.internal.ContextInternal;
-import io.vertx.core.internal.VertxInternal;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import io.vertx.redis.client.impl.PooledRedisConnection;
-import io.vertx.redis.client.impl.RedisConnectionInternal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,13 +28,19 @@ import org.slf4j.LoggerFactory;
  * state touched only there (no lock):
  *
  * <ul>
- *   <li>{@link #ordered}: one lane on a context of its own. Every call hops to it, so requests
- *       leave in the order of the calls from all threads; Redis keeps order only within a
- *       connection (the broker's {@code PUBLISH}: one order per channel).
- *   <li>{@link #perEventLoop}: one lane per event loop of the callers, on that same event loop, so
- *       a caller on an event loop sends and is answered without a thread hop. A caller that is not
- *       on an event loop uses the pipeline's own lane. Order holds per caller event loop only.
+ *   <li>{@link #ordered}: one lane on a context of its own. Every call is queued to it, also from
+ *       its own event loop, so requests leave in the order of the calls from all threads; Redis
+ *       keeps order only within a connection (the broker's {@code PUBLISH}: one order per channel).
+ *   <li>{@link #perEventLoop}: one lane per event-loop thread of the callers, on that same thread
+ *       (its context is the first caller's there), so a caller on an event loop sends and is
+ *       answered without a thread hop. A caller that is not on an event loop always goes through
+ *       the pipeline's own lane, queued. Order holds per caller thread only.
  * </ul>
+ *
+ * <p>Each connection has a {@link Redis} client of its own (created on the pipeline's context, so
+ * no verticle's undeployment closes it): closing that client is how a connection is really closed
+ * with only the public API ({@code RedisConnection.close()} of a pooled connection hands it back to
+ * its pool, where it could be handed out again with whatever it still waits for).
  *
  * <p>A lane connects on its first request and again on the first request after a loss; requests
  * in flight on a lost connection fail (and fail fast while it cannot connect: no queueing behind a
@@ -52,7 +53,7 @@ import org.slf4j.LoggerFactory;
  * <p>With a {@code stallMillis} above 0, a lane whose connection has requests in flight and
  * received no reply for between one and two {@code stallMillis} closes it: a Redis that stopped
  * answering (paused, or a peer gone without a FIN) would otherwise hold every later request of the
- * lane. One periodic timer per connected lane, no timer per request.
+ * lane. One periodic timer per pipeline (on its own context), no timer per request.
  *
  * <p>Not a circuit breaker: callers that want one wrap it (as {@link RedisLink#sendPipelined}).
  * One slow command delays every request behind it on its lane: send short commands only.
@@ -62,35 +63,44 @@ public final class RedisPipeline {
   /** Requests one connection holds before it fails new ones ("waiting queue is full"). */
   static final int MAX_IN_FLIGHT = 1 << 16;
 
-  private final VertxInternal vertx;
+  private final Vertx vertx;
   private final String name;
-  private final Redis client;
+  private final RedisOptions options;
   private final List<String> scripts;
   private final long stallMillis;
   private final boolean perEventLoop;
   /** The lane of callers off any event loop, and the only lane of an ordered pipeline. */
   private final Lane own;
-  private final ConcurrentHashMap<EventLoop, Lane> lanes = new ConcurrentHashMap<>();
+  /** Per-event-loop lanes by the thread of their event loop. */
+  private final ConcurrentHashMap<Thread, Lane> lanes = new ConcurrentHashMap<>();
+  private volatile long watchdog = -1;
   private volatile boolean closed;
 
   private RedisPipeline(Vertx vertx, String name, String url, int connectTimeoutMillis, long stallMillis,
       List<String> scripts, boolean perEventLoop) {
-    this.vertx = (VertxInternal) vertx;
+    this.vertx = vertx;
     this.name = name;
     this.scripts = List.copyOf(scripts);
     this.stallMillis = stallMillis;
     this.perEventLoop = perEventLoop;
-    RedisOptions ro = new RedisOptions().setConnectionString(url)
-        // A lane holds its connection for good: the pool only caps how many lanes can connect.
-        .setMaxPoolSize(perEventLoop ? 256 : 1)
-        .setMaxPoolWaiting(perEventLoop ? 256 : 4)
+    // One connection per client: the pool only holds the lane's connection.
+    this.options = new RedisOptions().setConnectionString(url)
+        .setMaxPoolSize(1)
+        .setMaxPoolWaiting(4)
         .setMaxWaitingHandlers(MAX_IN_FLIGHT);
-    ro.getNetClientOptions().setConnectTimeout(connectTimeoutMillis).setTcpNoDelay(true).setTcpKeepAlive(true);
-    this.client = Redis.createClient(vertx, ro);
+    options.getNetClientOptions().setConnectTimeout(connectTimeoutMillis).setTcpNoDelay(true).setTcpKeepAlive(true);
     // A context of our own, not a caller's verticle's: undeploying a verticle must not strand a lane.
-    this.own = new Lane(this.vertx.createEventLoopContext());
-    if (perEventLoop) {
-      lanes.put(own.ctx.nettyEventLoop(), own);
+    this.own = new Lane(RedisLink.newContext(vertx));
+    if (stallMillis > 0) {
+      own.ctx.runOnContext(v -> {
+        if (!closed) {
+          watchdog = vertx.setPeriodic(stallMillis, id -> {
+            for (Lane l : allLanes()) {
+              l.ctx.runOnContext(x -> l.checkStall());
+            }
+          });
+        }
+      });
     }
   }
 
@@ -114,140 +124,182 @@ public final class RedisPipeline {
   }
 
   /**
-   * Sends {@code request} on the caller's lane. The future completes on the caller's context when
-   * the caller runs on the lane's event loop, otherwise on the lane's context ({@link
-   * RedisLink#onContext} moves it).
+   * Sends {@code request} on the caller's lane. A caller on an event loop of a per-event-loop
+   * pipeline sends at once and its future completes on that event loop; every other call is queued
+   * to the lane's context and completes there ({@link RedisLink#onContext} moves it).
    */
   public Future<Response> send(Request request) {
-    Lane lane = lane();
-    if (lane.ctx.nettyEventLoop().inEventLoop() && perEventLoop) {
-      return lane.send(request);
+    Lane mine = callersLane();
+    if (mine != null) {
+      return mine.send(request);
     }
-    // An ordered pipeline always hops, even from its own event loop: a call made there must not
-    // overtake calls from other threads that are already queued on the lane's context.
+    // Always queued, also from the lane's own event loop: a call made there must not overtake
+    // calls from other threads that are already queued on the lane's context.
     Promise<Response> done = Promise.promise();
-    lane.ctx.runOnContext(v -> lane.send(request).onComplete(done));
+    own.ctx.runOnContext(v -> own.send(request).onComplete(done));
     return done.future();
   }
 
   /** Sends {@code requests} back to back on the caller's lane (pipelined, not atomic). */
   public Future<List<Response>> batch(List<Request> requests) {
-    Lane lane = lane();
-    if (lane.ctx.nettyEventLoop().inEventLoop() && perEventLoop) {
-      return lane.batch(requests);
+    Lane mine = callersLane();
+    if (mine != null) {
+      return mine.batch(requests);
     }
     Promise<List<Response>> done = Promise.promise();
-    lane.ctx.runOnContext(v -> lane.batch(requests).onComplete(done));
+    own.ctx.runOnContext(v -> own.batch(requests).onComplete(done));
     return done.future();
   }
 
-  /** Closes every lane's connection (requests in flight fail) and the client. */
+  /** Closes every lane's connection (requests in flight fail). */
   public Future<Void> close() {
     closed = true;
     List<Future<Void>> all = new ArrayList<>();
-    for (Lane l : perEventLoop ? new ArrayList<>(lanes.values()) : List.of(own)) {
+    Promise<Void> timer = Promise.promise();
+    own.ctx.runOnContext(v -> {
+      if (watchdog != -1) {
+        vertx.cancelTimer(watchdog);
+        watchdog = -1;
+      }
+      timer.complete();
+    });
+    all.add(timer.future());
+    for (Lane l : allLanes()) {
       Promise<Void> p = Promise.promise();
-      l.ctx.runOnContext(v -> {
-        l.drop("pipeline closed");
-        p.complete();
-      });
+      l.ctx.runOnContext(v -> l.drop("pipeline closed").onComplete(p));
       all.add(p.future());
     }
-    return Future.join(all).compose(v -> client.close());
+    return Future.join(all).mapEmpty();
   }
 
-  private Lane lane() {
-    if (!perEventLoop) {
-      return own;
-    }
-    ContextInternal c = ContextInternal.current();
-    if (c == null) {
-      return own;
-    }
-    EventLoop loop = c.nettyEventLoop();
-    Lane l = lanes.get(loop);
-    return l != null ? l : lanes.computeIfAbsent(loop, el -> new Lane(vertx.contextBuilder()
-        .withThreadingModel(ThreadingModel.EVENT_LOOP).withEventLoop(el).build()));
+  private List<Lane> allLanes() {
+    List<Lane> all = new ArrayList<>(lanes.values());
+    all.add(own);
+    return all;
   }
 
-  /** One connection and its state, touched only on {@code ctx}. */
-  private final class Lane {
-    final ContextInternal ctx;
-    RedisConnection conn;
-    Future<RedisConnection> connecting;
-    /** Replies (or failures) of requests sent on {@code conn} not yet received. */
+  /**
+   * The lane of the calling event-loop thread of a per-event-loop pipeline (made on its first
+   * call, on the caller's context); null for an ordered pipeline or a caller off any event loop.
+   */
+  private Lane callersLane() {
+    if (!perEventLoop || !Context.isOnEventLoopThread()) {
+      return null;
+    }
+    Context c = Vertx.currentContext();
+    if (c == null || !c.isEventLoopContext()) {
+      return null;
+    }
+    Thread t = Thread.currentThread();
+    Lane l = lanes.get(t);
+    return l != null ? l : lanes.computeIfAbsent(t, x -> new Lane(c));
+  }
+
+  /** One connection with its own client. */
+  private static final class Conn {
+    final Redis client;
+    final RedisConnection connection;
+    /** Replies (or failures) of requests sent on it not yet received. */
     long inFlight;
+    /** No longer the lane's: closed once its replies have all arrived. */
+    boolean retired;
+
+    Conn(Redis client, RedisConnection connection) {
+      this.client = client;
+      this.connection = connection;
+    }
+  }
+
+  /** One connection at a time and its state, touched only on {@code ctx}'s thread. */
+  private final class Lane {
+    final Context ctx;
+    Conn conn;
+    Future<Conn> connecting;
     long replies;
     long repliesAtLastCheck;
     boolean inFlightAtLastCheck;
-    long watchdog = -1;
 
-    Lane(ContextInternal ctx) {
+    Lane(Context ctx) {
       this.ctx = ctx;
     }
 
     Future<Response> send(Request request) {
-      RedisConnection c = conn;
+      Conn c = conn;
       if (c != null) {
-        return sent(c, c.send(request));
+        return sent(c, c.connection.send(request));
       }
-      return connection().compose(x -> sent(x, x.send(request)));
+      return connection().compose(x -> sent(x, x.connection.send(request)));
     }
 
     Future<List<Response>> batch(List<Request> requests) {
-      RedisConnection c = conn;
+      Conn c = conn;
       if (c != null) {
-        return sent(c, c.batch(requests));
+        return sent(c, c.connection.batch(requests));
       }
-      return connection().compose(x -> sent(x, x.batch(requests)));
+      return connection().compose(x -> sent(x, x.connection.batch(requests)));
     }
 
-    private <T> Future<T> sent(RedisConnection c, Future<T> reply) {
-      if (c != conn) {
-        return reply;
-      }
-      inFlight++;
+    private <T> Future<T> sent(Conn c, Future<T> reply) {
+      c.inFlight++;
       return reply.andThen(ar -> {
+        c.inFlight--;
         if (c == conn) {
-          inFlight--;
           replies++;
-        }
-        if (ar.failed() && c == conn && LuaScript.isNoScript(ar.cause())) {
-          // Not a force close: the requests behind it may have run, their replies must still arrive.
-          forget();
-          log.info("redis pipeline {}: NOSCRIPT (scripts flushed?), loading them again on the next request", name);
-          c.close(); // back to the pool, which may hand it out again: connection() loads the scripts first
+          if (ar.failed() && LuaScript.isNoScript(ar.cause())) {
+            // Not a forced close: the requests behind it may have run, their replies must still
+            // arrive. The next request opens a new connection, which loads the scripts first.
+            forget();
+            retire(c);
+            log.info("redis pipeline {}: NOSCRIPT (scripts flushed?), loading them again on a new connection", name);
+          }
+        } else if (c.retired && c.inFlight == 0) {
+          c.client.close();
         }
       });
     }
 
-    private Future<RedisConnection> connection() {
+    private void retire(Conn c) {
+      c.retired = true;
+      if (c.inFlight == 0) {
+        c.client.close();
+      }
+    }
+
+    private Future<Conn> connection() {
       if (closed) {
         return Future.failedFuture(new RedisUnavailableException("redis pipeline " + name + ": closed", null));
       }
       if (connecting == null) {
-        // Connected from the lane's own context, not the caller's (which may be a verticle's that
-        // goes away): the connection and its handlers belong to the lane.
-        Promise<RedisConnection> connected = Promise.promise();
-        ctx.runOnContext(v -> client.connect().compose(this::loadScripts).onComplete(connected));
+        Promise<Conn> connected = Promise.promise();
+        // The client is made on the pipeline's own context (no verticle's undeployment closes it),
+        // the connection from the lane's, so that its socket is on the lane's event loop.
+        own.ctx.runOnContext(v -> {
+          Redis client = Redis.createClient(vertx, options);
+          ctx.runOnContext(x -> client.connect()
+              .compose(this::loadScripts)
+              .map(rc -> new Conn(client, rc))
+              .onComplete(ar -> {
+                if (ar.failed()) {
+                  client.close();
+                }
+                connected.handle(ar);
+              }));
+        });
         connecting = connected.future().andThen(ar -> {
           connecting = null;
           if (ar.failed()) {
             return;
           }
-          RedisConnection c = ar.result();
+          Conn c = ar.result();
           if (closed) {
-            forceClose(c);
+            c.client.close();
             return;
           }
           conn = c;
-          inFlight = 0;
           inFlightAtLastCheck = false;
-          c.exceptionHandler(err -> lost(c, err.toString()));
-          c.endHandler(v -> lost(c, "closed"));
-          if (stallMillis > 0) {
-            watchdog = vertx.setPeriodic(stallMillis, id -> ctx.runOnContext(x -> checkStall(c)));
-          }
+          repliesAtLastCheck = replies;
+          c.connection.exceptionHandler(err -> ctx.runOnContext(v -> lost(c, err.toString())));
+          c.connection.endHandler(v -> ctx.runOnContext(x -> lost(c, "closed")));
         });
       }
       return connecting;
@@ -261,58 +313,44 @@ public final class RedisPipeline {
       for (String script : scripts) {
         loads.add(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script));
       }
-      return c.batch(loads).map(r -> c).onFailure(err -> forceClose(c));
+      return c.batch(loads).map(r -> c);
     }
 
     /** Closes the connection when it had requests in flight at the last check and answered none since. */
-    private void checkStall(RedisConnection c) {
-      if (c != conn) {
+    void checkStall() {
+      Conn c = conn;
+      if (c == null) {
         return;
       }
-      if (inFlightAtLastCheck && inFlight > 0 && replies == repliesAtLastCheck) {
-        drop("no reply for " + stallMillis + " ms with " + inFlight + " request(s) in flight");
+      if (inFlightAtLastCheck && c.inFlight > 0 && replies == repliesAtLastCheck) {
+        drop("no reply for " + stallMillis + " ms with " + c.inFlight + " request(s) in flight");
         return;
       }
-      inFlightAtLastCheck = inFlight > 0;
+      inFlightAtLastCheck = c.inFlight > 0;
       repliesAtLastCheck = replies;
     }
 
-    private void lost(RedisConnection c, String why) {
+    private void lost(Conn c, String why) {
       if (conn == c) {
         forget();
         log.debug("redis pipeline {} connection lost: {}", name, why);
       }
+      c.client.close();
     }
 
-    void drop(String why) {
-      RedisConnection c = conn;
-      if (c != null) {
-        forget();
-        log.info("redis pipeline {}: dropping connection ({})", name, why);
-        forceClose(c);
+    /** Closes the connection (its requests in flight fail). */
+    Future<Void> drop(String why) {
+      Conn c = conn;
+      if (c == null) {
+        return Future.succeededFuture();
       }
+      forget();
+      log.info("redis pipeline {}: dropping connection ({})", name, why);
+      return c.client.close();
     }
 
     private void forget() {
       conn = null;
-      if (watchdog != -1) {
-        vertx.cancelTimer(watchdog);
-        watchdog = -1;
-      }
-    }
-  }
-
-  /**
-   * Closes the socket itself. {@code RedisConnection.close()} of a pooled connection only hands it
-   * back to the pool, with whatever it still waits for: a stalled or script-less connection could
-   * then be handed out again.
-   */
-  private static void forceClose(RedisConnection c) {
-    RedisConnection actual = c instanceof PooledRedisConnection p ? p.actual() : c;
-    if (actual instanceof RedisConnectionInternal i) {
-      i.forceClose();
-    } else {
-      c.close();
     }
   }
 }
