@@ -258,7 +258,7 @@ public final class Gateway {
 
   /** Connections past the limit still accepted to be answered 1013 / 503 (then closed). */
   static int overLimitAllowance(int max) {
-    return Math.max(16, max / 100);
+    return Math.max(16, Math.min(256, max / 100));
   }
 
   static long fdLimitOfProcess() {

@@ -116,7 +116,10 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
         .setCompressionContentSizeThreshold(gateway.options.getOperations().getHttpGzipMinBytes())
         // HTTP API connections; a WebSocket drops this handler when the gateway takes it over.
         .setIdleTimeout(gateway.options.getHttp().getIdleTimeoutSeconds())
-        .setIdleTimeoutUnit(TimeUnit.SECONDS);
+        .setIdleTimeoutUnit(TimeUnit.SECONDS)
+        // No h2c: with it Vert.x waits for a connection's first bytes before it exists for us,
+        // so a socket that sends nothing would be neither counted nor timed out.
+        .setHttp2ClearTextEnabled(false);
     io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> api = ApiRouter.create(vertx, gateway, gateway.ops);
     server = vertx.createHttpServer(serverOptions)
         .connectionHandler(this::onTcp)
@@ -182,7 +185,7 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
     int max = gateway.maxSockets();
     int n = gateway.sockets.incrementAndGet();
     Tcp t = new Tcp(conn);
-    if (n > max && !evictOldestIdle()) {
+    if (n > max && !evictOldestIdle() && !evictElsewhere()) {
       if (n > max + Gateway.overLimitAllowance(max)) {
         gateway.sockets.decrementAndGet();
         gateway.refused.increment();
@@ -192,6 +195,9 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
       t.overLimit = true;
     }
     tcp.put(addr, t);
+    if (!t.overLimit) {
+      idleHere++;
+    }
     t.timer = vertx.setTimer(opts.getHandshakeTimeoutMillis(), id -> {
       t.timer = -1;
       if (!t.sawRequest && tcp.get(addr) == t) {
@@ -204,6 +210,7 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
       if (tcp.get(addr) == t) {
         tcp.remove(addr);
         cancel(t);
+        requested(t);
         gateway.sockets.decrementAndGet();
       }
     });
@@ -212,7 +219,7 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
   private boolean evictOldestIdle() {
     for (Tcp t : tcp.values()) {
       if (!t.sawRequest && !t.overLimit) {
-        t.sawRequest = true; // not evicted twice; its close handler still uncounts it
+        requested(t); // not evicted twice; its close handler still uncounts it
         gateway.evicted.increment();
         t.conn.close();
         return true;
@@ -234,9 +241,35 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
     if (t == null) {
       return true;
     }
-    t.sawRequest = true;
+    requested(t);
     cancel(t);
     return !t.overLimit;
+  }
+
+  /** Sockets of this instance that have sent no request yet (evictable); written on this loop only. */
+  private volatile int idleHere;
+
+  private void requested(Tcp t) {
+    if (!t.sawRequest) {
+      t.sawRequest = true;
+      if (!t.overLimit) {
+        idleHere--;
+      }
+    }
+  }
+
+  /**
+   * At the limit with nothing to evict here: another instance that holds sockets with no request
+   * is asked to close its oldest (on its own event loop), and the new connection is admitted.
+   */
+  private boolean evictElsewhere() {
+    for (GatewayVerticle other : gateway.instances) {
+      if (other != this && other.idleHere > 0) {
+        other.context.runOnContext(v -> other.evictOldestIdle());
+        return true;
+      }
+    }
+    return false;
   }
 
   private void handshake(ServerWebSocketHandshake hs) {

@@ -7,6 +7,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
@@ -160,9 +161,24 @@ final class WebSocketHandler extends ChannelInboundHandlerAdapter {
       closeSent = true;
       ctx.writeAndFlush(new CloseWebSocketFrame(code, CloseCodes.reason(code)), ctx.voidPromise());
     }
-    closeTimer = ctx.executor().schedule(() -> {
+    closeTimer = ctx.executor().schedule(this::abort, closeTimeoutMillis, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * The close timeout passed: the TCP connection is reset (SO_LINGER 0), not closed gracefully, so
+   * what the kernel still holds for a peer that stopped reading is dropped with it instead of
+   * lingering in an orphaned socket that would deliver it later.
+   */
+  private void abort() {
+    Channel ch = ctx.channel();
+    if (ch.isOpen()) {
+      try {
+        ch.config().setOption(ChannelOption.SO_LINGER, 0);
+      } catch (RuntimeException unsupported) {
+        // a transport without SO_LINGER: closed gracefully
+      }
       ctx.close();
-    }, closeTimeoutMillis, TimeUnit.MILLISECONDS);
+    }
   }
 
   // ---- inbound -------------------------------------------------------------------------------
@@ -284,9 +300,7 @@ final class WebSocketHandler extends ChannelInboundHandlerAdapter {
     CloseWebSocketFrame echo = code < 0 ? new CloseWebSocketFrame(true, 0) : new CloseWebSocketFrame(code, "");
     ctx.writeAndFlush(echo).addListener(ChannelFutureListener.CLOSE);
     if (closeTimer == null) {
-      closeTimer = ctx.executor().schedule(() -> {
-        ctx.close();
-      }, closeTimeoutMillis, TimeUnit.MILLISECONDS);
+      closeTimer = ctx.executor().schedule(this::abort, closeTimeoutMillis, TimeUnit.MILLISECONDS);
     }
   }
 

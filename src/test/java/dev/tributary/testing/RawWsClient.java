@@ -95,6 +95,39 @@ public final class RawWsClient implements AutoCloseable {
     out.flush();
   }
 
+  /**
+   * Sends one masked frame: {@code firstByte} is FIN, RSV and opcode (0x89 = a final ping), the
+   * payload under 126 bytes.
+   */
+  public void sendFrame(int firstByte, byte[] payload) throws IOException {
+    byte[] mask = new byte[4];
+    ThreadLocalRandom.current().nextBytes(mask);
+    byte[] f = new byte[6 + payload.length];
+    f[0] = (byte) firstByte;
+    f[1] = (byte) (0x80 | payload.length);
+    System.arraycopy(mask, 0, f, 2, 4);
+    for (int i = 0; i < payload.length; i++) {
+      f[6 + i] = (byte) (payload[i] ^ mask[i & 3]);
+    }
+    out.write(f);
+    out.flush();
+  }
+
+  /** Reads and discards until the server closes the TCP connection; returns the bytes read. */
+  public long drainUntilEof() throws IOException {
+    byte[] buf = new byte[65536];
+    long total = 0;
+    try {
+      int n;
+      while ((n = in.read(buf)) >= 0) {
+        total += n;
+      }
+    } catch (java.net.SocketException reset) {
+      // connection reset: closed too
+    }
+    return total;
+  }
+
   /** Reads the next frame (blocking, with the socket's timeout). */
   public Frame readFrame() throws IOException {
     int b0 = in.readUnsignedByte();
