@@ -14,7 +14,13 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
+import io.netty.handler.codec.compression.ZlibCodecFactory;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionData;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionDecoder;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionFilterProvider;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionUtil;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketServerExtension;
+import io.netty.handler.codec.http.websocketx.extensions.compression.PerMessageDeflateServerExtensionHandshaker;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.net.SocketAddress;
@@ -299,7 +305,12 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
     ChannelHandlerContext vctx = ((WebSocketInternal) ws).channelHandlerContext();
     ChannelPipeline p = vctx.pipeline();
     WebSocketHandler socket = new WebSocketHandler(opts.getMaxFrameBytes(), opts.getCloseTimeoutMillis());
-    boolean extensions = p.get(WebSocketExtensionDecoder.class) != null;
+    WebSocketExtensionDecoder inflater = p.get(WebSocketExtensionDecoder.class);
+    boolean extensions = inflater != null;
+    if (inflater != null) {
+      // Vert.x's permessage-deflate decoder has no output bound: one with maxFrameBytes replaces it.
+      p.replace(inflater, "inflate", boundedInflater(ws.headers().get("Sec-WebSocket-Extensions")));
+    }
     p.replace(WebSocketFrameDecoder.class, "wsdecoder", new WebSocket13FrameDecoder(WebSocketDecoderConfig.newBuilder()
         .expectMaskedFrames(true)
         .allowMaskMismatch(false)
@@ -328,6 +339,27 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
     Connection c = new Connection(this, socket, opts, clock.nanoTime());
     socket.listener(c);
     wheel.add(c);
+  }
+
+  /**
+   * The permessage-deflate decoder for the offer Vert.x accepted, with the gateway's size bound:
+   * the same handshaker parameters Vert.x uses (so the same negotiated result) plus Netty's
+   * {@code maxAllocation}, past which inflating stops with an error (1009). The work per message
+   * is then bounded by {@code maxFrameBytes} of output, not by what the compressed bytes expand to.
+   */
+  private io.netty.channel.ChannelHandler boundedInflater(String offer) {
+    HttpServerOptions o = new HttpServerOptions();
+    PerMessageDeflateServerExtensionHandshaker handshaker = new PerMessageDeflateServerExtensionHandshaker(
+        o.getWebSocketCompressionLevel(), ZlibCodecFactory.isSupportingWindowSizeAndMemLevel(),
+        PerMessageDeflateServerExtensionHandshaker.MAX_WINDOW_SIZE, o.getWebSocketAllowServerNoContext(),
+        o.getWebSocketPreferredClientNoContext(), WebSocketExtensionFilterProvider.DEFAULT, opts.getMaxFrameBytes());
+    for (WebSocketExtensionData data : WebSocketExtensionUtil.extractExtensions(offer == null ? "" : offer)) {
+      WebSocketServerExtension ext = handshaker.handshakeExtension(data);
+      if (ext != null) {
+        return ext.newExtensionDecoder();
+      }
+    }
+    throw new IllegalStateException("permessage-deflate negotiated but not offered: " + offer);
   }
 
   /** Refused at upgrade: closed with {@code code}, counted, the socket released when it goes. */

@@ -237,6 +237,10 @@ final class WebSocketHandler extends ChannelInboundHandlerAdapter {
     ByteBuf content = frame.content();
     boolean first = !(frame instanceof ContinuationWebSocketFrame);
     if (first && frame.isFinalFragment()) {
+      if (content.readableBytes() > maxMessageBytes) {
+        close(CloseCodes.MESSAGE_TOO_BIG); // only after an extension: the decoder bounds raw frames
+        return;
+      }
       deliver(content, frame instanceof BinaryWebSocketFrame);
       return;
     }

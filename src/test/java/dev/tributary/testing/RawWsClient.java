@@ -17,6 +17,12 @@ public final class RawWsClient implements AutoCloseable {
   private final Socket socket;
   private final DataInputStream in;
   private final OutputStream out;
+  private final StringBuilder headers = new StringBuilder();
+
+  /** The handshake response's header lines. */
+  public String responseHeaders() {
+    return headers.toString();
+  }
 
   /** A server frame: opcode and payload. */
   public record Frame(int opcode, byte[] payload) {
@@ -31,6 +37,11 @@ public final class RawWsClient implements AutoCloseable {
   }
 
   public RawWsClient(int port, int receiveBufferBytes) throws IOException {
+    this(port, receiveBufferBytes, "");
+  }
+
+  /** @param extraHeaders header lines, each ending in CRLF (e.g. a Sec-WebSocket-Extensions offer) */
+  public RawWsClient(int port, int receiveBufferBytes, String extraHeaders) throws IOException {
     socket = new Socket();
     if (receiveBufferBytes > 0) {
       socket.setReceiveBufferSize(receiveBufferBytes);
@@ -43,15 +54,16 @@ public final class RawWsClient implements AutoCloseable {
     ThreadLocalRandom.current().nextBytes(nonce);
     String req = "GET /connection/websocket HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n"
         + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
-        + "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(nonce) + "\r\n\r\n";
+        + "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(nonce) + "\r\n" + extraHeaders + "\r\n";
     out.write(req.getBytes(StandardCharsets.US_ASCII));
     out.flush();
     String status = readLine(in);
     if (!status.contains(" 101 ")) {
       throw new IOException("handshake failed: " + status);
     }
-    while (!readLine(in).isEmpty()) {
-      // skip headers
+    String line;
+    while (!(line = readLine(in)).isEmpty()) {
+      headers.append(line).append('\n');
     }
   }
 
@@ -96,20 +108,31 @@ public final class RawWsClient implements AutoCloseable {
   }
 
   /**
-   * Sends one masked frame: {@code firstByte} is FIN, RSV and opcode (0x89 = a final ping), the
-   * payload under 126 bytes.
+   * Sends one masked frame: {@code firstByte} is FIN, RSV and opcode (0x89 = a final ping, 0xC1 =
+   * a final compressed text frame, 0x01 = a first text fragment, 0x80 = a last continuation).
    */
   public void sendFrame(int firstByte, byte[] payload) throws IOException {
     byte[] mask = new byte[4];
     ThreadLocalRandom.current().nextBytes(mask);
-    byte[] f = new byte[6 + payload.length];
-    f[0] = (byte) firstByte;
-    f[1] = (byte) (0x80 | payload.length);
-    System.arraycopy(mask, 0, f, 2, 4);
-    for (int i = 0; i < payload.length; i++) {
-      f[6 + i] = (byte) (payload[i] ^ mask[i & 3]);
+    java.io.ByteArrayOutputStream f = new java.io.ByteArrayOutputStream(payload.length + 14);
+    f.write(firstByte);
+    if (payload.length < 126) {
+      f.write(0x80 | payload.length);
+    } else if (payload.length < 65536) {
+      f.write(0x80 | 126);
+      f.write(payload.length >> 8);
+      f.write(payload.length & 0xff);
+    } else {
+      f.write(0x80 | 127);
+      for (int i = 7; i >= 0; i--) {
+        f.write((int) ((long) payload.length >> (8 * i)) & 0xff);
+      }
     }
-    out.write(f);
+    f.write(mask, 0, 4);
+    for (int i = 0; i < payload.length; i++) {
+      f.write(payload[i] ^ mask[i & 3]);
+    }
+    out.write(f.toByteArray());
     out.flush();
   }
 
