@@ -204,7 +204,7 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
     if (!t.overLimit) {
       idleHere++;
     }
-    t.timer = vertx.setTimer(opts.getHandshakeTimeoutMillis(), id -> {
+    t.timer = vertx.setTimer(gateway.options.getGateway().getHandshakeTimeoutMillis(), id -> {
       t.timer = -1;
       if (!t.sawRequest && tcp.get(addr) == t) {
         gateway.handshakeTimeouts.increment();
@@ -296,6 +296,7 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
    * closes it when the server closes).
    */
   private void onSocket(ServerWebSocket ws) {
+    GatewayOptions opts = gateway.options.getGateway(); // the live config: new connections take it
     Tcp t = tcp.remove(ws.remoteAddress());
     if (t != null) {
       cancel(t);

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * <p>Live: {@code api.key}, {@code metrics.token}, {@code dashboard.token}, {@code channels.*}
  * except {@code channels.presenceTtlSeconds} (the presence refresh runs at a period set at start),
  * {@code gateway.maxConnections}, {@code gateway.maxQueueBytes}, {@code gateway.maxChannelsPerConnection},
- * {@code gateway.maxChannelLength}, {@code gateway.batch.*}, {@code gateway.rateLimit.*} (new
+ * {@code gateway.maxChannelLength}, {@code gateway.closeTimeoutMillis}, {@code gateway.handshakeTimeoutMillis}, {@code gateway.batch.*}, {@code gateway.rateLimit.*} (new
  * connections), {@code coordinator.*} except {@code cacheMaxEntries}, {@code memory.highWatermark}
  * and {@code memory.lowWatermark}. Everything else needs a restart.
  */
@@ -36,7 +36,7 @@ public final class ConfigWatcher {
   private static final Logger log = LoggerFactory.getLogger(ConfigWatcher.class);
   private static final Set<String> LIVE_PREFIXES = Set.of("api.key", "metrics.token", "dashboard.token", "channels.",
       "gateway.maxConnections", "gateway.maxQueueBytes", "gateway.maxChannelsPerConnection", "gateway.maxChannelLength",
-      "gateway.batch.", "gateway.rateLimit.", "coordinator.", "memory.highWatermark", "memory.lowWatermark");
+      "gateway.closeTimeoutMillis", "gateway.handshakeTimeoutMillis", "gateway.batch.", "gateway.rateLimit.", "coordinator.", "memory.highWatermark", "memory.lowWatermark");
 
   private final Vertx vertx;
   private final Gateway gateway;
@@ -147,7 +147,8 @@ public final class ConfigWatcher {
         .put("presenceTtlSeconds", j.getJsonObject("channels").getValue("presenceTtlSeconds")));
     JsonObject g = j.getJsonObject("gateway");
     JsonObject ng = n.getJsonObject("gateway");
-    for (String k : List.of("maxConnections", "maxQueueBytes", "maxChannelsPerConnection", "maxChannelLength", "batch", "rateLimit")) {
+    for (String k : List.of("maxConnections", "maxQueueBytes", "maxChannelsPerConnection", "maxChannelLength",
+        "closeTimeoutMillis", "handshakeTimeoutMillis", "batch", "rateLimit")) {
       g.put(k, ng.getValue(k));
     }
     JsonObject c = n.getJsonObject("coordinator").copy();
