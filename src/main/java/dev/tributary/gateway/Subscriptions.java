@@ -1,0 +1,421 @@
+package dev.tributary.gateway;
+
+import dev.tributary.bus.Addresses;
+import dev.tributary.config.GatewayOptions;
+import dev.tributary.gateway.protocol.Command;
+import dev.tributary.gateway.protocol.ErrorCodes;
+import dev.tributary.gateway.protocol.ProtocolCodec;
+import dev.tributary.history.HistoryStore;
+import dev.tributary.presence.PresenceStore;
+import io.vertx.core.Future;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The subscriptions of one {@link Connection}: the channels it is subscribed to, and how their
+ * subscribe answers are kept in order with the live pushes of those channels. It owns the channel
+ * set, the de-duplication positions of channels answered with history ({@code skipUpTo}), the
+ * pushes held while an answer is being read ({@code held}), the subscribe and unsubscribe
+ * commands, the server-side subscriptions of connect, insufficient state (2500), presence
+ * join/leave, and releasing all of it when the socket is gone.
+ *
+ * <p>One per connection, created with it. Like the connection, it is only ever touched on the
+ * event loop that accepted the socket (its {@link GatewayVerticle}); asynchronous answers are
+ * completed back there ({@link Connection#onOwner}), so there are no locks.
+ */
+final class Subscriptions {
+  /** Pushes held for one channel before the subscription ends with insufficient state. */
+  private static final int MAX_HELD = 10_000;
+  /** Unsubscribe push code: subscribe again and recover (Centrifugo's "insufficient state"). */
+  static final int INSUFFICIENT_STATE = 2500;
+
+  private final Connection conn;
+  private final GatewayVerticle owner;
+  private final GatewayOptions opts;
+
+  private Set<String> channels;
+  /** Channels just subscribed with history: live pushes up to this offset were in the result. */
+  private Map<String, Long> skipUpTo;
+  /** Channels whose subscribe answer is being read (history in Redis): their pushes wait. */
+  private Map<String, Hold> held;
+
+  Subscriptions(Connection conn, GatewayOptions opts) {
+    this.conn = conn;
+    this.owner = conn.owner;
+    this.opts = opts;
+  }
+
+  // ---- connect: server-side subscriptions ----------------------------------------------------
+
+  /**
+   * Server-side subscriptions being answered: each channel's result, and whether any of them
+   * was not complete when subscribed (their pushes are held until the connect reply).
+   */
+  record ServerSide(Map<String, Future<SubscribeResult>> results, boolean async) {}
+
+  /**
+   * Subscribes the token's channels (those valid, not yet subscribed, within the limit). In
+   * history namespaces each answer carries the stream position and, when the client sent its
+   * position in connect's "subs", what it missed: the SDKs recover server-side subscriptions that
+   * way.
+   */
+  ServerSide subscribeServerSide(JsonObject connectParams, List<String> serverChannels) {
+    Map<String, Future<SubscribeResult>> results = new java.util.LinkedHashMap<>();
+    JsonObject positions = connectParams.getValue("subs") instanceof JsonObject o ? o : new JsonObject();
+    HistoryStore history = owner.gateway.hub.history();
+    boolean async = false;
+    for (String ch : serverChannels) {
+      if (owner.gateway.rules.check(ch) == 0 && !isSubscribed(ch)
+          && subscriptionCount() < opts.getMaxChannelsPerConnection()) {
+        Future<Void> ready = addSubscription(ch);
+        int size = owner.gateway.rules.historySize(ch);
+        JsonObject params = positions.getValue(ch) instanceof JsonObject p ? p : new JsonObject();
+        Future<SubscribeResult> r = ready.transform(ar -> size > 0 && history != null
+            ? subscribeResult(params, ch, history, size) : Future.succeededFuture(SubscribeResult.PLAIN));
+        results.put(ch, r);
+        if (!r.isComplete()) {
+          async = true;
+          hold(ch);
+        }
+      }
+    }
+    return new ServerSide(results, async);
+  }
+
+  /**
+   * The "subs" of the connect reply, all results being complete; null if a position could not
+   * be read (Redis down): the connection then closes, to reconnect and try again.
+   */
+  JsonObject serverSideReply(ServerSide server) {
+    JsonObject subs = new JsonObject();
+    for (Map.Entry<String, Future<SubscribeResult>> e : server.results().entrySet()) {
+      if (e.getValue().failed()) {
+        owner.log.debug("server-side subscription {} of {} failed: {}", e.getKey(), conn.clientId(), e.getValue().cause().toString());
+        return null;
+      }
+      SubscribeResult r = e.getValue().result();
+      subs.put(e.getKey(), r.json() == null ? new JsonObject() : new JsonObject(r.json()));
+    }
+    return subs;
+  }
+
+  /** After the connect reply: the server-side subscriptions join, then their held pushes go. */
+  void serverSideAnswered(ServerSide server) {
+    for (Map.Entry<String, Future<SubscribeResult>> e : server.results().entrySet()) {
+      String ch = e.getKey();
+      Hold hold = held == null ? null : held.get(ch);
+      if (hold != null) {
+        removeHold(ch);
+      }
+      if (!isSubscribed(ch)) {
+        continue;
+      }
+      joined(ch, e.getValue().result());
+      if (hold != null) {
+        release(ch, hold);
+      }
+    }
+  }
+
+  // ---- subscribe / unsubscribe ---------------------------------------------------------------
+
+  void subscribe(Command cmd) {
+    String ch = conn.validChannel(cmd);
+    if (ch == null) {
+      return;
+    }
+    if (isSubscribed(ch)) {
+      conn.enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.ALREADY_SUBSCRIBED));
+      return;
+    }
+    if (subscriptionCount() >= opts.getMaxChannelsPerConnection()) {
+      conn.enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.LIMIT_EXCEEDED));
+      return;
+    }
+    Future<Void> ready = addSubscription(ch);
+    HistoryStore history = owner.gateway.hub.history();
+    int historySize = owner.gateway.rules.historySize(ch);
+    boolean withHistory = historySize > 0 && history != null;
+    // Several nodes: the result is read once the node receives the channel's publications, so
+    // nothing published after it can be missed. A broker outage does not refuse the subscribe:
+    // local publications flow, and the node resubscribes when the broker returns.
+    Future<SubscribeResult> result = ready.transform(ar -> withHistory
+        ? subscribeResult(cmd.params(), ch, history, historySize) : Future.succeededFuture(SubscribeResult.PLAIN));
+    if (result.isComplete() && result.succeeded()) {
+      subscribed(cmd, ch, result.result());
+      return;
+    }
+    // Until the answer: the channel's pushes are held, then sent after it (those it already holds dropped).
+    Hold hold = hold(ch);
+    conn.onOwner(result).onComplete(ar -> {
+      if (held == null || held.get(ch) != hold) {
+        return; // unsubscribed (or closed) meanwhile
+      }
+      removeHold(ch);
+      if (conn.isClosed()) {
+        return;
+      }
+      if (ar.failed()) {
+        owner.log.debug("subscribe {} of {} failed: {}", ch, conn.clientId(), ar.cause().toString());
+        channels.remove(ch);
+        owner.unsubscribe(ch, conn);
+        conn.enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.INTERNAL));
+      } else {
+        subscribed(cmd, ch, ar.result());
+        release(ch, hold);
+      }
+      conn.flush();
+    });
+  }
+
+  void unsubscribe(Command cmd) {
+    Object channel = cmd.params().getValue("channel");
+    if (!(channel instanceof String ch) || ch.isEmpty()) {
+      conn.enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.BAD_REQUEST));
+      return;
+    }
+    if (channels != null && channels.remove(ch)) {
+      owner.unsubscribe(ch, conn);
+      left(ch);
+    }
+    if (skipUpTo != null) {
+      skipUpTo.remove(ch);
+    }
+    if (held != null && held.containsKey(ch)) {
+      removeHold(ch);
+    }
+    conn.enqueue(ProtocolCodec.reply(cmd.id(), "unsubscribe", null));
+  }
+
+  // ---- holding pushes until the answer -------------------------------------------------------
+
+  /** Pushes of a channel whose subscribe answer is not sent yet. */
+  private static final class Hold {
+    final List<byte[]> pushes = new java.util.ArrayList<>(4);
+    final List<Long> offsets = new java.util.ArrayList<>(4);
+    boolean overflow;
+  }
+
+  /** Sends what was held for {@code ch} (its answer is out), or ends it if too much was. */
+  private void release(String ch, Hold hold) {
+    if (hold.overflow) {
+      insufficientState(ch);
+      return;
+    }
+    for (int i = 0; i < hold.pushes.size(); i++) {
+      enqueuePublication(ch, hold.pushes.get(i), hold.offsets.get(i));
+    }
+  }
+
+  /** From now until its answer, {@code ch}'s pushes to this connection wait in the returned hold. */
+  private Hold hold(String ch) {
+    if (held == null) {
+      held = new HashMap<>(4);
+    }
+    Hold h = new Hold();
+    held.put(ch, h);
+    return h;
+  }
+
+  private void removeHold(String ch) {
+    held.remove(ch);
+    if (held.isEmpty()) {
+      held = null;
+    }
+  }
+
+  // ---- answers -------------------------------------------------------------------------------
+
+  /** The subscribe result JSON (null = {@code {}}) and the stream position it reflects. */
+  record SubscribeResult(String json, String epoch, long offset) {
+    static final SubscribeResult PLAIN = new SubscribeResult(null, null, -1);
+  }
+
+  private void subscribed(Command cmd, String ch, SubscribeResult result) {
+    long id = cmd.id();
+    if (result.json() != null) {
+      conn.enqueue(ProtocolCodec.replyRaw(id, "subscribe", result.json()));
+    } else {
+      conn.enqueue(ProtocolCodec.reply(id, "subscribe", null));
+    }
+    joined(ch, result);
+  }
+
+  /** After the answer: de-duplication position, module state, presence and join. */
+  private void joined(String ch, SubscribeResult result) {
+    if (result.json() != null) {
+      if (skipUpTo == null) {
+        skipUpTo = new HashMap<>(4);
+      }
+      skipUpTo.put(ch, result.offset());
+      owner.positionAnswered(ch, result.epoch(), result.offset());
+    }
+    if (owner.gateway.moduleChannels.contains(ch) && owner.gateway.rules.stateOnSubscribe(ch)) {
+      sendCurrentState(ch);
+    }
+    if (owner.gateway.rules.presence(ch)) {
+      owner.gateway.presence.add(ch, new PresenceStore.ClientInfo(conn.clientId(), conn.user()));
+      if (owner.gateway.rules.joinLeave(ch)) {
+        owner.gateway.hub.publish(ch, ProtocolCodec.joinLeavePush(ch, true, conn.clientId(), conn.user()));
+      }
+    }
+  }
+
+  /** Leaving a channel (unsubscribe or close): presence entry removed, leave pushed. */
+  private void left(String ch) {
+    // Removed whatever the rules say now: a live reload may have turned presence off since the
+    // entry was added (the stores skip entries they do not hold).
+    owner.gateway.presence.remove(ch, conn.clientId());
+    if (owner.gateway.rules.joinLeave(ch)) {
+      owner.gateway.hub.publish(ch, ProtocolCodec.joinLeavePush(ch, false, conn.clientId(), conn.user()));
+    }
+  }
+
+  /** Module state first: the coordinator's cached state of the channel, as publications. */
+  private void sendCurrentState(String ch) {
+    owner.vertx().eventBus().<JsonArray>request(Addresses.COORDINATOR_STATE, ch).onSuccess(reply -> {
+      if (conn.isClosed() || !isSubscribed(ch)) {
+        return;
+      }
+      for (Object envelope : reply.body()) {
+        conn.enqueue(ProtocolCodec.publicationPush(ch, ((JsonObject) envelope).encode(), null));
+      }
+    });
+  }
+
+  /**
+   * The subscribe result of a channel with history: its position, and with {@code recover} the
+   * publications missed since the client's offset in its epoch. Read after the connection joined
+   * the channel: a publication in flight at that moment is both in the result and live, so live
+   * pushes up to the position read here are skipped (see {@link #enqueuePublication}).
+   */
+  private static Future<SubscribeResult> subscribeResult(JsonObject params, String ch, HistoryStore history, int historySize) {
+    boolean recover = Boolean.TRUE.equals(params.getValue("recover"));
+    if (!recover) {
+      return history.position(ch).map(pos -> new SubscribeResult(
+          positioned(new StringBuilder(96).append("{\"recoverable\":true,\"positioned\":true"), pos), pos.epoch(),
+          pos.offset()));
+    }
+    Object off = params.getValue("offset");
+    long offset = off instanceof Number n ? n.longValue() : 0;
+    Object ep = params.getValue("epoch");
+    return history.since(ch, offset, ep instanceof String e ? e : null, historySize).map(r -> {
+      StringBuilder sb = new StringBuilder(128).append("{\"recoverable\":true,\"positioned\":true")
+          .append(",\"was_recovering\":true,\"recovered\":").append(r.recovered()).append(",\"publications\":[");
+      for (int i = 0; i < r.entries().size(); i++) {
+        HistoryStore.Entry e = r.entries().get(i);
+        if (i > 0) {
+          sb.append(',');
+        }
+        ProtocolCodec.publication(sb, e.dataJson(), e.infoJson(), e.offset());
+      }
+      sb.append(']');
+      return new SubscribeResult(positioned(sb, r.position()), r.position().epoch(), r.position().offset());
+    });
+  }
+
+  private static String positioned(StringBuilder sb, HistoryStore.Position pos) {
+    return sb.append(",\"epoch\":").append(Json.encode(pos.epoch())).append(",\"offset\":").append(pos.offset())
+        .append('}').toString();
+  }
+
+  // ---- live pushes ---------------------------------------------------------------------------
+
+  /** A publication push with its history offset: skipped if the subscribe result already had it. */
+  void enqueuePublication(String ch, byte[] push, long offset) {
+    if (held != null) {
+      Hold h = held.get(ch);
+      if (h != null) {
+        if (h.pushes.size() >= MAX_HELD) {
+          // The subscribe answer is far behind the channel: after it, the subscription ends and
+          // the client subscribes again (recovering from history where there is one).
+          h.overflow = true;
+          h.pushes.clear();
+          h.offsets.clear();
+        }
+        if (h.overflow) {
+          return;
+        }
+        h.pushes.add(push);
+        h.offsets.add(offset);
+        return;
+      }
+    }
+    if (skipUpTo != null && offset > 0) {
+      Long upTo = skipUpTo.get(ch);
+      if (upTo != null) {
+        if (offset <= upTo) {
+          return;
+        }
+        skipUpTo.remove(ch);
+        if (skipUpTo.isEmpty()) {
+          skipUpTo = null;
+        }
+      }
+    }
+    conn.enqueue(push);
+  }
+
+  /**
+   * The node may have missed publications of {@code ch} (a gap in its offsets, or the broker's
+   * subscription was interrupted): the subscription ends with 2500 and the client subscribes
+   * again, recovering what it missed from history.
+   */
+  void insufficientState(String ch) {
+    if (!isSubscribed(ch)) {
+      return;
+    }
+    Hold pending = held == null ? null : held.get(ch);
+    if (pending != null) {
+      // Its answer is not out yet: the subscription ends right after it (see release).
+      pending.overflow = true;
+      pending.pushes.clear();
+      pending.offsets.clear();
+      return;
+    }
+    owner.gateway.insufficientState.increment();
+    channels.remove(ch);
+    owner.unsubscribe(ch, conn);
+    left(ch);
+    if (skipUpTo != null) {
+      skipUpTo.remove(ch);
+    }
+    conn.enqueue(ProtocolCodec.unsubscribePush(ch, INSUFFICIENT_STATE, "insufficient state"));
+  }
+
+  // ---- the channel set -----------------------------------------------------------------------
+
+  boolean isSubscribed(String ch) {
+    return channels != null && channels.contains(ch);
+  }
+
+  int subscriptionCount() {
+    return channels == null ? 0 : channels.size();
+  }
+
+  private Future<Void> addSubscription(String ch) {
+    if (channels == null) {
+      channels = new HashSet<>(4);
+    }
+    channels.add(ch);
+    return owner.subscribe(ch, conn);
+  }
+
+  /** The socket is gone: every channel left (index entry, presence, leave push), holds dropped. */
+  void releaseAll() {
+    if (channels != null) {
+      for (String ch : channels) {
+        owner.unsubscribe(ch, conn);
+        left(ch);
+      }
+      channels = null;
+    }
+    held = null;
+  }
+}
