@@ -8,17 +8,14 @@ import dev.tributary.gateway.protocol.ProtocolCodec;
 import dev.tributary.gateway.protocol.ProtocolCodec.BadFrameException;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.vertx.core.Future;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
-import dev.tributary.history.HistoryJson;
-import dev.tributary.history.HistoryStore;
-import dev.tributary.presence.PresenceJson;
 import dev.tributary.redis.RedisLink;
 import java.util.List;
 
 /**
  * One client connection: protocol state, command dispatch, the outbound batch, the rate limiter and
- * the heartbeat position; its channels and their sync with history are in its {@link Subscriptions}.
+ * the heartbeat position; its channels and their sync with history are in its {@link Subscriptions},
+ * publish/history/presence in its {@link ChannelCommands}.
  * Owned by the event loop that accepted the socket (its {@link GatewayVerticle}); every method runs
  * there, so there are no locks.
  *
@@ -45,7 +42,9 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
   private String clientId;
   private String user = "";
   /** Channels, their sync with history and the pushes held meanwhile. */
-  private final Subscriptions subscriptions;
+  final Subscriptions subscriptions;
+  /** publish, history, presence. */
+  private final ChannelCommands channelOps;
   final Writer writer;
   private int rejectedInRow;
   private boolean pongExpected;
@@ -59,6 +58,7 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
         opts.getBatch().getMaxBytes(), opts.getMaxQueueBytes());
     this.bucket = new TokenBucket(opts.getRateLimit().getCommandsPerSecond(), opts.getRateLimit().getBurst(), nowNanos);
     this.subscriptions = new Subscriptions(this, opts);
+    this.channelOps = new ChannelCommands(this);
   }
 
   boolean isClosed() {
@@ -160,10 +160,10 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
       switch (cmd.method()) {
         case "subscribe" -> subscriptions.subscribe(cmd);
         case "unsubscribe" -> subscriptions.unsubscribe(cmd);
-        case "publish" -> publish(cmd);
-        case "history" -> history(cmd);
-        case "presence" -> presence(cmd, false);
-        case "presence_stats" -> presence(cmd, true);
+        case "publish" -> channelOps.publish(cmd);
+        case "history" -> channelOps.history(cmd);
+        case "presence" -> channelOps.presence(cmd, false);
+        case "presence_stats" -> channelOps.presence(cmd, true);
         case "send" -> { } // asynchronous message to the server: no handler, no reply
         default -> enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.NOT_AVAILABLE));
       }
@@ -252,37 +252,6 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
     return RedisLink.onContext(owner.context(), f);
   }
 
-  private void presence(Command cmd, boolean stats) {
-    String ch = validChannel(cmd);
-    if (ch == null) {
-      return;
-    }
-    if (!availableToSubscriber(cmd, ch, owner.gateway.rules.presence(ch))) {
-      return;
-    }
-    // With Redis the answer comes later, maybe on a Redis context: completed back on this
-    // connection's event loop, where its state lives.
-    Future<JsonObject> answer = onOwner(PresenceJson.result(owner.gateway.presence, ch, stats));
-    if (answer.isComplete()) {
-      presenceAnswered(cmd, stats, answer);
-    } else {
-      answer.onComplete(ar -> {
-        presenceAnswered(cmd, stats, answer);
-        flush();
-      });
-    }
-  }
-
-  /** The presence reply, or 100 (internal) when the store failed (Redis down): never no answer. */
-  private void presenceAnswered(Command cmd, boolean stats, Future<JsonObject> answer) {
-    if (answer.succeeded()) {
-      enqueue(ProtocolCodec.reply(cmd.id(), stats ? "presence_stats" : "presence", answer.result()));
-    } else {
-      owner.log.debug("presence of {} failed: {}", cmd.params().getValue("channel"), String.valueOf(answer.cause()));
-      enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.INTERNAL));
-    }
-  }
-
   // ---- delivery, for the channel index (see Subscriptions) -----------------------------------
 
   /** A publication push with its history offset (see {@link Subscriptions#enqueuePublication}). */
@@ -299,72 +268,6 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
     return subscriptions.subscriptionCount();
   }
 
-  private void history(Command cmd) {
-    String ch = validChannel(cmd);
-    if (ch == null) {
-      return;
-    }
-    HistoryStore history = owner.gateway.hub.history();
-    int size = owner.gateway.rules.historySize(ch);
-    if (!availableToSubscriber(cmd, ch, size > 0 && history != null)) {
-      return;
-    }
-    Future<String> answer = onOwner(HistoryJson.result(history, ch, cmd.params(), size));
-    if (answer.isComplete()) {
-      historyAnswered(cmd.id(), answer);
-    } else {
-      answer.onComplete(ar -> {
-        historyAnswered(cmd.id(), answer);
-        flush();
-      });
-    }
-  }
-
-  private void historyAnswered(long id, Future<String> result) {
-    if (result.succeeded()) {
-      enqueue(ProtocolCodec.replyRaw(id, "history", result.result()));
-    } else if (result.cause() instanceof HistoryJson.UnrecoverablePosition) {
-      enqueue(ProtocolCodec.error(id, ErrorCodes.UNRECOVERABLE_POSITION));
-    } else {
-      owner.log.debug("history for {} failed: {}", clientId, result.cause().toString());
-      enqueue(ProtocolCodec.error(id, ErrorCodes.INTERNAL));
-    }
-  }
-
-  private void publish(Command cmd) {
-    String ch = validChannel(cmd);
-    if (ch == null) {
-      return;
-    }
-    if (!owner.gateway.rules.clientMayPublish(ch)) {
-      enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.PERMISSION_DENIED));
-      return;
-    }
-    if (!cmd.params().containsKey("data")) {
-      enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.BAD_REQUEST, "bad request: data required"));
-      return;
-    }
-    String info = new JsonObject().put("client", clientId).put("user", user).encode();
-    String data = Json.encode(cmd.params().getValue("data"));
-    if (!owner.gateway.hub.publishIsRemote(ch)) {
-      // Reply first: a publisher subscribed to the channel sees its reply before its own push.
-      enqueue(ProtocolCodec.reply(cmd.id(), "publish", null));
-      owner.gateway.hub.publish(ch, data, info);
-      return;
-    }
-    // History in Redis: the publication is accepted once appended, or refused (Redis unavailable).
-    long id = cmd.id();
-    onOwner(owner.gateway.hub.publish(ch, data, info)).onComplete(ar -> {
-      if (ar.succeeded()) {
-        enqueue(ProtocolCodec.reply(id, "publish", null));
-      } else {
-        owner.log.debug("publish to {} by {} refused: {}", ch, clientId, ar.cause().toString());
-        enqueue(ProtocolCodec.error(id, ErrorCodes.INTERNAL));
-      }
-      flush();
-    });
-  }
-
   /** The command's channel if valid and known; else null, the error already answered. */
   String validChannel(Command cmd) {
     Object channel = cmd.params().getValue("channel");
@@ -374,19 +277,6 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
       return null;
     }
     return (String) channel;
-  }
-
-  /** A channel feature (history, presence): 108 where the namespace lacks it, 103 for non-subscribers. */
-  private boolean availableToSubscriber(Command cmd, String ch, boolean enabled) {
-    if (!enabled) {
-      enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.NOT_AVAILABLE));
-      return false;
-    }
-    if (!subscriptions.isSubscribed(ch)) {
-      enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.PERMISSION_DENIED));
-      return false;
-    }
-    return true;
   }
 
   // ---- heartbeat ----------------------------------------------------------------------------

@@ -1,0 +1,137 @@
+package dev.tributary.gateway;
+
+import dev.tributary.gateway.protocol.Command;
+import dev.tributary.gateway.protocol.ErrorCodes;
+import dev.tributary.gateway.protocol.ProtocolCodec;
+import dev.tributary.history.HistoryJson;
+import dev.tributary.history.HistoryStore;
+import dev.tributary.presence.PresenceJson;
+import io.vertx.core.Future;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The channel commands of one {@link Connection} that read or write a channel without changing
+ * its subscriptions: publish, history, presence and presence_stats. Holds no state of its own;
+ * runs on the connection's event loop, and answers that complete elsewhere (Redis) are brought
+ * back there ({@link Connection#onOwner}) before they touch the connection.
+ */
+final class ChannelCommands {
+  private final Connection conn;
+  private final GatewayVerticle owner;
+
+  ChannelCommands(Connection conn) {
+    this.conn = conn;
+    this.owner = conn.owner;
+  }
+
+  void publish(Command cmd) {
+    String ch = conn.validChannel(cmd);
+    if (ch == null) {
+      return;
+    }
+    if (!owner.gateway.rules.clientMayPublish(ch)) {
+      conn.enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.PERMISSION_DENIED));
+      return;
+    }
+    if (!cmd.params().containsKey("data")) {
+      conn.enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.BAD_REQUEST, "bad request: data required"));
+      return;
+    }
+    String info = new JsonObject().put("client", conn.clientId()).put("user", conn.user()).encode();
+    String data = Json.encode(cmd.params().getValue("data"));
+    if (!owner.gateway.hub.publishIsRemote(ch)) {
+      // Reply first: a publisher subscribed to the channel sees its reply before its own push.
+      conn.enqueue(ProtocolCodec.reply(cmd.id(), "publish", null));
+      owner.gateway.hub.publish(ch, data, info);
+      return;
+    }
+    // History in Redis: the publication is accepted once appended, or refused (Redis unavailable).
+    long id = cmd.id();
+    conn.onOwner(owner.gateway.hub.publish(ch, data, info)).onComplete(ar -> {
+      if (ar.succeeded()) {
+        conn.enqueue(ProtocolCodec.reply(id, "publish", null));
+      } else {
+        owner.log.debug("publish to {} by {} refused: {}", ch, conn.clientId(), ar.cause().toString());
+        conn.enqueue(ProtocolCodec.error(id, ErrorCodes.INTERNAL));
+      }
+      conn.flush();
+    });
+  }
+
+  void history(Command cmd) {
+    String ch = conn.validChannel(cmd);
+    if (ch == null) {
+      return;
+    }
+    HistoryStore history = owner.gateway.hub.history();
+    int size = owner.gateway.rules.historySize(ch);
+    if (!availableToSubscriber(cmd, ch, size > 0 && history != null)) {
+      return;
+    }
+    Future<String> answer = conn.onOwner(HistoryJson.result(history, ch, cmd.params(), size));
+    if (answer.isComplete()) {
+      historyAnswered(cmd.id(), answer);
+    } else {
+      answer.onComplete(ar -> {
+        historyAnswered(cmd.id(), answer);
+        conn.flush();
+      });
+    }
+  }
+
+  private void historyAnswered(long id, Future<String> result) {
+    if (result.succeeded()) {
+      conn.enqueue(ProtocolCodec.replyRaw(id, "history", result.result()));
+    } else if (result.cause() instanceof HistoryJson.UnrecoverablePosition) {
+      conn.enqueue(ProtocolCodec.error(id, ErrorCodes.UNRECOVERABLE_POSITION));
+    } else {
+      owner.log.debug("history for {} failed: {}", conn.clientId(), result.cause().toString());
+      conn.enqueue(ProtocolCodec.error(id, ErrorCodes.INTERNAL));
+    }
+  }
+
+  void presence(Command cmd, boolean stats) {
+    String ch = conn.validChannel(cmd);
+    if (ch == null) {
+      return;
+    }
+    if (!availableToSubscriber(cmd, ch, owner.gateway.rules.presence(ch))) {
+      return;
+    }
+    // With Redis the answer comes later, maybe on a Redis context: completed back on this
+    // connection's event loop, where its state lives.
+    Future<JsonObject> answer = conn.onOwner(PresenceJson.result(owner.gateway.presence, ch, stats));
+    if (answer.isComplete()) {
+      presenceAnswered(cmd, stats, answer);
+    } else {
+      answer.onComplete(ar -> {
+        presenceAnswered(cmd, stats, answer);
+        conn.flush();
+      });
+    }
+  }
+
+  /** The presence reply, or 100 (internal) when the store failed (Redis down): never no answer. */
+  private void presenceAnswered(Command cmd, boolean stats, Future<JsonObject> answer) {
+    if (answer.succeeded()) {
+      conn.enqueue(ProtocolCodec.reply(cmd.id(), stats ? "presence_stats" : "presence", answer.result()));
+    } else {
+      owner.log.debug("presence of {} failed: {}", cmd.params().getValue("channel"), String.valueOf(answer.cause()));
+      conn.enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.INTERNAL));
+    }
+  }
+
+  /** A channel feature (history, presence): 108 where the namespace lacks it, 103 for non-subscribers. */
+  private boolean availableToSubscriber(Command cmd, String ch, boolean enabled) {
+    if (!enabled) {
+      conn.enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.NOT_AVAILABLE));
+      return false;
+    }
+    if (!conn.subscriptions.isSubscribed(ch)) {
+      conn.enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.PERMISSION_DENIED));
+      return false;
+    }
+    return true;
+  }
+}
