@@ -330,15 +330,39 @@ public final class ApiRouter {
       error(rc, 400, ErrorCodes.NOT_AVAILABLE, "not available: no history in this channel's namespace");
       return;
     }
-    here(dev.tributary.history.HistoryJson.result(gateway.hub().history(), (String) channel, req, size)).onComplete(ar -> {
+    dev.tributary.history.HistoryJson.Query query;
+    try {
+      query = dev.tributary.history.HistoryJson.query(req, size);
+    } catch (dev.tributary.history.HistoryJson.BadRequest e) {
+      error(rc, 400, ErrorCodes.BAD_REQUEST, e.getMessage());
+      return;
+    }
+    long budget = historyReplyBudget();
+    here(dev.tributary.history.HistoryJson.read(gateway.hub().history(), (String) channel, query, budget)).onComplete(ar -> {
       if (ar.succeeded()) {
-        rc.response().putHeader("Content-Type", "application/json").end("{\"result\":" + ar.result() + "}");
+        String result;
+        try {
+          result = dev.tributary.history.HistoryJson.encode((String) channel, ar.result(), budget);
+        } catch (dev.tributary.history.HistoryJson.TooLarge e) {
+          error(rc, 400, ErrorCodes.LIMIT_EXCEEDED, e.getMessage());
+          return;
+        }
+        rc.response().putHeader("Content-Type", "application/json").end("{\"result\":" + result + "}");
       } else if (ar.cause() instanceof dev.tributary.history.HistoryJson.UnrecoverablePosition u) {
         error(rc, 400, ErrorCodes.UNRECOVERABLE_POSITION, u.getMessage());
       } else {
         error(rc, 503, ErrorCodes.INTERNAL, "history unavailable: " + ar.cause().getMessage());
       }
     });
+  }
+
+  /**
+   * Bytes of publications one {@code POST /api/history} reply carries at most: twice
+   * {@code http.maxBodyBytes}, so a publication the API accepted (its body within that bound)
+   * always fits, and a reply is never built larger than that; callers page on with {@code since}.
+   */
+  private long historyReplyBudget() {
+    return 2L * gateway.options().getHttp().getMaxBodyBytes();
   }
 
   private void health(RoutingContext rc) {

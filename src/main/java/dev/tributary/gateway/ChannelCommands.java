@@ -59,6 +59,10 @@ final class ChannelCommands {
     });
   }
 
+  /**
+   * A page of history within {@link Connection#replyBudget}: read with the budget of now, encoded
+   * with the budget of when the answer is there (live pushes may have been queued meanwhile).
+   */
   void history(Command cmd) {
     String ch = conn.validChannel(cmd);
     if (ch == null) {
@@ -69,24 +73,43 @@ final class ChannelCommands {
     if (!availableToSubscriber(cmd, ch, size > 0 && history != null)) {
       return;
     }
-    Future<String> answer = conn.onOwner(HistoryJson.result(history, ch, cmd.params(), size));
+    HistoryJson.Query query;
+    try {
+      query = HistoryJson.query(cmd.params(), size);
+    } catch (HistoryJson.BadRequest e) {
+      conn.enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.BAD_REQUEST, e.getMessage()));
+      return;
+    }
+    Future<HistoryStore.Page> answer = conn.onOwner(HistoryJson.read(history, ch, query, conn.replyBudget()));
     if (answer.isComplete()) {
-      historyAnswered(cmd.id(), answer);
+      historyAnswered(cmd.id(), ch, answer);
     } else {
       answer.onComplete(ar -> {
-        historyAnswered(cmd.id(), answer);
+        historyAnswered(cmd.id(), ch, answer);
         conn.flush();
       });
     }
   }
 
-  private void historyAnswered(long id, Future<String> result) {
+  private void historyAnswered(long id, String ch, Future<HistoryStore.Page> result) {
+    if (conn.isClosed()) {
+      return;
+    }
+    Throwable cause = result.cause();
     if (result.succeeded()) {
-      conn.enqueue(ProtocolCodec.replyRaw(id, "history", result.result()));
-    } else if (result.cause() instanceof HistoryJson.UnrecoverablePosition) {
+      try {
+        conn.enqueue(ProtocolCodec.replyRaw(id, "history", HistoryJson.encode(ch, result.result(), conn.replyBudget())));
+        return;
+      } catch (HistoryJson.TooLarge e) {
+        cause = e;
+      }
+    }
+    if (cause instanceof HistoryJson.UnrecoverablePosition) {
       conn.enqueue(ProtocolCodec.error(id, ErrorCodes.UNRECOVERABLE_POSITION));
+    } else if (cause instanceof HistoryJson.TooLarge e) {
+      conn.enqueue(ProtocolCodec.error(id, ErrorCodes.LIMIT_EXCEEDED, e.getMessage()));
     } else {
-      owner.log.debug("history for {} failed: {}", conn.clientId(), result.cause().toString());
+      owner.log.debug("history for {} failed: {}", conn.clientId(), cause.toString());
       conn.enqueue(ProtocolCodec.error(id, ErrorCodes.INTERNAL));
     }
   }

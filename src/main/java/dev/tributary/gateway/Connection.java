@@ -321,6 +321,19 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
     return writer.unsentBytes();
   }
 
+  /** What a reply takes besides its publications: id, method, epoch, offset, recovery flags. */
+  private static final int REPLY_OVERHEAD_BYTES = 256;
+
+  /**
+   * Bytes of publications a history reply or a recovery may carry now: half of
+   * {@code maxQueueBytes} less what is already queued and the reply's own overhead (the other half
+   * stays for the live pushes that follow), so such an answer never closes its connection with 3008.
+   * May be negative (nothing fits).
+   */
+  long replyBudget() {
+    return opts.getMaxQueueBytes() / 2 - writer.unsentBytes() - REPLY_OVERHEAD_BYTES;
+  }
+
   /** Memory pressure: closed as a slow consumer (3008), its buffers freed. */
   void shed() {
     if (state != CLOSED) {

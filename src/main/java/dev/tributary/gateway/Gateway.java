@@ -56,6 +56,8 @@ public final class Gateway {
   final Counter streamGaps;
   /** Subscriptions ended with 2500 (insufficient state) for the client to recover. */
   final Counter insufficientState;
+  /** Recoveries answered {@code recovered: false} because the missed publications exceed the reply budget. */
+  final Counter recoveryTooLarge;
   /** Publish (hub) to append into each subscriber's batch, once per publication and instance. */
   final Timer publishToDeliver;
   /** Handling of a connect command (token check included). */
@@ -117,6 +119,8 @@ public final class Gateway {
         .description("gaps in a channel's offsets at a gateway instance (missed publications)").register(registry);
     insufficientState = Counter.builder(MetricNames.INSUFFICIENT_STATE)
         .description("subscriptions ended with 2500 so the client recovers from history").register(registry);
+    recoveryTooLarge = Counter.builder(MetricNames.RECOVERY_TOO_LARGE)
+        .description("recoveries answered recovered=false: the missed publications exceed the reply budget").register(registry);
     for (String m : ProtocolCodec.METHODS) {
       commands.put(m, Counter.builder(MetricNames.COMMANDS).tag("method", m).register(registry));
     }

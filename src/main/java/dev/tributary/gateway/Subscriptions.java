@@ -70,6 +70,8 @@ final class Subscriptions {
     JsonObject positions = connectParams.getValue("subs") instanceof JsonObject o ? o : new JsonObject();
     HistoryStore history = owner.gateway.hub.history();
     boolean async = false;
+    // The connect reply carries every recovery: they share one budget.
+    long budget = conn.replyBudget() / Math.max(1, serverChannels.size());
     for (String ch : serverChannels) {
       if (owner.gateway.rules.check(ch) == 0 && !isSubscribed(ch)
           && subscriptionCount() < opts.getMaxChannelsPerConnection()) {
@@ -77,7 +79,7 @@ final class Subscriptions {
         int size = owner.gateway.rules.historySize(ch);
         JsonObject params = positions.getValue(ch) instanceof JsonObject p ? p : new JsonObject();
         Future<SubscribeResult> r = ready.transform(ar -> size > 0 && history != null
-            ? subscribeResult(params, ch, history, size) : Future.succeededFuture(SubscribeResult.PLAIN));
+            ? subscribeResult(params, ch, history, size, budget) : Future.succeededFuture(SubscribeResult.PLAIN));
         results.put(ch, r);
         if (!r.isComplete()) {
           async = true;
@@ -94,12 +96,14 @@ final class Subscriptions {
    */
   JsonObject serverSideReply(ServerSide server) {
     JsonObject subs = new JsonObject();
+    long budget = conn.replyBudget();
     for (Map.Entry<String, Future<SubscribeResult>> e : server.results().entrySet()) {
       if (e.getValue().failed()) {
         owner.log.debug("server-side subscription {} of {} failed: {}", e.getKey(), conn.clientId(), e.getValue().cause().toString());
         return null;
       }
-      SubscribeResult r = e.getValue().result();
+      SubscribeResult r = fit(e.getValue().result(), budget);
+      budget -= r.pubBytes();
       subs.put(e.getKey(), r.json() == null ? new JsonObject() : new JsonObject(r.json()));
     }
     return subs;
@@ -116,7 +120,7 @@ final class Subscriptions {
       if (!isSubscribed(ch)) {
         continue;
       }
-      joined(ch, e.getValue().result());
+      joined(ch, e.getValue().result()); // the same position whether or not fit() dropped its publications
       if (hold != null) {
         release(ch, hold);
       }
@@ -146,7 +150,8 @@ final class Subscriptions {
     // nothing published after it can be missed. A broker outage does not refuse the subscribe:
     // local publications flow, and the node resubscribes when the broker returns.
     Future<SubscribeResult> result = ready.transform(ar -> withHistory
-        ? subscribeResult(cmd.params(), ch, history, historySize) : Future.succeededFuture(SubscribeResult.PLAIN));
+        ? subscribeResult(cmd.params(), ch, history, historySize, conn.replyBudget())
+        : Future.succeededFuture(SubscribeResult.PLAIN));
     if (result.isComplete() && result.succeeded()) {
       subscribed(cmd, ch, result.result());
       return;
@@ -232,12 +237,38 @@ final class Subscriptions {
 
   // ---- answers -------------------------------------------------------------------------------
 
-  /** The subscribe result JSON (null = {@code {}}) and the stream position it reflects. */
-  record SubscribeResult(String json, String epoch, long offset) {
-    static final SubscribeResult PLAIN = new SubscribeResult(null, null, -1);
+  /**
+   * The subscribe result JSON (null = {@code {}}), the stream position it reflects, the bytes of
+   * the recovered publications in it, and whether a recovery was refused for its size.
+   */
+  record SubscribeResult(String json, String epoch, long offset, long pubBytes, boolean tooLarge) {
+    static final SubscribeResult PLAIN = new SubscribeResult(null, null, -1, 0, false);
+
+    /** Not recovered because too large: no publications, the latest position (the SDK starts fresh from it). */
+    static SubscribeResult tooLarge(String epoch, long offset) {
+      return new SubscribeResult(positioned(new StringBuilder(160).append(RECOVERING).append(false)
+          .append(",\"publications\":[]"), new HistoryStore.Position(epoch, offset)), epoch, offset, 0, true);
+    }
+  }
+
+  private static final String RECOVERING = "{\"recoverable\":true,\"positioned\":true,\"was_recovering\":true,\"recovered\":";
+
+  /**
+   * {@code r} if its publications fit in {@code budget} bytes, else the same position without
+   * them, {@code recovered: false}: a recovery is all or nothing, and never larger than the
+   * connection's queue can take (which would close it with 3008, and again after every reconnect).
+   * Counts the refusals.
+   */
+  private SubscribeResult fit(SubscribeResult r, long budget) {
+    if (r.tooLarge() || r.pubBytes() > budget) {
+      owner.gateway.recoveryTooLarge.increment();
+      return r.tooLarge() ? r : SubscribeResult.tooLarge(r.epoch(), r.offset());
+    }
+    return r;
   }
 
   private void subscribed(Command cmd, String ch, SubscribeResult result) {
+    result = fit(result, conn.replyBudget());
     long id = cmd.id();
     if (result.json() != null) {
       conn.enqueue(ProtocolCodec.replyRaw(id, "subscribe", result.json()));
@@ -295,28 +326,33 @@ final class Subscriptions {
    * the channel: a publication in flight at that moment is both in the result and live, so live
    * pushes up to the position read here are skipped (see {@link #enqueuePublication}).
    */
-  private static Future<SubscribeResult> subscribeResult(JsonObject params, String ch, HistoryStore history, int historySize) {
+  private static Future<SubscribeResult> subscribeResult(JsonObject params, String ch, HistoryStore history,
+      int historySize, long maxBytes) {
     boolean recover = Boolean.TRUE.equals(params.getValue("recover"));
     if (!recover) {
       return history.position(ch).map(pos -> new SubscribeResult(
           positioned(new StringBuilder(96).append("{\"recoverable\":true,\"positioned\":true"), pos), pos.epoch(),
-          pos.offset()));
+          pos.offset(), 0, false));
     }
     Object off = params.getValue("offset");
     long offset = off instanceof Number n ? n.longValue() : 0;
     Object ep = params.getValue("epoch");
-    return history.since(ch, offset, ep instanceof String e ? e : null, historySize).map(r -> {
-      StringBuilder sb = new StringBuilder(128).append("{\"recoverable\":true,\"positioned\":true")
-          .append(",\"was_recovering\":true,\"recovered\":").append(r.recovered()).append(",\"publications\":[");
+    return history.since(ch, offset, ep instanceof String e ? e : null, historySize, Math.max(0, maxBytes)).map(r -> {
+      if (r.tooLarge()) {
+        return SubscribeResult.tooLarge(r.position().epoch(), r.position().offset());
+      }
+      StringBuilder sb = new StringBuilder(128).append(RECOVERING).append(r.recovered()).append(",\"publications\":[");
+      long bytes = 0;
       for (int i = 0; i < r.entries().size(); i++) {
         HistoryStore.Entry e = r.entries().get(i);
         if (i > 0) {
           sb.append(',');
         }
+        bytes += HistoryStore.replyBytes(e);
         ProtocolCodec.publication(sb, e.dataJson(), e.infoJson(), e.offset());
       }
       sb.append(']');
-      return new SubscribeResult(positioned(sb, r.position()), r.position().epoch(), r.position().offset());
+      return new SubscribeResult(positioned(sb, r.position()), r.position().epoch(), r.position().offset(), bytes, false);
     });
   }
 

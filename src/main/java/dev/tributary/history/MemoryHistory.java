@@ -178,11 +178,11 @@ public final class MemoryHistory implements HistoryStore {
   }
 
   @Override
-  public Future<Recovery> since(String channel, long offset, String epoch, int maxEntries) {
-    return Future.succeededFuture(recover(channel, offset, epoch, maxEntries));
+  public Future<Recovery> since(String channel, long offset, String epoch, int maxEntries, long maxBytes) {
+    return Future.succeededFuture(recover(channel, offset, epoch, maxEntries, maxBytes));
   }
 
-  private Recovery recover(String channel, long offset, String epoch, int maxEntries) {
+  private Recovery recover(String channel, long offset, String epoch, int maxEntries, long maxBytes) {
     Stream s = stream(channel);
     synchronized (s) {
       trimLocked(s);
@@ -197,8 +197,13 @@ public final class MemoryHistory implements HistoryStore {
       Entry first = s.entries.peekFirst();
       boolean complete = first != null && first.offset() <= offset + 1 && missed <= maxEntries;
       List<Entry> out = new ArrayList<>((int) Math.min(missed, maxEntries));
+      long bytes = 0;
       for (Entry e : s.entries) {
         if (e.offset() > offset && out.size() < maxEntries) {
+          bytes += HistoryStore.replyBytes(e);
+          if (bytes > maxBytes) {
+            return new Recovery(List.of(), false, pos, true);
+          }
           out.add(e);
         }
       }
@@ -207,19 +212,30 @@ public final class MemoryHistory implements HistoryStore {
   }
 
   @Override
-  public Future<Page> history(String channel, int limit, long sinceOffset, boolean reverse) {
+  public Future<Page> history(String channel, int limit, long sinceOffset, boolean reverse, long maxBytes) {
     Stream s = stream(channel);
     synchronized (s) {
       trimLocked(s);
-      List<Entry> out = new ArrayList<>();
+      Position pos = new Position(s.epoch, s.top);
+      List<Entry> out = new ArrayList<>(Math.max(0, Math.min(limit, s.entries.size())));
+      if (limit <= 0) {
+        return Future.succeededFuture(new Page(out, pos));
+      }
+      long bytes = 0;
       Iterator<Entry> it = reverse ? s.entries.descendingIterator() : s.entries.iterator();
       while (it.hasNext() && out.size() < limit) {
         Entry e = it.next();
-        if (e.offset() > sinceOffset) {
-          out.add(e);
+        boolean wanted = reverse ? sinceOffset <= 0 || e.offset() < sinceOffset : e.offset() > sinceOffset;
+        if (!wanted) {
+          continue;
         }
+        bytes += HistoryStore.replyBytes(e);
+        if (bytes > maxBytes) {
+          return Future.succeededFuture(new Page(out, pos, true));
+        }
+        out.add(e);
       }
-      return Future.succeededFuture(new Page(out, new Position(s.epoch, s.top)));
+      return Future.succeededFuture(new Page(out, pos));
     }
   }
 }

@@ -25,6 +25,8 @@ public final class MetricNames {
   public static final String PUBLICATIONS_REFUSED = "tributary.publications.refused";
   public static final String STREAM_GAPS = "tributary.history.stream.gaps";
   public static final String INSUFFICIENT_STATE = "tributary.subscriptions.insufficient.state";
+  /** Recoveries answered {@code recovered: false} (start fresh) because they exceed the reply budget. */
+  public static final String RECOVERY_TOO_LARGE = "tributary.subscriptions.recovery.too.large";
   public static final String CONNECT_TIME = "tributary.gateway.connect";
 
   /** Presence commands to Redis that failed (with Redis, {@code presence.RedisPresence}). */

@@ -102,8 +102,114 @@ public abstract class HistoryStoreContract {
     assertThat(history("c", 2, 0, false)).extracting(HistoryStore.Entry::offset).containsExactly(1L, 2L);
     assertThat(history("c", 2, 0, true)).extracting(HistoryStore.Entry::offset).containsExactly(5L, 4L);
     assertThat(history("c", 10, 3, false)).extracting(HistoryStore.Entry::offset).containsExactly(4L, 5L);
-    assertThat(history("c", 10, 3, true)).extracting(HistoryStore.Entry::offset).containsExactly(5L, 4L);
+    assertThat(history("c", 10, 3, true)).as("reverse since: before it, newest first")
+        .extracting(HistoryStore.Entry::offset).containsExactly(2L, 1L);
+    assertThat(history("c", 1, 5, true)).extracting(HistoryStore.Entry::offset).containsExactly(4L);
+    assertThat(history("c", 10, 1, true)).isEmpty();
+    assertThat(history("c", 10, 5, false)).isEmpty();
     assertThat(history("c", 0, 0, false)).isEmpty();
     assertThat(await(store().history("c", 0, 0, false)).position().offset()).isEqualTo(5);
+  }
+
+  protected HistoryStore.Page page(String ch, int limit, long since, boolean reverse, long maxBytes) {
+    return await(store().history(ch, limit, since, reverse, maxBytes));
+  }
+
+  /** Appends {@code n} entries of exactly {@code bytes} reply bytes each (no info). */
+  protected void appendSized(String ch, int n, int bytes) {
+    for (int i = 0; i < n; i++) {
+      append(ch, "\"" + "x".repeat(bytes - HistoryStore.ENTRY_OVERHEAD_BYTES - 2) + "\"", 100, 60_000);
+    }
+  }
+
+  @Test
+  public void aByteBudgetCutsThePageAtTheFirstEntryThatDoesNotFit() {
+    appendSized("c", 5, 100);
+    HistoryStore.Page two = page("c", 10, 0, false, 250);
+    assertThat(two.entries()).extracting(HistoryStore.Entry::offset).containsExactly(1L, 2L);
+    assertThat(two.truncated()).isTrue();
+    assertThat(two.position().offset()).isEqualTo(5);
+    HistoryStore.Page exact = page("c", 10, 0, false, 500);
+    assertThat(exact.entries()).hasSize(5);
+    assertThat(exact.truncated()).as("everything fit exactly").isFalse();
+    HistoryStore.Page byLimit = page("c", 2, 0, false, 10_000);
+    assertThat(byLimit.entries()).hasSize(2);
+    assertThat(byLimit.truncated()).as("the limit ended it, not the budget").isFalse();
+    HistoryStore.Page reverse = page("c", 10, 5, true, 200);
+    assertThat(reverse.entries()).extracting(HistoryStore.Entry::offset).containsExactly(4L, 3L);
+    assertThat(reverse.truncated()).isTrue();
+    HistoryStore.Page none = page("c", 10, 0, false, 99);
+    assertThat(none.entries()).isEmpty();
+    assertThat(none.truncated()).as("not even the first fits").isTrue();
+    assertThat(page("c", 0, 0, false, 0).truncated()).as("position only").isFalse();
+  }
+
+  @Test
+  public void pagingWithSinceWalksTheWholeStreamInBothDirections() {
+    appendSized("c", 7, 100);
+    List<Long> forward = new java.util.ArrayList<>();
+    long since = 0;
+    for (int guard = 0; guard < 10; guard++) {
+      HistoryStore.Page p = page("c", 10, since, false, 300);
+      if (p.entries().isEmpty()) {
+        break;
+      }
+      p.entries().forEach(e -> forward.add(e.offset()));
+      since = p.entries().get(p.entries().size() - 1).offset();
+    }
+    assertThat(forward).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L);
+    List<Long> backward = new java.util.ArrayList<>();
+    since = 0;
+    for (int guard = 0; guard < 10; guard++) {
+      HistoryStore.Page p = page("c", 2, since, true, 10_000);
+      if (p.entries().isEmpty()) {
+        break;
+      }
+      p.entries().forEach(e -> backward.add(e.offset()));
+      since = p.entries().get(p.entries().size() - 1).offset();
+    }
+    assertThat(backward).containsExactly(7L, 6L, 5L, 4L, 3L, 2L, 1L);
+  }
+
+  @Test
+  public void bytesAreCountedInUtf8AndIncludeTheInfo() {
+    // "é" is 2 bytes, "€" 3, "😀" 4 (a surrogate pair): the data JSON is 2 + 9 = 11 bytes.
+    await(store().append("c", "\"é€😀\"", "{\"u\":1}", 10, 60_000));
+    long bytes = HistoryStore.ENTRY_OVERHEAD_BYTES + 11 + 7;
+    assertThat(HistoryStore.replyBytes(history("c", 1, 0, false).get(0))).isEqualTo(bytes);
+    assertThat(page("c", 1, 0, false, bytes).entries()).hasSize(1);
+    assertThat(page("c", 1, 0, false, bytes - 1).entries()).isEmpty();
+  }
+
+  @Test
+  public void aRecoveryLargerThanTheBudgetReturnsNothingAndSaysSo() {
+    String epoch = epoch("c");
+    appendSized("c", 5, 100);
+    HistoryStore.Recovery fits = await(store().since("c", 2, epoch, 10, 300));
+    assertThat(fits.recovered()).isTrue();
+    assertThat(fits.tooLarge()).isFalse();
+    assertThat(fits.entries()).hasSize(3);
+    HistoryStore.Recovery tooLarge = await(store().since("c", 2, epoch, 10, 299));
+    assertThat(tooLarge.recovered()).isFalse();
+    assertThat(tooLarge.tooLarge()).isTrue();
+    assertThat(tooLarge.entries()).as("all or nothing").isEmpty();
+    assertThat(tooLarge.position()).isEqualTo(new HistoryStore.Position(epoch, 5));
+    HistoryStore.Recovery nothingMissed = await(store().since("c", 5, epoch, 10, 0));
+    assertThat(nothingMissed.recovered()).isTrue();
+    assertThat(nothingMissed.tooLarge()).isFalse();
+  }
+
+  @Test
+  public void expiredEntriesAreNeitherReturnedNorCounted() {
+    append("c", "1", 10, 1000);
+    append("c", "2", 10, 1000);
+    clock.advanceMillis(600);
+    append("c", "3", 10, 1000);
+    append("c", "4", 10, 1000);
+    clock.advanceMillis(600);
+    assertThat(history("c", 1, 0, false)).extracting(HistoryStore.Entry::offset).containsExactly(3L);
+    assertThat(history("c", 10, 0, true)).extracting(HistoryStore.Entry::offset).containsExactly(4L, 3L);
+    assertThat(history("c", 10, 4, true)).extracting(HistoryStore.Entry::offset).containsExactly(3L);
+    assertThat(page("c", 10, 0, false, 2 * (HistoryStore.ENTRY_OVERHEAD_BYTES + 1)).entries()).hasSize(2);
   }
 }

@@ -63,11 +63,15 @@ public final class RedisHistory implements HistoryStore {
       """);
 
   /**
-   * KEYS: stream, meta. ARGV: new epoch, meta ttl s, first offset, count (0 = position only),
-   * reverse ('1'). Only the last {@code n} (the history size) offsets are read: XADD trims
-   * approximately ({@code MAXLEN ~}, whole radix-tree nodes, about 20 % less Redis CPU per append
-   * than exact trimming), so the stream may hold a few more. Returns {epoch, last offset, age
-   * limit ms, entries}.
+   * KEYS: stream, meta. ARGV: new epoch, meta ttl s, first offset to read, count (0 = position
+   * only), reverse ('1': from the first offset down), now ms, max bytes, all or nothing ('1': no
+   * entries when the budget is exceeded). Only the last {@code n} (the history size) offsets are
+   * read: XADD trims approximately ({@code MAXLEN ~}, whole radix-tree nodes, about 20 % less Redis
+   * CPU per append than exact trimming), so the stream may hold a few more. Entries older than the
+   * age limit are skipped and not counted. Entries are read in chunks and taken while their bytes
+   * ({@code HistoryStore.replyBytes}: 48 + data + info, the same count as the memory store's) stay
+   * within max bytes, so a large stream is never read whole. Returns {epoch, last offset, entries,
+   * truncated (1 when the budget ended the read)}.
    */
   static final LuaScript READ = new LuaScript("""
       local epoch = redis.call('hget', KEYS[2], 'e')
@@ -77,22 +81,66 @@ public final class RedisHistory implements HistoryStore {
         redis.call('hset', KEYS[2], 'e', epoch)
         redis.call('expire', KEYS[2], ARGV[2])
       end
-      local top = redis.call('hget', KEYS[2], 's') or '0'
-      local limit = redis.call('hget', KEYS[2], 'l') or '0'
+      local top = tonumber(redis.call('hget', KEYS[2], 's') or '0')
+      local age = tonumber(redis.call('hget', KEYS[2], 'l') or '0')
       local size = tonumber(redis.call('hget', KEYS[2], 'n') or '0')
-      local from = tonumber(ARGV[3])
-      if size > 0 and tonumber(top) - size + 1 > from then
-        from = tonumber(top) - size + 1
+      local low = 1
+      if size > 0 and top - size + 1 > low then
+        low = top - size + 1
       end
+      local oldest = nil
+      if age > 0 then
+        oldest = tonumber(ARGV[6]) - age
+      end
+      local count = tonumber(ARGV[4])
+      local reverse = ARGV[5] == '1'
+      local maxBytes = tonumber(ARGV[7])
       local entries = {}
-      if ARGV[4] ~= '0' then
-        if ARGV[5] == '1' then
-          entries = redis.call('xrevrange', KEYS[1], '+', from .. '-0', 'COUNT', ARGV[4])
+      local bytes = 0
+      local truncated = 0
+      local cursor = tonumber(ARGV[3])
+      if reverse then
+        if cursor > top then cursor = top end
+      elseif cursor < low then
+        cursor = low
+      end
+      while count > 0 and #entries < count and truncated == 0
+          and ((reverse and cursor >= low) or (not reverse and cursor <= top)) do
+        local chunk
+        local n = math.min(count - #entries, 128)
+        if reverse then
+          chunk = redis.call('xrevrange', KEYS[1], string.format('%d-0', cursor), string.format('%d-0', low), 'COUNT', n)
         else
-          entries = redis.call('xrange', KEYS[1], from .. '-0', '+', 'COUNT', ARGV[4])
+          chunk = redis.call('xrange', KEYS[1], string.format('%d-0', cursor), string.format('%d-0', top), 'COUNT', n)
+        end
+        if #chunk == 0 then
+          break
+        end
+        for _, e in ipairs(chunk) do
+          local id = tonumber(string.match(e[1], '^(%d+)'))
+          if reverse then cursor = id - 1 else cursor = id + 1 end
+          local f = e[2]
+          local d, i, t = '', '', 0
+          for k = 1, #f, 2 do
+            if f[k] == 'd' then d = f[k + 1] elseif f[k] == 'i' then i = f[k + 1] elseif f[k] == 't' then t = tonumber(f[k + 1]) end
+          end
+          if oldest == nil or t >= oldest then
+            bytes = bytes + 48 + #d + #i
+            if bytes > maxBytes then
+              truncated = 1
+              break
+            end
+            entries[#entries + 1] = e
+            if #entries >= count then
+              break
+            end
+          end
         end
       end
-      return {epoch, top, limit, entries}
+      if truncated == 1 and ARGV[8] == '1' then
+        entries = {}
+      end
+      return {epoch, string.format('%d', top), entries, truncated}
       """);
 
   private final Function<String, RedisLink> linkFor;
@@ -131,12 +179,12 @@ public final class RedisHistory implements HistoryStore {
 
   @Override
   public Future<Position> position(String channel) {
-    return read(channel, 1, 0, false).map(Read::position);
+    return read(channel, 1, 0, false, Long.MAX_VALUE, false).map(Read::position);
   }
 
   @Override
-  public Future<Recovery> since(String channel, long offset, String epoch, int maxEntries) {
-    return read(channel, offset + 1, maxEntries, false).map(rd -> {
+  public Future<Recovery> since(String channel, long offset, String epoch, int maxEntries, long maxBytes) {
+    return read(channel, offset + 1, maxEntries, false, maxBytes, true).map(rd -> {
       Position pos = rd.position;
       if (epoch == null || !epoch.equals(pos.epoch()) || offset > pos.offset()) {
         return new Recovery(List.of(), false, pos);
@@ -145,21 +193,27 @@ public final class RedisHistory implements HistoryStore {
       if (missed == 0) {
         return new Recovery(List.of(), true, pos);
       }
+      if (rd.truncated) {
+        return new Recovery(List.of(), false, pos, true);
+      }
       boolean complete = !rd.entries.isEmpty() && rd.entries.get(0).offset() == offset + 1 && missed <= maxEntries;
       return new Recovery(rd.entries, complete, pos);
     });
   }
 
   @Override
-  public Future<Page> history(String channel, int limit, long sinceOffset, boolean reverse) {
-    return read(channel, sinceOffset + 1, limit, reverse).map(rd -> new Page(rd.entries, rd.position));
+  public Future<Page> history(String channel, int limit, long sinceOffset, boolean reverse, long maxBytes) {
+    long first = reverse ? (sinceOffset <= 0 ? Long.MAX_VALUE : sinceOffset - 1) : sinceOffset + 1;
+    return read(channel, first, Math.max(0, limit), reverse, maxBytes, false)
+        .map(rd -> new Page(rd.entries, rd.position, rd.truncated));
   }
 
-  private record Read(Position position, List<Entry> entries) {}
+  private record Read(Position position, List<Entry> entries, boolean truncated) {}
 
-  private Future<Read> read(String channel, long from, int count, boolean reverse) {
+  private Future<Read> read(String channel, long from, int count, boolean reverse, long maxBytes, boolean allOrNothing) {
     String[] args = {newEpoch(), Integer.toString(metaTtlSeconds), Long.toString(from),
-        Integer.toString(Math.max(0, count)), reverse ? "1" : "0"};
+        Integer.toString(Math.max(0, count)), reverse ? "1" : "0", Long.toString(clock.epochMillis()),
+        Long.toString(maxBytes), allOrNothing ? "1" : "0"};
     return READ.run(linkFor.apply(channel), r -> {
       for (String a : args) {
         r.arg(a);
@@ -168,19 +222,14 @@ public final class RedisHistory implements HistoryStore {
         .recover(err -> Future.failedFuture(new IllegalStateException("history of " + channel + " not readable: " + err, err)))
         .map(res -> {
       Position pos = new Position(res.get(0).toString(), Long.parseLong(res.get(1).toString()));
-      long ageLimit = Long.parseLong(res.get(2).toString());
-      long oldest = ageLimit > 0 ? clock.epochMillis() - ageLimit : Long.MIN_VALUE;
-      Response raw = res.get(3);
+      Response raw = res.get(2);
       List<Entry> entries = new ArrayList<>(raw == null ? 0 : raw.size());
       if (raw != null) {
         for (Response e : raw) {
-          Entry entry = entry(e);
-          if (entry.timeMillis() >= oldest) {
-            entries.add(entry);
-          }
+          entries.add(entry(e));
         }
       }
-      return new Read(pos, entries);
+      return new Read(pos, entries, res.get(3).toInteger() == 1);
     });
   }
 
