@@ -67,6 +67,21 @@ class CentrifugeJsConformanceTest {
   }
 
   @Test
+  void officialClientStartsFreshWhenRecoveryIsTooLargeAndPagesHistory() throws Exception {
+    installClient();
+    try (TestServer server = TestServer.start(o -> {
+      o.getGateway().setMaxQueueBytes(64 * 1024);
+      o.getChannels().putNamespace("big", new NamespaceOptions().setHistorySize(1000).setHistoryTtlSeconds(300));
+    })) {
+      String out = run(JS, 90, List.of("node", "bounded.mjs", server.wsUrl(),
+          "http://127.0.0.1:" + server.port, TestServer.API_KEY));
+      assertThat(out).contains("ok subscribed", "ok recovered=false with the latest position",
+          "ok history without limit is the position only", "ok paged history complete in order",
+          "ok live again, never closed with 3008", "ALL PASSED");
+    }
+  }
+
+  @Test
   void officialClientRecoversOnAnotherNodeAfterFailover() throws Exception {
     installClient();
     try (dev.tributary.testing.RedisServer redis = dev.tributary.testing.RedisServer.start()) {
