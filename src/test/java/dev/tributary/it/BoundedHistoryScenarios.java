@@ -278,4 +278,53 @@ abstract class BoundedHistoryScenarios {
     assertThat(badLimit.statusCode()).isEqualTo(400);
     assertThat(badLimit.bodyAsJsonObject().getJsonObject("error").getInteger("code")).isEqualTo(107);
   }
+
+  @Test
+  void serverSideRecoveriesInTheConnectReplyShareTheBudget() {
+    String secret = "a-secret-for-tests-only";
+    try (TestServer auth = TestServer.start(o -> {
+      configureStore(o);
+      o.getAuth().setTokenHmacSecret(secret);
+      o.getGateway().setMaxQueueBytes(MAX_QUEUE_BYTES);
+      o.getChannels().putNamespace("big", new NamespaceOptions().setHistorySize(1000).setHistoryTtlSeconds(300));
+    })) {
+      String small = channel();
+      String large = channel();
+      String token = io.vertx.ext.auth.jwt.JWTAuth.create(client, new io.vertx.ext.auth.jwt.JWTAuthOptions().addPubSecKey(
+          new io.vertx.ext.auth.PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret)))
+          .generateToken(new JsonObject().put("sub", "u1").put("exp", System.currentTimeMillis() / 1000 + 600)
+              .put("channels", new JsonArray().add(small).add(large)));
+      JsonObject positions;
+      try (WsTestClient c = WsTestClient.open(client, auth.port)) {
+        positions = c.connect(new JsonObject().put("token", token)).getJsonObject("connect").getJsonObject("subs");
+      }
+      TestServer saved = server;
+      server = auth;
+      try {
+        publish(small, 10); // about 10 KB: within its share (a quarter of the queue)
+        publish(large, 40); // about 40 KB: more than its share
+        double before = tooLargeCount();
+        JsonObject subs = new JsonObject();
+        for (String ch : List.of(small, large)) {
+          subs.put(ch, new JsonObject().put("recover", true).put("offset", 0)
+              .put("epoch", positions.getJsonObject(ch).getString("epoch")));
+        }
+        try (WsTestClient c = WsTestClient.open(client, auth.port)) {
+          JsonObject reply = c.connect(new JsonObject().put("token", token).put("subs", subs));
+          assertThat(reply.encode().length()).isLessThanOrEqualTo(MAX_QUEUE_BYTES / 2);
+          JsonObject got = reply.getJsonObject("connect").getJsonObject("subs");
+          assertThat(got.getJsonObject(small).getBoolean("recovered")).isTrue();
+          assertThat(offsets(got.getJsonObject(small).getJsonArray("publications"))).isEqualTo(range(1, 10));
+          assertThat(got.getJsonObject(large).getBoolean("recovered")).isFalse();
+          assertThat(got.getJsonObject(large).getJsonArray("publications")).isEmpty();
+          assertThat(got.getJsonObject(large).getLong("offset")).isEqualTo(40);
+          assertThat(tooLargeCount()).isEqualTo(before + 1);
+          publish(large, 1);
+          assertThat(c.next().getJsonObject("push").getJsonObject("pub").getLong("offset")).isEqualTo(41);
+        }
+      } finally {
+        server = saved;
+      }
+    }
+  }
 }
