@@ -212,4 +212,19 @@ public abstract class HistoryStoreContract {
     assertThat(history("c", 10, 4, true)).extracting(HistoryStore.Entry::offset).containsExactly(3L);
     assertThat(page("c", 10, 0, false, 2 * (HistoryStore.ENTRY_OVERHEAD_BYTES + 1)).entries()).hasSize(2);
   }
+
+  @Test
+  public void longReadsCrossManyChunksInOrder() {
+    for (int i = 1; i <= 300; i++) {
+      append("c", Integer.toString(i), 1000, 60_000);
+    }
+    assertThat(history("c", 300, 0, false)).extracting(HistoryStore.Entry::offset)
+        .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, 300).boxed().toList());
+    assertThat(history("c", 1000, 10, true)).extracting(HistoryStore.Entry::offset)
+        .containsExactlyElementsOf(java.util.stream.LongStream.iterate(9, o -> o >= 1, o -> o - 1).boxed().toList());
+    assertThat(history("c", 250, 0, true)).hasSize(250).first().extracting(HistoryStore.Entry::offset).isEqualTo(300L);
+    HistoryStore.Recovery r = since("c", 20, epoch("c"), 1000);
+    assertThat(r.recovered()).isTrue();
+    assertThat(r.entries()).hasSize(280);
+  }
 }

@@ -190,8 +190,12 @@ abstract class BoundedHistoryScenarios {
       assertThat(history(c, new JsonObject().put("channel", ch).put("limit", 1).put("reverse", true)
           .put("since", new JsonObject().put("offset", 0).put("epoch", epoch))).getJsonObject("error").getInteger("code"))
           .as("reverse since offset 0").isEqualTo(107);
-      assertThat(history(c, new JsonObject().put("channel", ch).put("limit", "ten")).getJsonObject("error").getInteger("code"))
-          .isEqualTo(107);
+      for (JsonObject bad : List.of(new JsonObject().put("limit", "ten"), new JsonObject().put("limit", 1).put("since", "abc"),
+          new JsonObject().put("limit", 1).put("since", new JsonObject().put("offset", -1)),
+          new JsonObject().put("limit", 1).put("since", new JsonObject().put("offset", 1).put("epoch", 5)),
+          new JsonObject().put("limit", 1).put("reverse", "yes"), new JsonObject().put("limit", 1.5))) {
+        assertThat(history(c, bad.put("channel", ch)).getJsonObject("error").getInteger("code")).as(bad.encode()).isEqualTo(107);
+      }
       // Past the large one, paging goes on.
       assertThat(c.reply(c.command("publish", new JsonObject().put("channel", ch).put("data", 2))).containsKey("error")).isFalse();
       c.next();
