@@ -133,7 +133,8 @@ public final class TributaryServer {
       }
       ops.redis = List.copyOf(redisLinks);
       broker = new RedisBroker(vertx, redisLinks, options.getRedis().getUrls(),
-          options.getRedis().getLink().getConnectTimeoutMillis(), registry, clock,
+          options.getRedis().getLink().getConnectTimeoutMillis(), options.getRedis().getLink().getCommandTimeoutMillis(),
+          registry, clock,
           options.getChannels().getHistoryMetaTtlSeconds());
       hub.attachBroker(broker);
       // Presence on the same ring as the broker; entries of a node that dies expire after the TTL.
@@ -220,7 +221,14 @@ public final class TributaryServer {
     // they hold; 3. flush and close every connection with 3001.
     gateway.beginShutdown();
     Future<?> drained = (coordinatorId == null ? Future.succeededFuture() : vx.undeploy(coordinatorId).otherwiseEmpty())
-        .compose(v -> batchId == null ? Future.succeededFuture() : vx.undeploy(batchId).otherwiseEmpty());
+        .compose(v -> batchId == null ? Future.succeededFuture() : vx.undeploy(batchId).otherwiseEmpty())
+        // Everything acknowledged so far reaches the gateway instances' queues before their
+        // connections are flushed and closed (with Redis: a marker through the broker comes back).
+        .compose(v -> gateway.hub().barrier().recover(err -> {
+          log.warn("shutdown: publications acknowledged before shutdown may not all have come back from the broker ({})",
+              err.getMessage());
+          return Future.succeededFuture();
+        }));
     // The chain's futures belong to event-loop contexts that die with Vert.x: the caller gets a
     // context-free promise, completed once Vert.x is closed.
     Promise<Void> done = Promise.promise();
@@ -266,7 +274,13 @@ public final class TributaryServer {
           }
           return Future.join(closing);
         })
-        .onComplete(ar -> vx.close().onComplete(done));
+        .onComplete(ar -> {
+          long refused = gateway.hub().refusedCount(dev.tributary.hub.Hub.Refusal.SHUTDOWN);
+          long undelivered = gateway.shutdownUndeliveredCount();
+          log.info("shutdown summary: {} publication(s) refused since shutdown began (503 / error 100), {} acknowledged "
+              + "publication(s) undelivered on this node (arrived after its connections closed)", refused, undelivered);
+          vx.close().onComplete(done);
+        });
     return done.future();
   }
 

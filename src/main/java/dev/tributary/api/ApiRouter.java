@@ -7,6 +7,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.tributary.bus.Addresses;
 import dev.tributary.metrics.MetricNames;
 import dev.tributary.metrics.PerformanceMonitor;
+import dev.tributary.hub.Hub;
 import io.vertx.core.Future;
 import dev.tributary.ops.Ops;
 import dev.tributary.ops.OpsApi;
@@ -156,14 +157,15 @@ public final class ApiRouter {
       return;
     }
     String ch = (String) channel;
-    here(gateway.hub().publish(ch, Json.encode(req.getValue("data")), null)).onComplete(ar -> {
+    here(gateway.hub().publishExternal(ch, Json.encode(req.getValue("data")), null)).onComplete(ar -> {
       if (ar.failed()) {
         refused(rc, List.of(ch), ar.cause());
         return;
       }
-      long offset = ar.result();
+      long offset = ar.result().offset();
       rc.response().putHeader("Content-Type", "application/json")
-          .end("{\"result\":{\"id\":\"" + ops.nextPublicationId() + "\"" + (offset > 0 ? ",\"offset\":" + offset : "") + "}}");
+          .end("{\"result\":{\"id\":\"" + ops.nextPublicationId() + "\"" + (offset > 0 ? ",\"offset\":" + offset : "")
+              + (ar.result().localOnly() ? ",\"local_only\":true" : "") + "}}");
     });
   }
 
@@ -193,9 +195,9 @@ public final class ApiRouter {
       return;
     }
     String data = Json.encode(req.getValue("data"));
-    List<Future<Long>> all = new java.util.ArrayList<>(arr.size());
+    List<Future<Hub.Published>> all = new java.util.ArrayList<>(arr.size());
     for (Object ch : arr) {
-      all.add(gateway.hub().publish((String) ch, data, null));
+      all.add(gateway.hub().publishExternal((String) ch, data, null));
     }
     here(Future.join(all)).onComplete(ar -> {
       List<String> failed = new java.util.ArrayList<>();
@@ -382,8 +384,23 @@ public final class ApiRouter {
   }
 
   /** 503: publications not accepted because their history could not be appended. */
+  /**
+   * A refused publication: 413 with code 106 when too large (retrying cannot help); otherwise 503
+   * with {@code Retry-After: 1} and code 100 (the broker is unavailable or did not confirm it, or
+   * this node is shutting down: retry, here or on another node).
+   */
   private static void refused(RoutingContext rc, List<String> channels, Throwable cause) {
-    error(rc, 503, ErrorCodes.INTERNAL, "publication refused, history unavailable for " + String.join(", ", channels)
+    String which = channels.size() == 1 ? channels.get(0) : channels.size() + " channel(s): " + String.join(", ",
+        channels.subList(0, Math.min(10, channels.size()))) + (channels.size() > 10 ? ", …" : "");
+    if (cause instanceof Hub.PublishRefused r && r.reason() == Hub.Refusal.TOO_LARGE) {
+      error(rc, 413, ErrorCodes.LIMIT_EXCEEDED, "publication refused for " + which + ": " + r.getMessage());
+      return;
+    }
+    String reason = cause instanceof Hub.PublishRefused r ? r.reason().tag : "internal";
+    if (!rc.response().ended()) {
+      rc.response().putHeader("Retry-After", "1");
+    }
+    error(rc, 503, ErrorCodes.INTERNAL, "publication refused (" + reason + ") for " + which
         + (cause == null ? "" : ": " + cause.getMessage()));
   }
 

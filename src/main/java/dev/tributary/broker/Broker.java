@@ -22,12 +22,33 @@ public interface Broker {
      * the interval are lost here (subscribers of channels with history must recover).
      */
     default void interrupted(String channel) {}
+
+    /**
+     * The broker confirmed {@code channel}'s subscription after this node had been told it was not
+     * ready (see {@link Broker#ready}): its local subscribers were answered for this node's
+     * deliveries only and may have missed other nodes' publications, with or without history.
+     */
+    default void confirmedLate(String channel) {
+      interrupted(channel);
+    }
   }
 
   void start(Receiver receiver);
 
-  /** Completes once this node receives the channel's publications (batched with others). */
+  /**
+   * Subscribes this node to the channel and answers as {@link #ready}: within a bound, whatever
+   * the broker does.
+   */
   Future<Void> subscribe(String channel);
+
+  /**
+   * Completes once this node receives the channel's publications; fails, within the broker's
+   * command timeout, when it cannot tell. A failure leaves the subscription pending: once it is
+   * confirmed the receiver is told the channel was {@linkplain Receiver#interrupted interrupted}.
+   */
+  default Future<Void> ready(String channel) {
+    return Future.succeededFuture();
+  }
 
   /** This node has no local subscriber of the channel any more. */
   void unsubscribe(String channel);
@@ -63,6 +84,15 @@ public interface Broker {
   /** Whether {@code channel}'s publications go through the broker now (its shard is up). */
   default boolean available(String channel) {
     return available();
+  }
+
+  /**
+   * Completes once every publication this node published through the broker before the call, on
+   * every channel, has come back to this node's receiver (a marker sent behind them on the same
+   * ordered connections arrived); fails within the command timeout when the broker cannot tell.
+   */
+  default Future<Void> barrier() {
+    return Future.succeededFuture();
   }
 
   Future<Void> close();

@@ -28,6 +28,7 @@ public final class ChannelsOptions {
   private long historyMaxBytes = DEFAULT_HISTORY_MAX_BYTES;
   private int presenceTtlSeconds = DEFAULT_PRESENCE_TTL_SECONDS;
   private int positionCheckSeconds = 20;
+  private int maxPublicationBytes;
   private Map<String, NamespaceOptions> namespaces = new LinkedHashMap<>();
 
   public ChannelsOptions() {}
@@ -39,19 +40,21 @@ public final class ChannelsOptions {
     historyMaxBytes = o.historyMaxBytes;
     presenceTtlSeconds = o.presenceTtlSeconds;
     positionCheckSeconds = o.positionCheckSeconds;
+    maxPublicationBytes = o.maxPublicationBytes;
     o.namespaces.forEach((k, v) -> namespaces.put(k, new NamespaceOptions(v)));
   }
 
   public ChannelsOptions(JsonObject json) {
     JsonFields f = new JsonFields(json, "channels");
     f.rejectUnknown(Set.of("allowClientPublish", "historyMaxChannels", "historyMetaTtlSeconds", "historyMaxBytes",
-        "presenceTtlSeconds", "positionCheckSeconds", "namespaces"));
+        "presenceTtlSeconds", "positionCheckSeconds", "maxPublicationBytes", "namespaces"));
     allowClientPublish = f.boolValue("allowClientPublish", false);
     historyMaxChannels = f.intValue("historyMaxChannels", historyMaxChannels, 1, 100_000_000);
     historyMetaTtlSeconds = f.intValue("historyMetaTtlSeconds", historyMetaTtlSeconds, 60, 365 * 86_400);
     historyMaxBytes = f.longValue("historyMaxBytes", historyMaxBytes, 1L << 20, 1L << 40);
     presenceTtlSeconds = f.intValue("presenceTtlSeconds", presenceTtlSeconds, 1, 3600);
     positionCheckSeconds = f.intValue("positionCheckSeconds", positionCheckSeconds, 1, 3600);
+    maxPublicationBytes = f.intValue("maxPublicationBytes", 0, 0, 1 << 30);
     JsonObject ns = f.object("namespaces");
     if (ns != null) {
       JsonFields nf = new JsonFields(ns, "channels.namespaces");
@@ -70,7 +73,21 @@ public final class ChannelsOptions {
     return new JsonObject().put("allowClientPublish", allowClientPublish).put("historyMaxChannels", historyMaxChannels)
         .put("historyMetaTtlSeconds", historyMetaTtlSeconds).put("historyMaxBytes", historyMaxBytes)
         .put("presenceTtlSeconds", presenceTtlSeconds).put("positionCheckSeconds", positionCheckSeconds)
-        .put("namespaces", ns);
+        .put("maxPublicationBytes", maxPublicationBytes).put("namespaces", ns);
+  }
+
+  /**
+   * {@code channels.maxPublicationBytes}: the largest publication (its encoded push) accepted from
+   * the API, clients and modules; 0 (default) = a quarter of {@code gateway.maxQueueBytes}, but at
+   * most {@code http.maxBodyBytes} (see {@link TributaryOptions#effectiveMaxPublicationBytes}).
+   */
+  public int getMaxPublicationBytes() {
+    return maxPublicationBytes;
+  }
+
+  public ChannelsOptions setMaxPublicationBytes(int v) {
+    this.maxPublicationBytes = Check.range("channels.maxPublicationBytes", v, 0, 1 << 30);
+    return this;
   }
 
   /** Clients may publish to channels without a namespace. Default false. */

@@ -16,6 +16,7 @@ import java.util.List;
 public final class RedisOptions {
   private List<String> urls = new ArrayList<>();
   private boolean requiredForReadiness;
+  private boolean degradedPublishLocal;
   private RedisSettings link = new RedisSettings();
 
   public RedisOptions() {}
@@ -28,6 +29,12 @@ public final class RedisOptions {
     JsonObject j = json == null ? new JsonObject() : json.copy();
     JsonFields f = new JsonFields(j, "redis");
     requiredForReadiness = f.boolValue("requiredForReadiness", false);
+    Object dp = j.getValue("degradedPublish");
+    if (dp != null && !"refuse".equals(dp) && !"local".equals(dp)) {
+      throw new ConfigException("redis.degradedPublish", "must be \"refuse\" or \"local\", got " + JsonFields.describe(dp));
+    }
+    degradedPublishLocal = "local".equals(dp);
+    j.remove("degradedPublish");
     JsonArray list = f.array("urls");
     Object single = j.getValue("url");
     if (list != null && single != null) {
@@ -55,7 +62,8 @@ public final class RedisOptions {
   public JsonObject toJson() {
     JsonObject j = link.toJson();
     j.remove("url");
-    j.put("urls", new JsonArray(urls)).put("requiredForReadiness", requiredForReadiness);
+    j.put("urls", new JsonArray(urls)).put("requiredForReadiness", requiredForReadiness)
+        .put("degradedPublish", degradedPublishLocal ? "local" : "refuse");
     return j;
   }
 
@@ -80,6 +88,20 @@ public final class RedisOptions {
 
   public RedisOptions setRequiredForReadiness(boolean v) {
     this.requiredForReadiness = v;
+    return this;
+  }
+
+  /**
+   * {@code redis.degradedPublish}: {@code "refuse"} (default) refuses a publication the broker
+   * cannot take (503 / error 100); {@code "local"} delivers one of a channel without history on this
+   * node only, answering {@code "local_only": true}: subscribers on other nodes miss it.
+   */
+  public boolean isDegradedPublishLocal() {
+    return degradedPublishLocal;
+  }
+
+  public RedisOptions setDegradedPublishLocal(boolean v) {
+    this.degradedPublishLocal = v;
     return this;
   }
 

@@ -59,6 +59,30 @@ public final class TributaryOptions {
         modules.add(new ModuleOptions(i, mo));
       }
     }
+    validateSizes();
+  }
+
+  /**
+   * Sizes must agree: a publication larger than a subscriber's whole queue could never be
+   * delivered (every subscriber would be closed with 3008), so an explicit
+   * {@code channels.maxPublicationBytes} above {@code gateway.maxQueueBytes} is refused.
+   */
+  public void validateSizes() {
+    int max = channels.getMaxPublicationBytes();
+    if (max > gateway.getMaxQueueBytes()) {
+      throw new ConfigException("channels.maxPublicationBytes", max + " is larger than gateway.maxQueueBytes ("
+          + gateway.getMaxQueueBytes() + "): no subscriber queue could hold such a publication; lower "
+          + "channels.maxPublicationBytes or raise gateway.maxQueueBytes (at least 4x is advised)");
+    }
+  }
+
+  /**
+   * The publication size bound in force: {@code channels.maxPublicationBytes}, or when 0 a quarter
+   * of {@code gateway.maxQueueBytes} capped by {@code http.maxBodyBytes}.
+   */
+  public int effectiveMaxPublicationBytes() {
+    int max = channels.getMaxPublicationBytes();
+    return max > 0 ? max : Math.min(gateway.getMaxQueueBytes() / 4, http.getMaxBodyBytes());
   }
 
   public JsonObject toJson() {

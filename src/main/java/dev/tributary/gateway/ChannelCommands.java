@@ -6,6 +6,7 @@ import dev.tributary.gateway.protocol.ProtocolCodec;
 import dev.tributary.history.HistoryJson;
 import dev.tributary.history.HistoryStore;
 import dev.tributary.presence.PresenceJson;
+import dev.tributary.hub.Hub;
 import io.vertx.core.Future;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
@@ -40,23 +41,39 @@ final class ChannelCommands {
     }
     String info = new JsonObject().put("client", conn.clientId()).put("user", conn.user()).encode();
     String data = Json.encode(cmd.params().getValue("data"));
-    if (!owner.gateway.hub.publishIsRemote(ch)) {
-      // Reply first: a publisher subscribed to the channel sees its reply before its own push.
-      conn.enqueue(ProtocolCodec.reply(cmd.id(), "publish", null));
-      owner.gateway.hub.publish(ch, data, info);
+    long id = cmd.id();
+    Future<Hub.Published> published = owner.gateway.hub.publishExternal(ch, data, info);
+    if (published.isComplete()) {
+      // One node: answered here, before the publication's own push (queued to this loop) can reach
+      // a publisher subscribed to the channel.
+      conn.enqueue(publishAnswer(id, ch, published));
       return;
     }
-    // History in Redis: the publication is accepted once appended, or refused (Redis unavailable).
-    long id = cmd.id();
-    conn.onOwner(owner.gateway.hub.publish(ch, data, info)).onComplete(ar -> {
-      if (ar.succeeded()) {
-        conn.enqueue(ProtocolCodec.reply(id, "publish", null));
-      } else {
-        owner.log.debug("publish to {} by {} refused: {}", ch, conn.clientId(), ar.cause().toString());
-        conn.enqueue(ProtocolCodec.error(id, ErrorCodes.INTERNAL));
-      }
+    // Through the broker: acknowledged once it confirmed, refused otherwise (never acknowledged and lost).
+    conn.onOwner(published).onComplete(ar -> {
+      conn.enqueue(publishAnswer(id, ch, published));
       conn.flush();
     });
+  }
+
+  /** The reply to a publish whose future is complete: success, or the refusal as Centrifugo codes it. */
+  private byte[] publishAnswer(long id, String ch, Future<Hub.Published> published) {
+    if (published.succeeded()) {
+      return ProtocolCodec.reply(id, "publish", null);
+    }
+    owner.log.debug("publish to {} by {} refused: {}", ch, conn.clientId(), published.cause().toString());
+    return refusal(id, published.cause());
+  }
+
+  /** A refused publication's error reply: 106 when too large, else 100 marked temporary (retry later). */
+  static byte[] refusal(long id, Throwable cause) {
+    if (cause instanceof Hub.PublishRefused r) {
+      if (r.reason() == Hub.Refusal.TOO_LARGE) {
+        return ProtocolCodec.error(id, ErrorCodes.LIMIT_EXCEEDED, "limit exceeded: " + r.getMessage());
+      }
+      return ProtocolCodec.temporaryError(id, ErrorCodes.INTERNAL, "internal server error: " + r.reason().tag);
+    }
+    return ProtocolCodec.temporaryError(id, ErrorCodes.INTERNAL, ErrorCodes.message(ErrorCodes.INTERNAL));
   }
 
   /**

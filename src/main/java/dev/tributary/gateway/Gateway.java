@@ -54,6 +54,8 @@ public final class Gateway {
   final Counter shed;
   /** Gaps in a channel's offsets seen by a gateway instance (it missed publications). */
   final Counter streamGaps;
+  /** Publications that arrived after this node's connections were closed for shutdown. */
+  final Counter shutdownUndelivered;
   /** Subscriptions ended with 2500 (insufficient state) for the client to recover. */
   final Counter insufficientState;
   /** Recoveries answered {@code recovered: false} because the missed publications exceed the reply budget. */
@@ -88,6 +90,7 @@ public final class Gateway {
     this.options = options;
     this.moduleChannels = moduleChannels;
     this.hub = hub;
+    applyPublishPolicy(options);
     this.clock = clock;
     this.registry = registry;
     this.rules = new ChannelRules(options.getChannels(), options.getGateway().getMaxChannelLength());
@@ -113,8 +116,16 @@ public final class Gateway {
     sum(MetricNames.FRAMES_OUT, "frames", i -> i.framesOut);
     sum(MetricNames.BYTES_OUT, "bytes", i -> i.bytesOut);
     FunctionCounter.builder(MetricNames.PUBLICATIONS, hub, Hub::publicationCount).register(registry);
-    FunctionCounter.builder(MetricNames.PUBLICATIONS_REFUSED, hub, Hub::refusedCount)
-        .description("publications refused: their history could not be appended (Redis unavailable)").register(registry);
+    for (Hub.Refusal r : Hub.Refusal.values()) {
+      FunctionCounter.builder(MetricNames.PUBLISH_REFUSED, hub, h -> h.refusedCount(r)).tag("reason", r.tag)
+          .description("publications refused (API 503/413, client error 100/106) by reason").register(registry);
+    }
+    FunctionCounter.builder(MetricNames.PUBLISH_LOCAL_ONLY, hub, Hub::localOnlyCount)
+        .description("publications delivered on this node only while the broker was unavailable (redis.degradedPublish: local)")
+        .register(registry);
+    shutdownUndelivered = Counter.builder(MetricNames.SHUTDOWN_UNDELIVERED)
+        .description("publications that reached a gateway instance after its connections were closed for shutdown "
+            + "(acknowledged, not delivered on this node)").register(registry);
     streamGaps = Counter.builder(MetricNames.STREAM_GAPS)
         .description("gaps in a channel's offsets at a gateway instance (missed publications)").register(registry);
     insufficientState = Counter.builder(MetricNames.INSUFFICIENT_STATE)
@@ -174,6 +185,12 @@ public final class Gateway {
   /** Starts refusing new connections (3001) ahead of a graceful shutdown. */
   public void beginShutdown() {
     shuttingDown = true;
+    hub.beginShutdown();
+  }
+
+  /** Publications that reached a gateway instance after its connections were closed for shutdown. */
+  public long shutdownUndeliveredCount() {
+    return (long) shutdownUndelivered.count();
   }
 
   public MeterRegistry registry() {
@@ -195,6 +212,12 @@ public final class Gateway {
   public void update(TributaryOptions next) {
     this.rules = new ChannelRules(next.getChannels(), next.getGateway().getMaxChannelLength());
     this.options = next;
+    applyPublishPolicy(next);
+  }
+
+  /** {@code redis.degradedPublish} and the publication size bound, to the hub (live). */
+  private void applyPublishPolicy(TributaryOptions o) {
+    hub.setPublishPolicy(o.getRedis().isDegradedPublishLocal(), o.effectiveMaxPublicationBytes());
   }
 
   public ChannelRules rules() {

@@ -397,12 +397,19 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
     }
   }
 
+  /** The channels with subscribers here when shutdown closed them (null before); event loop only. */
+  private java.util.Set<String> channelsAtShutdown;
+
   /** Connections being closed by a shutdown: completed when their socket is gone. */
   private final Map<Connection, Promise<Void>> closing = new HashMap<>();
 
   // ---- channel index (event loop only) ------------------------------------------------------
 
-  /** Completes when the node receives the channel's publications (at once on one node). */
+  /**
+   * Completes when the node receives the channel's publications (at once on one node); fails
+   * within the broker's command timeout when the broker cannot confirm that (asked again by the
+   * next subscriber).
+   */
   Future<Void> subscribe(String channel, Connection c) {
     Subscribers subs = channels.get(channel);
     Future<Void> ready;
@@ -410,6 +417,9 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
       subs = new Subscribers();
       channels.put(channel, subs);
       ready = gateway.hub.addInterest(channel, this);
+      subs.ready = ready;
+    } else if (subs.ready.failed()) {
+      ready = gateway.hub.ready(channel);
       subs.ready = ready;
     } else {
       ready = subs.ready;
@@ -437,6 +447,13 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
 
   @Override
   public void deliver(String channel, byte[] push, long offset, long publishedNanos) {
+    if (channelsAtShutdown != null) {
+      // Its subscribers here were closed for shutdown before it arrived: counted, not delivered.
+      if (channelsAtShutdown.contains(channel)) {
+        gateway.shutdownUndelivered.increment();
+      }
+      return;
+    }
     Subscribers subs = channels.get(channel);
     if (subs == null) {
       return;
@@ -511,8 +528,18 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
 
   @Override
   public void resync(String channel) {
+    resync(channel, false);
+  }
+
+  @Override
+  public void rejoin(String channel) {
+    resync(channel, true);
+  }
+
+  /** Ends the channel's subscriptions with 2500 so the clients subscribe again (history channels: and recover). */
+  private void resync(String channel, boolean plainToo) {
     Subscribers subs = channels.get(channel);
-    if (subs == null || gateway.rules.historySize(channel) == 0) {
+    if (subs == null || (!plainToo && gateway.rules.historySize(channel) == 0)) {
       return;
     }
     subs.lastOffset = 0;
@@ -632,6 +659,7 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
   public Future<Integer> closeAllForShutdown() {
     Promise<Integer> p = Promise.promise();
     context.runOnContext(v -> {
+      channelsAtShutdown = new java.util.HashSet<>(channels.keySet());
       flushDirty();
       List<Connection> all = new ArrayList<>();
       wheel.forEach(all::add);

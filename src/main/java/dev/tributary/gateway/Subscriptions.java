@@ -78,7 +78,10 @@ final class Subscriptions {
         Future<Void> ready = addSubscription(ch);
         int size = owner.gateway.rules.historySize(ch);
         JsonObject params = positions.getValue(ch) instanceof JsonObject p ? p : new JsonObject();
-        Future<SubscribeResult> r = ready.transform(ar -> size > 0 && history != null
+        boolean needsBroker = (size > 0 && history != null) || owner.gateway.rules.presence(ch);
+        Future<SubscribeResult> r = ready.transform(ar -> ar.failed() && needsBroker
+            ? Future.failedFuture(new BrokerNotReady(ar.cause()))
+            : size > 0 && history != null
             ? subscribeResult(params, ch, history, size, budget) : Future.succeededFuture(SubscribeResult.PLAIN));
         results.put(ch, r);
         if (!r.isComplete()) {
@@ -147,11 +150,18 @@ final class Subscriptions {
     int historySize = owner.gateway.rules.historySize(ch);
     boolean withHistory = historySize > 0 && history != null;
     // Several nodes: the result is read once the node receives the channel's publications, so
-    // nothing published after it can be missed. A broker outage does not refuse the subscribe:
-    // local publications flow, and the node resubscribes when the broker returns.
-    Future<SubscribeResult> result = ready.transform(ar -> withHistory
-        ? subscribeResult(cmd.params(), ch, history, historySize, conn.replyBudget())
-        : Future.succeededFuture(SubscribeResult.PLAIN));
+    // nothing published after it can be missed. That wait is bounded (redis.commandTimeoutMillis):
+    // a channel that needs Redis (history, presence) is then refused with a temporary error the SDKs
+    // retry; a plain one is answered for this node's deliveries, and its subscribers are made to
+    // resubscribe once the broker confirms the channel (Hub: interrupted -> resync).
+    boolean needsBroker = withHistory || owner.gateway.rules.presence(ch);
+    Future<SubscribeResult> result = ready.transform(ar -> {
+      if (ar.failed() && needsBroker) {
+        return Future.failedFuture(new BrokerNotReady(ar.cause()));
+      }
+      return withHistory
+          ? subscribeResult(cmd.params(), ch, history, historySize, conn.replyBudget()) : Future.succeededFuture(SubscribeResult.PLAIN);
+    });
     if (result.isComplete() && result.succeeded()) {
       subscribed(cmd, ch, result.result());
       return;
@@ -170,7 +180,9 @@ final class Subscriptions {
         owner.log.debug("subscribe {} of {} failed: {}", ch, conn.clientId(), ar.cause().toString());
         channels.remove(ch);
         owner.unsubscribe(ch, conn);
-        conn.enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.INTERNAL));
+        // Temporary: Redis is unavailable or slow; the SDKs resubscribe with backoff.
+        conn.enqueue(ProtocolCodec.temporaryError(cmd.id(), ErrorCodes.INTERNAL, ar.cause() instanceof BrokerNotReady
+            ? "internal server error: broker unavailable" : ErrorCodes.message(ErrorCodes.INTERNAL)));
       } else {
         subscribed(cmd, ch, ar.result());
         release(ch, hold);
@@ -196,6 +208,13 @@ final class Subscriptions {
       removeHold(ch);
     }
     conn.enqueue(ProtocolCodec.reply(cmd.id(), "unsubscribe", null));
+  }
+
+  /** The broker did not confirm the channel in time, and the channel cannot do without it. */
+  private static final class BrokerNotReady extends RuntimeException {
+    BrokerNotReady(Throwable cause) {
+      super(String.valueOf(cause.getMessage()), cause, false, false);
+    }
   }
 
   // ---- holding pushes until the answer -------------------------------------------------------

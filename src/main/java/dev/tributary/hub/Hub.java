@@ -55,6 +55,14 @@ public final class Hub {
 
     /** This node may have missed publications of {@code channel}; owner thread only. */
     default void resync(String channel) {}
+
+    /**
+     * {@code channel}'s subscribers were answered before the broker confirmed the channel: all of
+     * them, with history or not, must subscribe again; owner thread only.
+     */
+    default void rejoin(String channel) {
+      resync(channel);
+    }
   }
 
   private static final Shard[] NONE = new Shard[0];
@@ -78,13 +86,12 @@ public final class Hub {
   private final ConcurrentHashMap<String, Shard[]> interest = new ConcurrentHashMap<>();
   private final LongAdder publications = new LongAdder();
   private final LongAdder localOnly = new LongAdder();
-  private final LongAdder refused = new LongAdder();
   private volatile Broker broker;
   private volatile java.util.function.Supplier<ChannelRules> rules;
   /** This node's own history; used unless the broker keeps a shared one. */
   private volatile MemoryHistory local;
-  /** Per channel, the broker subscription every local subscriber waits for. */
-  private final ConcurrentHashMap<String, Future<Void>> brokerReady = new ConcurrentHashMap<>();
+  /** Channels this node asked the broker for (exactly those with local interest, once a broker is attached). */
+  private final java.util.Set<String> brokerSubscribed = ConcurrentHashMap.newKeySet();
 
   /**
    * Connects the hub to a broker (several nodes): publications then go through it and come back
@@ -106,13 +113,22 @@ public final class Hub {
           }
         }
       }
+
+      @Override
+      public void confirmedLate(String channel) {
+        synchronized (lockFor(channel)) {
+          for (Shard shard : interest.getOrDefault(channel, NONE)) {
+            shard.context().runOnContext(v -> shard.rejoin(channel));
+          }
+        }
+      }
     });
     // Channels that gained subscribers before the broker was attached (their addInterest saw no
     // broker): subscribe them now, under their lock, unless addInterest already did.
     for (String channel : interest.keySet()) {
       synchronized (lockFor(channel)) {
-        if (interest.containsKey(channel) && !brokerReady.containsKey(channel)) {
-          brokerReady.put(channel, b.subscribe(channel));
+        if (interest.containsKey(channel) && brokerSubscribed.add(channel)) {
+          b.subscribe(channel);
         }
       }
     }
@@ -133,67 +149,216 @@ public final class Hub {
     return b != null && b.history() != null ? b.history() : local;
   }
 
-  /** The attached broker if it keeps the history (appends happen there), else null. */
-  private Broker historyBroker() {
-    Broker b = broker;
-    return b != null && b.history() != null ? b : null;
+  /** What an accepted publication became: its history offset (0 = none) and whether it stayed on this node. */
+  public record Published(long offset, boolean localOnly) {
+    static final Published PLAIN = new Published(0, false);
+    static final Published LOCAL_ONLY = new Published(0, true);
+  }
+
+  /**
+   * Why a publication was refused; {@link #tag} is the {@code reason} tag of
+   * {@code tributary.publish.refused}.
+   */
+  public enum Refusal {
+    /** The broker (Redis) is known to be unavailable: nothing was sent. */
+    BROKER_UNAVAILABLE("broker_unavailable", true),
+    /**
+     * Sent to the broker, which did not confirm it within {@code redis.commandTimeoutMillis} (or the
+     * connection broke): it may still reach subscribers later; a retry may then deliver it twice.
+     */
+    BROKER_TIMEOUT("broker_timeout", true),
+    /** The node is shutting down: publish to another node. */
+    SHUTDOWN("shutdown", true),
+    /** Larger than {@code channels.maxPublicationBytes}: no subscriber queue could hold it. */
+    TOO_LARGE("too_large", false);
+
+    public final String tag;
+    /** Whether trying again (later, or elsewhere) can succeed. */
+    public final boolean temporary;
+
+    Refusal(String tag, boolean temporary) {
+      this.tag = tag;
+      this.temporary = temporary;
+    }
+  }
+
+  /** The failure of a refused publication. Without a stack trace: it is an answer, not a fault. */
+  public static final class PublishRefused extends RuntimeException {
+    private final Refusal reason;
+
+    public PublishRefused(Refusal reason, String message) {
+      super(message, null, false, false);
+      this.reason = reason;
+    }
+
+    public Refusal reason() {
+      return reason;
+    }
+  }
+
+  private final LongAdder[] refusedBy = new LongAdder[Refusal.values().length];
+
+  {
+    for (int i = 0; i < refusedBy.length; i++) {
+      refusedBy[i] = new LongAdder();
+    }
+  }
+
+  /** Refuse new publications (shutdown began). */
+  private volatile boolean shuttingDown;
+  /** {@code redis.degradedPublish: local}: while the broker is unavailable, deliver on this node only. */
+  private volatile boolean localWhenDegraded;
+  /** {@code channels.maxPublicationBytes}; 0 = no bound. */
+  private volatile int maxPublicationBytes;
+
+  /**
+   * The publication policy: {@code localWhenDegraded} is {@code redis.degradedPublish == local};
+   * {@code maxPublicationBytes} bounds a publication's push (0: no bound). Live: read per publication.
+   */
+  public void setPublishPolicy(boolean localWhenDegraded, int maxPublicationBytes) {
+    this.localWhenDegraded = localWhenDegraded;
+    this.maxPublicationBytes = maxPublicationBytes;
+  }
+
+  /** From now on every new publication from outside the node is refused ({@link Refusal#SHUTDOWN}). */
+  public void beginShutdown() {
+    shuttingDown = true;
   }
 
   /**
    * Publishes data (JSON text) to {@code channel}: appends it to the channel's history when its
    * namespace keeps one (the offset goes into the push), encodes the push once, and fans it out.
-   * Returns the offset (0 without history).
    *
-   * <p>With a broker that keeps history, append and publish are one step in Redis; while that
-   * Redis is unavailable the publication is refused (the future fails, and it is counted in
-   * {@link #refusedCount()}): delivering it without an offset would leave a hole no client could
-   * recover. Without history, or on one node, the future is complete on return.
+   * <p>The future succeeds only once the publication is on its way to every subscriber: on one
+   * node at once; with a broker once the broker confirmed it (for history channels: appended and
+   * published in one step). Otherwise it fails with {@link PublishRefused} and is counted by reason:
+   * while shutting down, when too large, when the broker is unavailable or does not confirm within
+   * its command timeout. Under {@code redis.degradedPublish: local} a publication of a channel
+   * without history that the broker is known unable to take is delivered on this node only and
+   * succeeds with {@link Published#localOnly()}: subscribers on other nodes miss it, and it is
+   * counted. A history channel is never published locally only (its offsets are Redis's).
    */
-  public Future<Long> publish(String channel, String dataJson, String infoJson) {
+  public Future<Published> publish(String channel, String dataJson, String infoJson) {
+    int max = maxPublicationBytes;
+    if (max > 0) {
+      long bytes = ProtocolCodec.publicationPushSizeBound(channel, dataJson, infoJson);
+      if (bytes > max) {
+        return refuse(Refusal.TOO_LARGE, "publication of " + bytes + " bytes exceeds channels.maxPublicationBytes ("
+            + max + ")");
+      }
+    }
     ChannelRules r = rules == null ? null : rules.get();
     int size = r == null ? 0 : r.historySize(channel);
-    Broker b = historyBroker();
+    Broker b = broker;
     MemoryHistory m = local;
     if (size == 0 || (b == null && m == null)) {
-      publish(channel, ProtocolCodec.publicationPush(channel, dataJson, infoJson, 0), 0);
-      return ZERO;
+      return publishPush(channel, ProtocolCodec.publicationPush(channel, dataJson, infoJson, 0));
     }
-    if (b != null) {
+    if (b != null && b.history() != null) {
+      if (!b.available(channel)) {
+        return refuse(Refusal.BROKER_UNAVAILABLE, "broker unavailable: history of " + channel + " cannot be appended");
+      }
       publications.increment();
       return b.publishWithHistory(channel, dataJson, infoJson, size, r.historyTtlMillis(channel))
-          .map(HistoryStore.Position::offset)
-          .onFailure(this::refused);
+          .transform(ar -> ar.succeeded()
+              ? Future.succeededFuture(new Published(ar.result().offset(), false))
+              : refuse(Refusal.BROKER_TIMEOUT, "broker did not confirm the publication: " + ar.cause().getMessage()));
     }
+    publications.increment();
     // Handed on under the stream's lock: every shard gets the channel's pushes in offset order.
-    return Future.succeededFuture(m.appendThen(channel, dataJson, infoJson, size, r.historyTtlMillis(channel),
-        offset -> publish(channel, ProtocolCodec.publicationPush(channel, dataJson, infoJson, offset), offset)));
+    long offset = m.appendThen(channel, dataJson, infoJson, size, r.historyTtlMillis(channel),
+        o -> deliverLocal(channel, ProtocolCodec.publicationPush(channel, dataJson, infoJson, o), o));
+    return Future.succeededFuture(new Published(offset, false));
   }
-
-  private static final Future<Long> ZERO = Future.succeededFuture(0L);
 
   /**
-   * Whether {@link #publish(String, String, String)} of {@code channel} can fail or complete
-   * later (its history is appended in Redis); false when it is done on return.
+   * A publication from outside the node (HTTP API, a client's {@code publish}): refused
+   * ({@link Refusal#SHUTDOWN}) once {@link #beginShutdown()} was called, otherwise as
+   * {@link #publish(String, String, String)}. The node's own publications (modules' updates the
+   * coordinator still holds, join/leave) go on during shutdown.
    */
-  public boolean publishIsRemote(String channel) {
-    ChannelRules r = rules == null ? null : rules.get();
-    return historyBroker() != null && r != null && r.historySize(channel) > 0;
-  }
-
-  private void refused(Throwable err) {
-    refused.increment();
-    long n = refused.sum();
-    if (n == 1 || n % 1000 == 0) {
-      log.warn("publication refused (history not appended), {} so far: {}", n, err.toString());
+  public Future<Published> publishExternal(String channel, String dataJson, String infoJson) {
+    if (shuttingDown) {
+      return refuse(Refusal.SHUTDOWN, "node shutting down: publish to another node");
     }
+    return publish(channel, dataJson, infoJson);
   }
 
-  /** Publications refused because their history could not be appended (Redis unavailable). */
+  /**
+   * Completes once everything this node published before the call has been handed to the shards'
+   * queues (with a broker: once a marker published after it came back through the broker, see
+   * {@link Broker#barrier}); so a task queued to a shard after that runs after those deliveries.
+   */
+  public Future<Void> barrier() {
+    Broker b = broker;
+    return b == null ? Future.succeededFuture() : b.barrier();
+  }
+
+  /**
+   * Publishes one publication's push bytes (encoded once by the publisher; join/leave, modules):
+   * through the broker when there is one, else straight to this node's subscribers. Same rules and
+   * result as {@link #publish(String, String, String)}, minus history.
+   */
+  public Future<Published> publish(String channel, byte[] push) {
+    int max = maxPublicationBytes;
+    if (max > 0 && push.length > max) {
+      return refuse(Refusal.TOO_LARGE, "publication of " + push.length + " bytes exceeds channels.maxPublicationBytes ("
+          + max + ")");
+    }
+    return publishPush(channel, push);
+  }
+
+  private Future<Published> publishPush(String channel, byte[] push) {
+    Broker b = broker;
+    if (b == null) {
+      publications.increment();
+      deliverLocal(channel, push, 0);
+      return PLAIN;
+    }
+    if (!b.available(channel)) {
+      if (!localWhenDegraded) {
+        return refuse(Refusal.BROKER_UNAVAILABLE, "broker unavailable: publication to " + channel + " refused");
+      }
+      publications.increment();
+      localOnly.increment();
+      deliverLocal(channel, push, 0);
+      return LOCAL;
+    }
+    publications.increment();
+    // Sent: if the broker does not confirm it, it may still arrive (Redis paused, then resumed), so
+    // it is refused rather than also delivered here (which could deliver it twice).
+    return b.publish(channel, push).transform(ar -> ar.succeeded()
+        ? PLAIN
+        : refuse(Refusal.BROKER_TIMEOUT, "broker did not confirm the publication: " + ar.cause().getMessage()));
+  }
+
+  private static final Future<Published> PLAIN = Future.succeededFuture(Published.PLAIN);
+  private static final Future<Published> LOCAL = Future.succeededFuture(Published.LOCAL_ONLY);
+
+  private <T> Future<T> refuse(Refusal reason, String message) {
+    refusedBy[reason.ordinal()].increment();
+    long n = refusedCount();
+    if (n == 1 || n % 1000 == 0) {
+      log.warn("publication refused ({}), {} so far: {}", reason.tag, n, message);
+    }
+    return Future.failedFuture(new PublishRefused(reason, message));
+  }
+
+  /** Publications refused for {@code reason} since start. */
+  public long refusedCount(Refusal reason) {
+    return refusedBy[reason.ordinal()].sum();
+  }
+
+  /** Publications refused since start, all reasons. */
   public long refusedCount() {
-    return refused.sum();
+    long n = 0;
+    for (LongAdder a : refusedBy) {
+      n += a.sum();
+    }
+    return n;
   }
 
-  /** Publications delivered on this node only because the broker was down. */
+  /** Publications delivered on this node only because the broker was down ({@code degradedPublish: local}). */
   public long localOnlyCount() {
     return localOnly.sum();
   }
@@ -201,7 +366,8 @@ public final class Hub {
   /**
    * Registers that {@code shard} has local subscribers of {@code channel}. Completes, on the
    * caller's context, when the node receives the channel's publications (at once without a
-   * broker).
+   * broker); fails within the broker's command timeout when the broker cannot confirm that (see
+   * {@link Broker#ready}): the interest stays, and the shard is told to resync once it is confirmed.
    */
   public Future<Void> addInterest(String channel, Shard shard) {
     Future<Void> ready;
@@ -218,15 +384,21 @@ public final class Hub {
       if (b == null) {
         return Future.succeededFuture();
       }
-      ready = brokerReady.get(channel);
-      if (ready == null) {
-        // First local subscriber (or the first since the broker was attached): subscribe, still
-        // under the lock, so a concurrent removeInterest cannot unsubscribe in between.
-        ready = b.subscribe(channel);
-        brokerReady.put(channel, ready);
-      }
+      // First local subscriber (or the first since the broker was attached): subscribe, still
+      // under the lock, so a concurrent removeInterest cannot unsubscribe in between.
+      ready = brokerSubscribed.add(channel) ? b.subscribe(channel) : b.ready(channel);
     }
     return onCaller(ready);
+  }
+
+  /**
+   * Whether the node receives {@code channel}'s publications, asked again (after an earlier
+   * {@link #addInterest} failed): completes, on the caller's context, once the broker confirms it,
+   * fails within its command timeout otherwise.
+   */
+  public Future<Void> ready(String channel) {
+    Broker b = broker;
+    return b == null ? Future.succeededFuture() : onCaller(b.ready(channel));
   }
 
   /** {@code shard} has no more local subscribers of {@code channel}. */
@@ -248,7 +420,7 @@ public final class Hub {
       // Re-checked under the lock: no shard has subscribers of the channel, and none can add one
       // before the broker has been told.
       Broker b = broker;
-      if (brokerReady.remove(channel) != null && b != null) {
+      if (brokerSubscribed.remove(channel) && b != null) {
         b.unsubscribe(channel);
       }
     }
@@ -282,31 +454,6 @@ public final class Hub {
   /** Publications accepted by this hub since start. */
   public long publicationCount() {
     return publications.sum();
-  }
-
-  /**
-   * Publishes one publication's push bytes (encoded once by the publisher): through the broker
-   * when there is one and it is up, else straight to this node's subscribers.
-   */
-  public void publish(String channel, byte[] push) {
-    publish(channel, push, 0);
-  }
-
-  private void publish(String channel, byte[] push, long offset) {
-    publications.increment();
-    Broker b = broker;
-    if (b != null && b.available(channel)) {
-      b.publish(channel, push).onFailure(err -> {
-        // Not through the broker: this node's subscribers still get it; other nodes miss it.
-        localOnly.increment();
-        deliverLocal(channel, push, offset);
-      });
-      return;
-    }
-    if (b != null) {
-      localOnly.increment();
-    }
-    deliverLocal(channel, push, offset);
   }
 
   /**

@@ -22,7 +22,13 @@ public final class MetricNames {
   public static final String PUBLICATIONS = "tributary.hub.publications";
   public static final String API_REQUESTS = "tributary.api.requests";
   public static final String PUBLISH_TO_DELIVER = "tributary.hub.publish.to.deliver";
-  public static final String PUBLICATIONS_REFUSED = "tributary.publications.refused";
+  /** Tag {@code reason}: broker_unavailable, broker_timeout, shutdown, too_large (Hub.Refusal). */
+  public static final String PUBLISH_REFUSED = "tributary.publish.refused";
+  public static final String PUBLISH_LOCAL_ONLY = "tributary.publish.local.only";
+  /** Channel subscriptions Redis confirmed after their subscribers had been answered without it. */
+  public static final String BROKER_LATE_SUBSCRIPTIONS = "tributary.broker.subscriptions.late";
+  /** Publications acknowledged but not written to a subscriber's socket before shutdown ended. */
+  public static final String SHUTDOWN_UNDELIVERED = "tributary.shutdown.undelivered";
   public static final String STREAM_GAPS = "tributary.history.stream.gaps";
   public static final String INSUFFICIENT_STATE = "tributary.subscriptions.insufficient.state";
   /** Recoveries answered {@code recovered: false} (start fresh) because they exceed the reply budget. */

@@ -32,9 +32,13 @@ public final class Ops {
     for (var l : redis) {
       if (!l.isAvailable()) {
         down.add(l.name() + " " + l.state());
+      } else if (!l.isHealthy()) {
+        down.add(l.name() + " commands failing");
       }
     }
-    return down.isEmpty() ? "up" : "degraded: " + String.join(", ", down) + " (local fan-out only, L1 cache only)";
+    boolean local = gateway.options().getRedis().isDegradedPublishLocal();
+    return down.isEmpty() ? "up" : "degraded: " + String.join(", ", down)
+        + (local ? " (publications local to this node, L1 cache only)" : " (publications refused, L1 cache only)");
   }
 
   public boolean redisUp() {

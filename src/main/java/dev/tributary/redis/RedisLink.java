@@ -123,6 +123,8 @@ public final class RedisLink {
   private volatile Throwable lastFailure;
   /** A pipelined command failure was reported to the breaker since the last pipelined success. */
   private volatile boolean pipelinedFailures;
+  /** A command failed in a way that counts (timeout, lost connection) and none succeeded since. */
+  private volatile boolean failing;
   /** Connects a lane on its first request only: a link whose users never pipeline opens nothing. */
   private final RedisPipeline pipeline;
 
@@ -199,7 +201,11 @@ public final class RedisLink {
     if (closed) {
       return Future.failedFuture(new RedisUnavailableException("redis " + name + ": link closed", null));
     }
-    return breaker.executeWithFallback(() -> commands.send(request), this::fallback);
+    return breaker.executeWithFallback(() -> commands.send(request), this::fallback).andThen(ar -> {
+      if (ar.succeeded()) {
+        failing = false;
+      }
+    });
   }
 
   /** Sends several commands pipelined on one connection (not atomic) through the breaker. */
@@ -221,9 +227,9 @@ public final class RedisLink {
    * and queues a task per command): while it is open these fail fast; a failure that
    * {@link #send} would count is reported to it, and a success clears the failures reported since
    * the last success, as it does for {@link #send}. There is no timer per command: a connection
-   * that has requests in flight and answers none for {@code commandTimeoutMillis} (checked every
-   * {@code commandTimeoutMillis}, so noticed after one to two of them) is closed, which fails
-   * everything in flight on it, and the next request opens a new one.
+   * that has requests in flight and answers none for {@code commandTimeoutMillis} (noticed within a
+   * quarter of it more) is closed, which fails everything in flight on it, and the next request
+   * opens a new one.
    */
   public Future<Response> sendPipelined(Request request) {
     return pipelined(pipeline::send, request);
@@ -242,8 +248,21 @@ public final class RedisLink {
       return Future.failedFuture(unavailable(OpenCircuitException.INSTANCE));
     }
     Context caller = Vertx.currentContext();
-    Future<T> f = op.apply(arg).transform(ar -> {
+    return onContext(caller, accounted(op.apply(arg)));
+  }
+
+  /**
+   * {@code f}, a command this link's user sent over a connection of its own (say an ordered
+   * {@link RedisPipeline} lane), accounted for by this link's breaker as {@link #sendPipelined}
+   * accounts for its own: a failure that counts (lost connection, no reply in time) is reported,
+   * may open the breaker, and comes back as {@link RedisUnavailableException}; a success clears the
+   * failures reported since the last one. So {@code /health} shows the link degraded while such
+   * commands time out, not only while its sockets are closed.
+   */
+  public <T> Future<T> accounted(Future<T> f) {
+    return f.transform(ar -> {
       if (ar.succeeded()) {
+        failing = false;
         if (pipelinedFailures) {
           pipelinedFailures = false;
           if (breaker.state() == CircuitBreakerState.CLOSED) {
@@ -260,7 +279,6 @@ public final class RedisLink {
       // Through the breaker so that it counts (and may open); answers RedisUnavailableException.
       return breaker.executeWithFallback(() -> failure, this::fallback);
     });
-    return onContext(caller, f);
   }
 
   /** {@code PUBLISH channel message}; the number of subscribers (all nodes) that received it. */
@@ -318,6 +336,14 @@ public final class RedisLink {
     return available && !closed;
   }
 
+  /**
+   * True while the breaker is closed and the last command that ended either way succeeded: false
+   * as soon as commands time out or connections break, before enough of them open the breaker.
+   */
+  public boolean isHealthy() {
+    return isAvailable() && !failing;
+  }
+
   /** The breaker's state: {@code closed}, {@code open} or {@code half_open}. */
   public String state() {
     return breaker.state().name().toLowerCase(java.util.Locale.ROOT);
@@ -339,6 +365,7 @@ public final class RedisLink {
     return new JsonObject()
         .put("name", name)
         .put("available", isAvailable())
+        .put("healthy", isHealthy())
         .put("breaker", state())
         .put("subscriber", subscriberUp ? "connected" : "disconnected")
         .put("lastFailure", f == null ? null : String.valueOf(f.getMessage()));
@@ -397,6 +424,8 @@ public final class RedisLink {
     }
     failed.increment();
     lastFailure = cause;
+    failing = true;
+    scheduleHealthProbe();
     String what = cause instanceof TimeoutException
         ? "no reply within " + settings.getCommandTimeoutMillis() + " ms"
         : String.valueOf(cause.getMessage());
@@ -431,6 +460,24 @@ public final class RedisLink {
       }
       connectSubscriber();
     }
+  }
+
+  private final AtomicBoolean healthProbeScheduled = new AtomicBoolean();
+
+  /**
+   * While commands fail but the breaker stays closed, a PING every {@code breakerResetTimeoutMillis}
+   * finds out when Redis answers again, so an idle node does not report itself degraded forever.
+   */
+  private void scheduleHealthProbe() {
+    if (closed || !healthProbeScheduled.compareAndSet(false, true)) {
+      return;
+    }
+    vertx.setTimer(settings.getBreakerResetTimeoutMillis(), id -> {
+      healthProbeScheduled.set(false);
+      if (failing && !closed && breaker.state() == CircuitBreakerState.CLOSED) {
+        send(Request.cmd(Command.PING)).onFailure(t -> log.debug("redis {} health probe failed: {}", name, t.getMessage()));
+      }
+    });
   }
 
   /** Half-open: let one PING through so the breaker closes without waiting for traffic. */

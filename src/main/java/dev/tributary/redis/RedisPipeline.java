@@ -50,8 +50,11 @@ import org.slf4j.LoggerFactory;
  * command, and the lane sets the connection aside (the replies still due on it arrive) and loads
  * the scripts again before its next request.
  *
- * <p>With a {@code stallMillis} above 0, a lane whose connection has requests in flight and
- * received no reply for between one and two {@code stallMillis} closes it: a Redis that stopped
+ * <p>With a {@code stallMillis} above 0, every request has that bound: a lane whose connection has
+ * requests in flight and received no reply for {@code stallMillis} (noticed within a quarter of it
+ * more) closes it, failing everything in flight on it; a connection that is not ready within
+ * {@code stallMillis} (TCP accepted but the handshake or {@code SCRIPT LOAD} unanswered, as from a
+ * paused Redis) is given up, failing the requests that waited for it. A Redis that stopped
  * answering (paused, or a peer gone without a FIN) would otherwise hold every later request of the
  * lane. One periodic timer per pipeline (on its own context), no timer per request.
  *
@@ -94,7 +97,7 @@ public final class RedisPipeline {
     if (stallMillis > 0) {
       own.ctx.runOnContext(v -> {
         if (!closed) {
-          watchdog = vertx.setPeriodic(stallMillis, id -> {
+          watchdog = vertx.setPeriodic(Math.max(1, stallMillis / 4), id -> {
             for (Lane l : allLanes()) {
               l.ctx.runOnContext(x -> l.checkStall());
             }
@@ -216,8 +219,11 @@ public final class RedisPipeline {
     Conn conn;
     Future<Conn> connecting;
     long replies;
-    long repliesAtLastCheck;
-    boolean inFlightAtLastCheck;
+    /** When the lane last saw progress (a reply, or the first request after none in flight). */
+    long progressNanos = System.nanoTime();
+    /** When the connection being opened was asked for; 0 when none is. */
+    long connectingSinceNanos;
+    Promise<Conn> connectingPromise;
 
     Lane(Context ctx) {
       this.ctx = ctx;
@@ -240,11 +246,14 @@ public final class RedisPipeline {
     }
 
     private <T> Future<T> sent(Conn c, Future<T> reply) {
-      c.inFlight++;
+      if (c.inFlight++ == 0 && c == conn) {
+        progressNanos = System.nanoTime(); // the clock starts with the first request in flight
+      }
       return reply.andThen(ar -> {
         c.inFlight--;
         if (c == conn) {
           replies++;
+          progressNanos = System.nanoTime();
           if (ar.failed() && LuaScript.isNoScript(ar.cause())) {
             // Not a forced close: the requests behind it may have run, their replies must still
             // arrive. The next request opens a new connection, which loads the scripts first.
@@ -271,6 +280,8 @@ public final class RedisPipeline {
       }
       if (connecting == null) {
         Promise<Conn> connected = Promise.promise();
+        connectingPromise = connected;
+        connectingSinceNanos = System.nanoTime();
         // The client is made on the pipeline's own context (no verticle's undeployment closes it),
         // the connection from the lane's, so that its socket is on the lane's event loop.
         own.ctx.runOnContext(v -> {
@@ -279,14 +290,16 @@ public final class RedisPipeline {
               .compose(this::loadScripts)
               .map(rc -> new Conn(client, rc))
               .onComplete(ar -> {
-                if (ar.failed()) {
-                  client.close();
+                boolean taken = ar.succeeded() ? connected.tryComplete(ar.result()) : connected.tryFail(ar.cause());
+                if (!taken || ar.failed()) {
+                  client.close(); // failed, or ready after the lane gave up on it
                 }
-                connected.handle(ar);
               }));
         });
         connecting = connected.future().andThen(ar -> {
           connecting = null;
+          connectingPromise = null;
+          connectingSinceNanos = 0;
           if (ar.failed()) {
             return;
           }
@@ -296,8 +309,7 @@ public final class RedisPipeline {
             return;
           }
           conn = c;
-          inFlightAtLastCheck = false;
-          repliesAtLastCheck = replies;
+          progressNanos = System.nanoTime();
           c.connection.exceptionHandler(err -> ctx.runOnContext(v -> lost(c, err.toString())));
           c.connection.endHandler(v -> ctx.runOnContext(x -> lost(c, "closed")));
         });
@@ -316,18 +328,28 @@ public final class RedisPipeline {
       return c.batch(loads).map(r -> c);
     }
 
-    /** Closes the connection when it had requests in flight at the last check and answered none since. */
+    /**
+     * Closes the connection when it has requests in flight and no reply came for
+     * {@code stallMillis}; gives up a connection not ready within {@code stallMillis}.
+     */
     void checkStall() {
+      long now = System.nanoTime();
+      long bound = stallMillis * 1_000_000L;
+      Promise<Conn> opening = connectingPromise;
+      if (opening != null && connectingSinceNanos != 0 && now - connectingSinceNanos >= bound) {
+        // Fails the requests waiting for it; a connection that completes later is closed then.
+        if (opening.tryFail(new RedisUnavailableException("redis pipeline " + name + ": not connected within "
+            + stallMillis + " ms", null))) {
+          log.info("redis pipeline {}: connection not ready within {} ms, given up", name, stallMillis);
+        }
+      }
       Conn c = conn;
       if (c == null) {
         return;
       }
-      if (inFlightAtLastCheck && c.inFlight > 0 && replies == repliesAtLastCheck) {
+      if (c.inFlight > 0 && now - progressNanos >= bound) {
         drop("no reply for " + stallMillis + " ms with " + c.inFlight + " request(s) in flight");
-        return;
       }
-      inFlightAtLastCheck = c.inFlight > 0;
-      repliesAtLastCheck = replies;
     }
 
     private void lost(Conn c, String why) {

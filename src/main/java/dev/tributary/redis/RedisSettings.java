@@ -26,10 +26,11 @@ public final class RedisSettings {
   /** Default {@code redis.connectTimeoutMillis}: 2000 ms to open a TCP connection. */
   public static final int DEFAULT_CONNECT_TIMEOUT_MILLIS = 2000;
   /**
-   * Default {@code redis.commandTimeoutMillis}: 1000 ms, after which a command counts as failed (on
-   * a pipelined connection: after which a connection that answers nothing is closed).
+   * Default {@code redis.commandTimeoutMillis}: 2000 ms, the bound of every wait on Redis: a command
+   * without reply then counts as failed (a pipelined connection that answers nothing is closed), a
+   * publication is refused, a subscribe is answered without the broker.
    */
-  public static final int DEFAULT_COMMAND_TIMEOUT_MILLIS = 1000;
+  public static final int DEFAULT_COMMAND_TIMEOUT_MILLIS = 2000;
   /** Default {@code redis.breakerMaxFailures}: 5 failures (within 10 s) open the breaker. */
   public static final int DEFAULT_BREAKER_MAX_FAILURES = 5;
   /** Default {@code redis.breakerResetTimeoutMillis}: 2000 ms open before a probe is let through. */

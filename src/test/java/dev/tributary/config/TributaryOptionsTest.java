@@ -38,6 +38,7 @@ class TributaryOptionsTest {
             .put("rateLimit", new JsonObject().put("commandsPerSecond", 4).put("burst", 6).put("maxRejected", 2)))
         .put("channels", new JsonObject().put("allowClientPublish", true).put("historyMaxChannels", 77)
             .put("historyMetaTtlSeconds", 7200).put("historyMaxBytes", 10_485_760).put("presenceTtlSeconds", 15).put("positionCheckSeconds", 7)
+            .put("maxPublicationBytes", 4096)
             .put("namespaces", new JsonObject().put("chat", new JsonObject().put("allowClientPublish", true).put("stateOnSubscribe", false)
                 .put("historySize", 10).put("historyTtlSeconds", 30).put("presence", true).put("joinLeave", true))))
         .put("coordinator", new JsonObject().put("mode", "MANUAL").put("normalDelayMillis", 200).put("criticalDelayMillis", 20)
@@ -54,7 +55,7 @@ class TributaryOptionsTest {
         .put("config", new JsonObject().put("watch", true).put("scanPeriodMillis", 500))
         .put("redis", new dev.tributary.redis.RedisSettings().setPoolSize(3).toJson()
             .put("urls", new io.vertx.core.json.JsonArray().add("redis://127.0.0.1:7000").add("redis://127.0.0.1:7001"))
-            .put("requiredForReadiness", true));
+            .put("requiredForReadiness", true).put("degradedPublish", "local"));
     ((JsonObject) json.getValue("redis")).remove("url");
     TributaryOptions o = new TributaryOptions(json);
     assertThat(o.toJson()).isEqualTo(json);

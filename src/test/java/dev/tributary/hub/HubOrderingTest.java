@@ -233,6 +233,7 @@ class HubOrderingTest {
   @Test
   void localFallbackWhileTheBrokerIsDownKeepsOneOrder() throws Exception {
     Hub hub = new Hub();
+    hub.setPublishPolicy(true, 0); // redis.degradedPublish: local
     LatchedBroker broker = new LatchedBroker();
     broker.available = false;
     hub.attachBroker(broker);

@@ -230,11 +230,15 @@ class MultiNodeHistoryTest {
         assertThat(r.bodyAsJsonObject().getJsonObject("error").getString("message")).contains("h:down");
         JsonObject err = c.reply(c.command("publish", new JsonObject().put("channel", "h:down").put("data", "x")));
         assertThat(err.getJsonObject("error").getInteger("code")).isEqualTo(100);
-        assertThat(api(a.port, "publish", new JsonObject().put("channel", "x:plain").put("data", 1)).statusCode())
-            .as("channels without history still fan out locally").isEqualTo(200);
+        HttpResponse<Buffer> plain = api(a.port, "publish", new JsonObject().put("channel", "x:plain").put("data", 1));
+        assertThat(plain.statusCode()).as("channels without history are refused too (redis.degradedPublish: refuse)")
+            .isEqualTo(503);
+        assertThat(plain.getHeader("Retry-After")).isEqualTo("1");
+        assertThat(err.getJsonObject("error").getBoolean("temporary")).isTrue();
         assertThat(api(a.port, "broadcast", new JsonObject().put("channels", new JsonArray().add("x:plain").add("h:down"))
             .put("data", 1)).statusCode()).isEqualTo(503);
-        assertThat(a.server.registry().find("tributary.publications.refused").functionCounter().count()).isGreaterThanOrEqualTo(3);
+        assertThat(a.server.registry().find("tributary.publish.refused").tag("reason", "broker_unavailable")
+            .functionCounter().count()).isGreaterThanOrEqualTo(4);
       } finally {
         redis.restart();
       }

@@ -7,6 +7,7 @@ import dev.tributary.testing.RedisServer;
 import dev.tributary.testing.RedisServerExtension;
 import dev.tributary.testing.TestServer;
 import dev.tributary.testing.WsTestClient;
+import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -186,8 +187,36 @@ class MultiNodeTest {
     }
   }
 
+  static TestServer localWhenDegradedNode(String redisUrl) {
+    return TestServer.start(o -> {
+      o.getRedis().setUrls(List.of(redisUrl)).setDegradedPublishLocal(true);
+      o.getRedis().getLink().setBreakerResetTimeoutMillis(500).setReconnectMaxDelayMillis(500);
+      o.getGateway().getRateLimit().setCommandsPerSecond(0);
+      o.getChannels().putNamespace("x", new NamespaceOptions().setAllowClientPublish(true));
+    });
+  }
+
+  static HttpResponse<Buffer> publish(int port, String channel, Object data) {
+    WebClient web = WebClient.create(client);
+    try {
+      return web.post(port, "127.0.0.1", "/api/publish").putHeader("X-API-Key", TestServer.API_KEY)
+          .sendBuffer(Buffer.buffer(new JsonObject().put("channel", channel).put("data", data).encode())).await();
+    } finally {
+      web.close();
+    }
+  }
+
+  static String data(JsonObject push) {
+    return push.getJsonObject("push").getJsonObject("pub").getString("data");
+  }
+
+  /**
+   * The default (redis.degradedPublish: refuse): while Redis is down a publication is refused with
+   * 503 + Retry-After, counted, and delivered nowhere (never acknowledged for this node only); the
+   * refused one never shows up later either, and cross-node delivery resumes.
+   */
   @Test
-  void redisOutageKeepsLocalFanoutAndRecoversCrossNode() throws Exception {
+  void redisOutageRefusesPublicationsAndRecoversCrossNode() throws Exception {
     try (TestServer a = node(redis.url()); TestServer b = node(redis.url());
          WsTestClient onA = WsTestClient.open(client, a.port);
          WsTestClient onB = WsTestClient.open(client, b.port)) {
@@ -196,28 +225,75 @@ class MultiNodeTest {
       onA.subscribe("x:live");
       onB.subscribe("x:live");
       assertThat(publishHttp(a.port, "x:live", "before")).isEqualTo(200);
-      assertThat(onA.next().getJsonObject("push").getJsonObject("pub").getString("data")).isEqualTo("before");
-      assertThat(onB.next().getJsonObject("push").getJsonObject("pub").getString("data")).isEqualTo("before");
+      assertThat(data(onA.next())).isEqualTo("before");
+      assertThat(data(onB.next())).isEqualTo("before");
 
       redis.stop();
-      eventually("breaker open on a", () -> !a.server.ops().redisUp());
-      // Local fan-out goes on; nothing crashes; health says degraded.
-      assertThat(publishHttp(a.port, "x:live", "during")).isEqualTo(200);
-      assertThat(onA.next().getJsonObject("push").getJsonObject("pub").getString("data")).isEqualTo("during");
-      JsonObject health = WebClient.create(client).get(a.port, "127.0.0.1", "/health").send().await().bodyAsJsonObject();
-      assertThat(health.getString("status")).isEqualTo("degraded");
-
-      redis.restart();
+      try {
+        eventually("breaker open on a", () -> !a.server.ops().redisUp());
+        HttpResponse<Buffer> during = publish(a.port, "x:live", "during");
+        assertThat(during.statusCode()).isEqualTo(503);
+        assertThat(during.getHeader("Retry-After")).isEqualTo("1");
+        assertThat(during.bodyAsJsonObject().getJsonObject("error").getInteger("code")).isEqualTo(100);
+        assertThat(during.bodyAsJsonObject().getJsonObject("error").getString("message")).contains("broker_unavailable");
+        assertThat(a.server.registry().find("tributary.publish.refused").tag("reason", "broker_unavailable")
+            .functionCounter().count()).isEqualTo(1);
+        JsonObject health = WebClient.create(client).get(a.port, "127.0.0.1", "/health").send().await().bodyAsJsonObject();
+        assertThat(health.getString("status")).isEqualTo("degraded");
+      } finally {
+        redis.restart();
+      }
       eventually("breaker closed on both", () -> a.server.ops().redisUp() && b.server.ops().redisUp());
       // Cross-node fan-out resumes: publish until b sees one (the resubscribe completes on its own).
+      // The refused "during" reached nobody: on each socket the next publication is an "after-".
       String seen = null;
       for (int i = 0; i < 200 && seen == null; i++) {
         assertThat(publishHttp(a.port, "x:live", "after-" + i)).isEqualTo(200);
-        JsonObject onAPush = onA.next();
-        assertThat(onAPush.getJsonObject("push").getJsonObject("pub").getString("data")).isEqualTo("after-" + i);
+        assertThat(data(onA.next())).isEqualTo("after-" + i);
         seen = onB.pollNext(100);
       }
       assertThat(seen).as("cross-node publication after Redis came back").isNotNull().startsWith("after-");
+    }
+  }
+
+  /**
+   * redis.degradedPublish: local: while Redis is down a publication of a channel without history
+   * reaches this node's subscribers only, the reply says so ("local_only": true) and it is counted;
+   * the other node never gets it.
+   */
+  @Test
+  void degradedPublishLocalSaysLocalOnly() throws Exception {
+    try (TestServer a = localWhenDegradedNode(redis.url()); TestServer b = node(redis.url());
+         WsTestClient onA = WsTestClient.open(client, a.port);
+         WsTestClient onB = WsTestClient.open(client, b.port)) {
+      onA.connect();
+      onB.connect();
+      onA.subscribe("x:local");
+      onB.subscribe("x:local");
+      assertThat(publishHttp(a.port, "x:local", "before")).isEqualTo(200);
+      assertThat(data(onA.next())).isEqualTo("before");
+      assertThat(data(onB.next())).isEqualTo("before");
+      redis.stop();
+      try {
+        eventually("breaker open on a", () -> !a.server.ops().redisUp());
+        HttpResponse<Buffer> during = publish(a.port, "x:local", "during");
+        assertThat(during.statusCode()).isEqualTo(200);
+        assertThat(during.bodyAsJsonObject().getJsonObject("result").getBoolean("local_only")).isTrue();
+        assertThat(data(onA.next())).isEqualTo("during");
+        assertThat(a.server.registry().find("tributary.publish.local.only").functionCounter().count()).isEqualTo(1);
+      } finally {
+        redis.restart();
+      }
+      eventually("breaker closed on both", () -> a.server.ops().redisUp() && b.server.ops().redisUp());
+      String seen = null;
+      for (int i = 0; i < 200 && seen == null; i++) {
+        HttpResponse<Buffer> r = publish(a.port, "x:local", "after-" + i);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.bodyAsJsonObject().getJsonObject("result").containsKey("local_only")).isFalse();
+        assertThat(data(onA.next())).isEqualTo("after-" + i);
+        seen = onB.pollNext(100);
+      }
+      assertThat(seen).as("b never got the local-only publication").isNotNull().startsWith("after-");
     }
   }
 }

@@ -65,7 +65,7 @@ public class HubHistoryBench {
   }
 
   @Benchmark
-  public Future<Long> publish() {
+  public Future<Hub.Published> publish() {
     String ch = names[i];
     if (++i == names.length) {
       i = 0;

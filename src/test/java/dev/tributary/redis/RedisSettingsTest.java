@@ -15,7 +15,7 @@ class RedisSettingsTest {
     assertThat(s.getUrl()).isEqualTo("redis://127.0.0.1:6379");
     assertThat(s.getPoolSize()).isEqualTo(8);
     assertThat(s.getConnectTimeoutMillis()).isEqualTo(2000);
-    assertThat(s.getCommandTimeoutMillis()).isEqualTo(1000);
+    assertThat(s.getCommandTimeoutMillis()).isEqualTo(2000);
     assertThat(s.getBreakerMaxFailures()).isEqualTo(5);
     assertThat(s.getBreakerResetTimeoutMillis()).isEqualTo(2000);
   }

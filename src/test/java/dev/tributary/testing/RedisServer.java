@@ -99,6 +99,52 @@ public final class RedisServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Freezes the process ({@code kill -STOP <pid>}, our own child only): its sockets stay open and
+   * accept connections, but nothing is answered until {@link #resume()}.
+   */
+  public void pause() {
+    signal("STOP");
+  }
+
+  /** Thaws a {@link #pause()}d process ({@code kill -CONT <pid>}). */
+  public void resume() {
+    signal("CONT");
+  }
+
+  /** {@code kill -9 <pid>} and waits for the exit: no shutdown of any kind (a crash). */
+  public void kill9() {
+    Process p = process;
+    process = null;
+    if (p == null) {
+      return;
+    }
+    p.destroyForcibly();
+    try {
+      p.waitFor(STOP_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void signal(String sig) {
+    Process p = process;
+    if (p == null || !p.isAlive()) {
+      throw new IllegalStateException("redis-server is not running");
+    }
+    try {
+      int rc = new ProcessBuilder("kill", "-" + sig, Long.toString(p.pid())).inheritIO().start().waitFor();
+      if (rc != 0) {
+        throw new IllegalStateException("kill -" + sig + " " + p.pid() + " exited " + rc);
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Stops and starts again on the same port (data is gone: nothing is persisted). */
   public void restart() throws IOException {
     stop();

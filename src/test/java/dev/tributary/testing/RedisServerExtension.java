@@ -44,6 +44,21 @@ public final class RedisServerExtension implements BeforeAllCallback, AfterAllCa
     server.stop();
   }
 
+  /** SIGSTOP: Redis freezes with its sockets open. */
+  public void pause() {
+    server.pause();
+  }
+
+  /** SIGCONT after {@link #pause()}. */
+  public void resume() {
+    server.resume();
+  }
+
+  /** SIGKILL: a crash; {@link #restart()} brings it back empty. */
+  public void kill9() {
+    server.kill9();
+  }
+
   public void restart() throws java.io.IOException {
     server.restart();
   }

@@ -47,12 +47,22 @@ public final class RedisBroker implements Broker {
     final String channel;
     final RedisSubscription redis;
     final Future<Void> confirmed;
+    /** Someone was told the subscription was not ready (bounded wait): tell the receiver when it is. */
+    volatile boolean answeredNotReady;
 
     Sub(String channel, RedisLink link) {
       this.channel = channel;
       Promise<Void> p = Promise.promise();
       this.redis = link.subscribeOnLink(PREFIX + channel, this::onMessage, p);
       this.confirmed = p.future();
+      // On the link's thread, before any message of the channel is handed on.
+      confirmed.onSuccess(v -> {
+        if (answeredNotReady && subs.get(channel) == this) {
+          answeredNotReady = false;
+          lateConfirmations.increment();
+          receiver.confirmedLate(channel);
+        }
+      });
     }
 
     /** On the link's subscriber thread, one message after the other. */
@@ -81,26 +91,36 @@ public final class RedisBroker implements Broker {
   private final Counter published;
   private final Counter received;
   private final Counter failed;
+  private final Counter lateConfirmations;
+  private final io.vertx.core.Vertx vertx;
+  private final long readyTimeoutMillis;
   private volatile Receiver receiver;
 
   private final RedisHistory history;
 
   /**
    * @param urls the URL of each link, same order
+   * @param commandTimeoutMillis the bound of every wait on Redis: a publication without reply (its
+   *     lane is then reconnected) and a subscription not confirmed fail after it
    * @param historyMetaTtlSeconds how long a history stream's epoch outlives its last publication
    */
   public RedisBroker(io.vertx.core.Vertx vertx, List<RedisLink> links, List<String> urls, int connectTimeoutMillis,
-      MeterRegistry registry, dev.tributary.support.Clock clock, int historyMetaTtlSeconds) {
+      int commandTimeoutMillis, MeterRegistry registry, dev.tributary.support.Clock clock, int historyMetaTtlSeconds) {
+    this.vertx = vertx;
+    this.readyTimeoutMillis = commandTimeoutMillis;
     this.links = List.copyOf(links);
     for (int i = 0; i < links.size(); i++) {
       publishers.put(links.get(i), RedisPipeline.ordered(vertx, links.get(i).name() + "-publish", urls.get(i),
-          connectTimeoutMillis, 0, List.of(RedisHistory.APPEND.text())));
+          connectTimeoutMillis, commandTimeoutMillis, List.of(RedisHistory.APPEND.text())));
     }
     this.ring = new ConsistentHash<>(this.links, RedisLink::name);
     this.history = new RedisHistory(this::linkFor, c -> publishers.get(linkFor(c)), clock, historyMetaTtlSeconds);
     this.published = Counter.builder("tributary.broker.published").register(registry);
     this.received = Counter.builder("tributary.broker.received").register(registry);
     this.failed = Counter.builder("tributary.broker.publish.failed").register(registry);
+    this.lateConfirmations = Counter.builder(dev.tributary.metrics.MetricNames.BROKER_LATE_SUBSCRIPTIONS)
+        .description("Channel subscriptions Redis confirmed after their subscribers were answered without it")
+        .register(registry);
   }
 
   @Override
@@ -124,14 +144,53 @@ public final class RedisBroker implements Broker {
     return ring.nodeFor(channel);
   }
 
-  /** Completes (on the link's thread) once Redis confirmed the subscription. */
+  /**
+   * Subscribes the channel at Redis (the subscription stays, and is renewed after reconnects, until
+   * {@link #unsubscribe}) and answers as {@link #ready}.
+   */
   @Override
   public Future<Void> subscribe(String channel) {
-    Sub s = subs.computeIfAbsent(channel, c -> new Sub(c, linkFor(c)));
-    return s.confirmed.recover(err -> {
-      log.debug("subscribe {} not confirmed yet: {}", channel, err.toString());
+    subs.computeIfAbsent(channel, c -> new Sub(c, linkFor(c)));
+    return ready(channel);
+  }
+
+  /**
+   * Completes once Redis confirmed the channel's subscription; fails at once while its link is
+   * unavailable and after {@code commandTimeoutMillis} otherwise. Either failure leaves the
+   * subscription pending: when Redis confirms it later, the receiver is told the channel was
+   * {@linkplain Receiver#interrupted interrupted}, so subscribers answered without the broker
+   * recover or resubscribe instead of missing other nodes' publications silently.
+   */
+  @Override
+  public Future<Void> ready(String channel) {
+    Sub s = subs.get(channel);
+    if (s == null) {
+      return Future.failedFuture(new IllegalStateException("not subscribed: " + channel));
+    }
+    if (s.confirmed.succeeded()) {
       return Future.succeededFuture();
+    }
+    RedisLink link = linkFor(channel);
+    if (!link.isAvailable()) {
+      s.answeredNotReady = true;
+      if (s.confirmed.succeeded()) {
+        return Future.succeededFuture(); // confirmed meanwhile
+      }
+      return Future.failedFuture(new dev.tributary.redis.RedisUnavailableException(
+          "redis " + link.name() + " unavailable: subscription to " + channel + " pending", null));
+    }
+    Promise<Void> p = Promise.promise();
+    long timer = vertx.setTimer(readyTimeoutMillis, id -> {
+      if (p.tryFail(new dev.tributary.redis.RedisUnavailableException("redis " + link.name()
+          + ": subscription to " + channel + " not confirmed within " + readyTimeoutMillis + " ms", null))) {
+        s.answeredNotReady = true;
+      }
     });
+    s.confirmed.onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      if (ar.succeeded()) { p.tryComplete(); } else { p.tryFail(ar.cause()); }
+    });
+    return p.future();
   }
 
   @Override
@@ -160,7 +219,8 @@ public final class RedisBroker implements Broker {
   @Override
   public Future<Void> publish(String channel, byte[] push) {
     Buffer message = Buffer.buffer(push.length + 2).appendByte((byte) '0').appendByte((byte) '\n').appendBytes(push);
-    return publishers.get(linkFor(channel)).send(Request.cmd(Command.PUBLISH).arg(PREFIX + channel).arg(message))
+    RedisLink link = linkFor(channel);
+    return link.accounted(publishers.get(link).send(Request.cmd(Command.PUBLISH).arg(PREFIX + channel).arg(message)))
         .onSuccess(n -> published.increment())
         .onFailure(err -> failed.increment())
         .mapEmpty();
@@ -179,6 +239,41 @@ public final class RedisBroker implements Broker {
   @Override
   public boolean available(String channel) {
     return linkFor(channel).isAvailable();
+  }
+
+  /**
+   * Per link: subscribes to a channel of its own (on the link's subscriber connection, the one
+   * every channel's messages arrive on), then publishes a marker on it through the link's ordered
+   * publish lane, behind every publication sent before. Redis runs one connection's commands in
+   * order and writes to one subscriber connection in that order, so the marker arrives after them.
+   */
+  @Override
+  public Future<Void> barrier() {
+    List<Future<Void>> all = new java.util.ArrayList<>();
+    for (RedisLink link : links) {
+      String ch = "tributary.barrier." + java.util.UUID.randomUUID();
+      Promise<Void> arrived = Promise.promise();
+      Promise<Void> confirmed = Promise.promise();
+      RedisSubscription[] sub = new RedisSubscription[1];
+      sub[0] = link.subscribeOnLink(ch, m -> arrived.tryComplete(), confirmed);
+      Future<Void> f = confirmed.future()
+          .compose(v -> link.accounted(publishers.get(link).send(Request.cmd(Command.PUBLISH).arg(ch).arg("barrier"))))
+          .compose(v -> arrived.future());
+      Promise<Void> bounded = Promise.promise();
+      long timer = vertx.setTimer(readyTimeoutMillis * 2L, id -> bounded.tryFail(
+          new dev.tributary.redis.RedisUnavailableException("redis " + link.name() + ": barrier not back within "
+              + readyTimeoutMillis * 2L + " ms", null)));
+      f.onComplete(ar -> {
+        vertx.cancelTimer(timer);
+        if (ar.succeeded()) {
+          bounded.tryComplete();
+        } else {
+          bounded.tryFail(ar.cause());
+        }
+      });
+      all.add(bounded.future().andThen(ar -> sub[0].unsubscribe()));
+    }
+    return Future.all(all).mapEmpty();
   }
 
   /** Channels this node is subscribed to. */

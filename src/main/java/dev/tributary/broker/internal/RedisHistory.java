@@ -172,7 +172,7 @@ public final class RedisHistory implements HistoryStore {
         .arg(maxSize).arg(ttlSeconds).arg(Math.max(metaTtlSeconds, ttlSeconds)).arg(newEpoch()).arg(pubsubChannel)
         .arg(Json.encode(channel)).arg(dataJson).arg(infoJson == null ? "" : infoJson).arg(clock.epochMillis())
         .arg(ttlMillis);
-    return publisherFor.apply(channel).send(r)
+    return linkFor.apply(channel).accounted(publisherFor.apply(channel).send(r))
         .recover(err -> Future.failedFuture(new IllegalStateException("history of " + channel + " not appended: " + err, err)))
         .map(res -> new Position(res.get(1).toString(), res.get(0).toLong()));
   }

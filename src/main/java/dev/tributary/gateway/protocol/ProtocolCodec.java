@@ -132,6 +132,17 @@ public final class ProtocolCodec {
   }
 
   /**
+   * An error reply marked {@code "temporary":true}: the SDKs retry the command (a subscribe with
+   * backoff) instead of giving up.
+   */
+  public static byte[] temporaryError(long id, int code, String message) {
+    StringBuilder sb = new StringBuilder(80);
+    sb.append("{\"id\":").append(id).append(",\"error\":{\"code\":").append(code)
+        .append(",\"message\":").append(Json.encode(message)).append(",\"temporary\":true}}");
+    return sb.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
    * The push of one publication, encoded once for all subscribers:
    * {@code {"push":{"channel":C,"pub":{"data":D[,"info":I]}}}}.
    *
@@ -140,6 +151,34 @@ public final class ProtocolCodec {
    */
   public static byte[] publicationPush(String channel, String dataJson, JsonObject info) {
     return publicationPush(channel, dataJson, info == null ? null : info.encode(), 0);
+  }
+
+  /**
+   * An upper bound of {@link #publicationPush(String, String, String, long)}'s length in bytes,
+   * without encoding it (exact but for the offset's digits, counted as 20).
+   */
+  public static long publicationPushSizeBound(String channel, String dataJson, String infoJson) {
+    return 80 + utf8Length(Json.encode(channel)) + utf8Length(dataJson) + (infoJson == null ? 0 : 8 + utf8Length(infoJson));
+  }
+
+  /** The UTF-8 length of {@code s} (a lone surrogate counts 3: at least what the encoder writes for it). */
+  public static long utf8Length(CharSequence s) {
+    long n = 0;
+    int len = s.length();
+    for (int i = 0; i < len; i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        n++;
+      } else if (c < 0x800) {
+        n += 2;
+      } else if (Character.isHighSurrogate(c) && i + 1 < len && Character.isLowSurrogate(s.charAt(i + 1))) {
+        n += 4;
+        i++;
+      } else {
+        n += 3;
+      }
+    }
+    return n;
   }
 
   /** The push with the publication's stream offset (0 = the channel keeps no history). */
