@@ -171,4 +171,21 @@ class TributaryOptionsTest {
     TributaryOptions o = ConfigLoader.load(new String[] {"--conf", "conf/tributary.json"}, Map.of());
     assertThat(o.getChannels().getNamespaces()).containsKey("chat");
   }
+
+  @Test
+  void maxPublicationBytesMustFitAQueueAndDefaultsToAQuarterOfItCappedByTheBodyLimit() {
+    TributaryOptions d = new TributaryOptions(new JsonObject());
+    assertThat(d.effectiveMaxPublicationBytes()).isEqualTo(d.getGateway().getMaxQueueBytes() / 4);
+    TributaryOptions smallBody = new TributaryOptions(new JsonObject().put("http", new JsonObject().put("maxBodyBytes", 1000)));
+    assertThat(smallBody.effectiveMaxPublicationBytes()).isEqualTo(1000);
+    TributaryOptions explicit = new TributaryOptions(new JsonObject()
+        .put("gateway", new JsonObject().put("maxQueueBytes", 65536))
+        .put("channels", new JsonObject().put("maxPublicationBytes", 65536)));
+    assertThat(explicit.effectiveMaxPublicationBytes()).isEqualTo(65536);
+    assertThatThrownBy(() -> new TributaryOptions(new JsonObject()
+        .put("gateway", new JsonObject().put("maxQueueBytes", 65536))
+        .put("channels", new JsonObject().put("maxPublicationBytes", 65537))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("channels.maxPublicationBytes").hasMessageContaining("gateway.maxQueueBytes");
+  }
 }
