@@ -51,6 +51,9 @@ abstract class BoundedHistoryScenarios {
       configureStore(o);
       o.getGateway().setMaxQueueBytes(MAX_QUEUE_BYTES);
       o.getHttp().setMaxBodyBytes(MAX_BODY_BYTES);
+      // The most channels.maxPublicationBytes may be (a whole queue; the default is a quarter), so
+      // that history meets a publication larger than a reply may be (half the queue).
+      o.getChannels().setMaxPublicationBytes(MAX_QUEUE_BYTES);
       o.getChannels().putNamespace("big", new NamespaceOptions().setHistorySize(1000).setHistoryTtlSeconds(300)
           .setAllowClientPublish(true));
     });

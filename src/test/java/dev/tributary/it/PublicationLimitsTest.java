@@ -75,6 +75,8 @@ class PublicationLimitsTest {
       assertThat(publish(s.port, "x:big", "small").statusCode()).isEqualTo(200);
       assertThat(a.next().getJsonObject("push").getJsonObject("pub").getString("data")).isEqualTo("small");
       assertThat(b.next().getJsonObject("push").getJsonObject("pub").getString("data")).isEqualTo("small");
+      System.out.printf("[publication size] limit %d bytes: at the limit acknowledged and delivered to 2 of 2;"
+          + " one byte past: 413/106; client past it: error 106; refused too_large 2, disconnected 0, lost 0%n", MAX);
     }
   }
 }
