@@ -27,7 +27,6 @@ import java.util.List;
  */
 final class Connection extends HeartbeatWheel.Member implements WebSocketHandler.Listener {
   private static final int NEW = 0;
-  private static final int CONNECTING = 1;
   private static final int CONNECTED = 2;
   private static final int CLOSED = 3;
 
@@ -185,23 +184,18 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
       enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.UNAUTHORIZED));
       return Future.succeededFuture();
     }
-    state = CONNECTING;
-    return verifier.verify(t).compose(result -> {
-      if (state == CLOSED) {
-        return Future.succeededFuture();
-      }
-      state = NEW;
-      if (result instanceof TokenVerifier.Valid v) {
-        // Held (socket paused) until the reply, also while server-side positions are read.
-        return completeConnect(cmd, v.user(), v.channels());
-      } else if (result instanceof TokenVerifier.Expired) {
-        enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.TOKEN_EXPIRED));
-      } else {
-        owner.log.debug("invalid token: {}", ((TokenVerifier.Invalid) result).why());
-        close(CloseCodes.INVALID_TOKEN);
-      }
-      return Future.succeededFuture();
-    });
+    TokenVerifier.Result result = verifier.verify(t);
+    if (result instanceof TokenVerifier.Valid v) {
+      // Held (socket paused) until the reply, also while server-side positions are read.
+      return completeConnect(cmd, v.user(), v.channels());
+    } else if (result instanceof TokenVerifier.Expired) {
+      enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.TOKEN_EXPIRED));
+    } else {
+      // The reason only: nothing of the token is logged.
+      owner.log.debug("invalid token: {}", ((TokenVerifier.Invalid) result).why());
+      close(CloseCodes.INVALID_TOKEN);
+    }
+    return Future.succeededFuture();
   }
 
   /** Connected: the reply (with server-side subscriptions); completes once it is enqueued. */

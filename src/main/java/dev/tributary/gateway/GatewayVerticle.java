@@ -87,7 +87,7 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
   public Future<?> start() {
     opts = gateway.options.getGateway();
     String secret = gateway.options.getAuth().getTokenHmacSecret();
-    verifier = secret == null ? null : new TokenVerifier(vertx, secret, clock);
+    verifier = secret == null ? null : new TokenVerifier(secret, clock);
     wheel = new HeartbeatWheel<>(clock, opts.getPingIntervalSeconds(), opts.getPongTimeoutSeconds(),
         new HeartbeatWheel.Listener<>() {
           @Override
