@@ -81,4 +81,10 @@ public final class ChannelRules {
     NamespaceOptions ns = options.getNamespaces().get(channel.substring(0, colon));
     return ns != null && ns.isAllowClientPublish();
   }
+
+  /** Whether a {@code subscribe} to {@code channel} (assumed valid) must carry a subscription token. */
+  public boolean subscribeTokenRequired(String channel) {
+    NamespaceOptions ns = namespace(channel);
+    return ns != null && ns.isSubscribeTokenRequired();
+  }
 }

@@ -11,6 +11,11 @@ public final class NamespaceOptions {
   private boolean presence;
   private boolean joinLeave;
   private int historyTtlSeconds = 300;
+  private String subscribeToken = SUBSCRIBE_TOKEN_OPTIONAL;
+
+  /** {@code subscribeToken} values: a token is verified when sent, or must be sent. */
+  public static final String SUBSCRIBE_TOKEN_OPTIONAL = "optional";
+  public static final String SUBSCRIBE_TOKEN_REQUIRED = "required";
 
   public NamespaceOptions() {}
 
@@ -21,12 +26,15 @@ public final class NamespaceOptions {
     historyTtlSeconds = o.historyTtlSeconds;
     presence = o.presence;
     joinLeave = o.joinLeave;
+    subscribeToken = o.subscribeToken;
   }
 
   public NamespaceOptions(String name, JsonObject json) {
     JsonFields f = new JsonFields(json, "channels.namespaces." + name);
     f.rejectUnknown(Set.of("allowClientPublish", "stateOnSubscribe", "historySize", "historyTtlSeconds",
-        "presence", "joinLeave"));
+        "presence", "joinLeave", "subscribeToken"));
+    subscribeToken = checkSubscribeToken("channels.namespaces." + name + ".subscribeToken",
+        f.stringValue("subscribeToken", SUBSCRIBE_TOKEN_OPTIONAL));
     presence = f.boolValue("presence", false);
     joinLeave = f.boolValue("joinLeave", false);
     historySize = f.intValue("historySize", 0, 0, 1_000_000);
@@ -38,7 +46,7 @@ public final class NamespaceOptions {
   public JsonObject toJson() {
     return new JsonObject().put("allowClientPublish", allowClientPublish).put("stateOnSubscribe", stateOnSubscribe)
         .put("historySize", historySize).put("historyTtlSeconds", historyTtlSeconds)
-        .put("presence", presence).put("joinLeave", joinLeave);
+        .put("presence", presence).put("joinLeave", joinLeave).put("subscribeToken", subscribeToken);
   }
 
   /** Clients may publish to this namespace's channels. Default false. */
@@ -102,5 +110,31 @@ public final class NamespaceOptions {
   public NamespaceOptions setStateOnSubscribe(boolean v) {
     this.stateOnSubscribe = v;
     return this;
+  }
+
+  /**
+   * Subscription tokens for this namespace's channels: {@code "optional"} (default: a
+   * {@code subscribe} may carry a {@code token}; when it does, it is verified and its {@code exp}
+   * and {@code info} apply) or {@code "required"} (a {@code subscribe} without one is refused with
+   * 103). Needs {@code auth.tokenHmacSecret}.
+   */
+  public String getSubscribeToken() {
+    return subscribeToken;
+  }
+
+  public boolean isSubscribeTokenRequired() {
+    return SUBSCRIBE_TOKEN_REQUIRED.equals(subscribeToken);
+  }
+
+  public NamespaceOptions setSubscribeToken(String v) {
+    this.subscribeToken = checkSubscribeToken("channels.namespaces.subscribeToken", v);
+    return this;
+  }
+
+  private static String checkSubscribeToken(String key, String v) {
+    if (!SUBSCRIBE_TOKEN_OPTIONAL.equals(v) && !SUBSCRIBE_TOKEN_REQUIRED.equals(v)) {
+      throw new ConfigException(key, "must be \"optional\" or \"required\", got " + v);
+    }
+    return v;
   }
 }

@@ -60,6 +60,14 @@ public final class TributaryOptions {
       }
     }
     validateSizes();
+    if (auth.getTokenHmacSecret() == null) {
+      channels.getNamespaces().forEach((name, ns) -> {
+        if (ns.isSubscribeTokenRequired()) {
+          throw new ConfigException("channels.namespaces." + name + ".subscribeToken",
+              "\"required\" needs auth.tokenHmacSecret (tokens are verified with it)");
+        }
+      });
+    }
   }
 
   /**

@@ -39,7 +39,12 @@ final class ChannelCommands {
       conn.enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.BAD_REQUEST, "bad request: data required"));
       return;
     }
-    String info = new JsonObject().put("client", conn.clientId()).put("user", conn.user()).encode();
+    JsonObject publisher = new JsonObject().put("client", conn.clientId()).put("user", conn.user());
+    JsonObject chanInfo = conn.tokens.channelInfo(ch);
+    if (chanInfo != null) {
+      publisher.put("chan_info", chanInfo); // the info claim of its subscription token, as Centrifugo
+    }
+    String info = publisher.encode();
     String data = Json.encode(cmd.params().getValue("data"));
     long id = cmd.id();
     Future<Hub.Published> published = owner.gateway.hub.publishExternal(ch, data, info);

@@ -16,6 +16,8 @@ public final class CloseCodes {
 
   public static final short SHUTDOWN = 3001;
   public static final short INTERNAL = 3004;
+  /** The connection token expired and no {@code refresh} came in time (the client reconnects with a new one). */
+  public static final short CONNECTION_EXPIRED = 3005;
   public static final short SLOW = 3008;
   public static final short WRITE_ERROR = 3009;
   public static final short NO_PONG = 3012;
@@ -33,6 +35,7 @@ public final class CloseCodes {
       case TRY_AGAIN_LATER -> "Maximum connections reached";
       case SHUTDOWN -> "shutdown";
       case INTERNAL -> "internal server error";
+      case CONNECTION_EXPIRED -> "connection expired";
       case SLOW -> "slow";
       case WRITE_ERROR -> "write error";
       case NO_PONG -> "no pong";

@@ -30,7 +30,7 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
   private static final int CONNECTED = 2;
   private static final int CLOSED = 3;
 
-  private static final String VERSION = "tributary 0.1.0";
+  static final String VERSION = "tributary 0.1.0";
 
   final GatewayVerticle owner;
   final WebSocketHandler socket;
@@ -44,6 +44,10 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
   final Subscriptions subscriptions;
   /** publish, history, presence. */
   private final ChannelCommands channelOps;
+  /** Connection and subscription token expiry, refresh, sub_refresh. */
+  final TokenLifecycle tokens;
+  /** The connection token's exp until the connect reply (then kept by {@link #tokens}). */
+  private long tokenExp;
   final Writer writer;
   private int rejectedInRow;
   private boolean pongExpected;
@@ -58,6 +62,7 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
     this.bucket = new TokenBucket(opts.getRateLimit().getCommandsPerSecond(), opts.getRateLimit().getBurst(), nowNanos);
     this.subscriptions = new Subscriptions(this, opts);
     this.channelOps = new ChannelCommands(this);
+    this.tokens = new TokenLifecycle(this);
   }
 
   boolean isClosed() {
@@ -164,6 +169,8 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
         case "presence" -> channelOps.presence(cmd, false);
         case "presence_stats" -> channelOps.presence(cmd, true);
         case "send" -> { } // asynchronous message to the server: no handler, no reply
+        case "refresh" -> tokens.refresh(cmd);
+        case "sub_refresh" -> tokens.subRefresh(cmd);
         default -> enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.NOT_AVAILABLE));
       }
     }
@@ -187,6 +194,7 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
     TokenVerifier.Result result = verifier.verify(t);
     if (result instanceof TokenVerifier.Valid v) {
       // Held (socket paused) until the reply, also while server-side positions are read.
+      tokenExp = v.expiresAtEpochSeconds();
       return completeConnect(cmd, v.user(), v.channels());
     } else if (result instanceof TokenVerifier.Expired) {
       enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.TOKEN_EXPIRED));
@@ -234,6 +242,7 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
         .put("version", VERSION)
         .put("ping", opts.getPingIntervalSeconds())
         .put("pong", true);
+    tokens.connected(tokenExp, result);
     if (!subs.isEmpty()) {
       result.put("subs", subs);
     }
@@ -368,5 +377,6 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
     state = CLOSED;
     writer.release();
     subscriptions.releaseAll();
+    tokens.release();
   }
 }

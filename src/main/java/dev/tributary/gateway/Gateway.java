@@ -31,7 +31,7 @@ import java.util.function.ToLongFunction;
  */
 public final class Gateway {
   private static final List<Integer> KNOWN_CLOSE_CODES = List.of(1000, 1001, 1002, 1006, 1007, 1008, 1009, 1011, 1013,
-      3000, 3001, 3004, 3008, 3009, 3012, 3013, 3500, 3501, 3502);
+      3000, 3001, 3004, 3005, 3008, 3009, 3012, 3013, 3500, 3501, 3502);
 
   /** The running config; replaced as a whole by a live reload (new connections see the new one). */
   volatile TributaryOptions options;

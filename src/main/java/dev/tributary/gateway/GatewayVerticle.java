@@ -58,6 +58,8 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
   private final int port;
   private GatewayOptions opts;
   TokenVerifier verifier;
+  /** Token expiry deadlines of this instance's connections, advanced with the heartbeat. */
+  final Expiries<TokenLifecycle> expiries = new Expiries<>();
   private HttpServer server;
   private HeartbeatWheel<Connection> wheel;
   private long heartbeatTimer = -1;
@@ -100,7 +102,10 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
             c.pongMissing();
           }
         });
-    heartbeatTimer = vertx.setPeriodic(1000, id -> wheel.advance());
+    heartbeatTimer = vertx.setPeriodic(1000, id -> {
+      wheel.advance();
+      expiries.advance(clock.epochMillis(), TokenLifecycle::due);
+    });
     dev.tributary.history.HistoryStore history = gateway.hub.history();
     if (history != null && !history.isImmediate()) {
       positionTimer = vertx.setPeriodic(gateway.options.getChannels().getPositionCheckSeconds() * 1000L,

@@ -145,6 +145,10 @@ final class Subscriptions {
       conn.enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.LIMIT_EXCEEDED));
       return;
     }
+    TokenLifecycle.SubGrant grant = conn.tokens.subscribeGrant(cmd, ch);
+    if (grant == null) {
+      return; // answered (103, 109) or closed (3500)
+    }
     Future<Void> ready = addSubscription(ch);
     HistoryStore history = owner.gateway.hub.history();
     int historySize = owner.gateway.rules.historySize(ch);
@@ -163,7 +167,7 @@ final class Subscriptions {
           ? subscribeResult(cmd.params(), ch, history, historySize, conn.replyBudget()) : Future.succeededFuture(SubscribeResult.PLAIN);
     });
     if (result.isComplete() && result.succeeded()) {
-      subscribed(cmd, ch, result.result());
+      subscribed(cmd, ch, result.result(), grant);
       return;
     }
     // Until the answer: the channel's pushes are held, then sent after it (those it already holds dropped).
@@ -184,7 +188,7 @@ final class Subscriptions {
         conn.enqueue(ProtocolCodec.temporaryError(cmd.id(), ErrorCodes.INTERNAL, ar.cause() instanceof BrokerNotReady
             ? "internal server error: broker unavailable" : ErrorCodes.message(ErrorCodes.INTERNAL)));
       } else {
-        subscribed(cmd, ch, ar.result());
+        subscribed(cmd, ch, ar.result(), grant);
         release(ch, hold);
       }
       conn.flush();
@@ -201,6 +205,7 @@ final class Subscriptions {
       owner.unsubscribe(ch, conn);
       left(ch);
     }
+    conn.tokens.unsubscribed(ch);
     if (skipUpTo != null) {
       skipUpTo.remove(ch);
     }
@@ -286,11 +291,12 @@ final class Subscriptions {
     return r;
   }
 
-  private void subscribed(Command cmd, String ch, SubscribeResult result) {
+  private void subscribed(Command cmd, String ch, SubscribeResult result, TokenLifecycle.SubGrant grant) {
     result = fit(result, conn.replyBudget());
     long id = cmd.id();
-    if (result.json() != null) {
-      conn.enqueue(ProtocolCodec.replyRaw(id, "subscribe", result.json()));
+    String json = conn.tokens.subscribed(ch, grant, result.json());
+    if (json != null) {
+      conn.enqueue(ProtocolCodec.replyRaw(id, "subscribe", json));
     } else {
       conn.enqueue(ProtocolCodec.reply(id, "subscribe", null));
     }
@@ -310,9 +316,10 @@ final class Subscriptions {
       sendCurrentState(ch);
     }
     if (owner.gateway.rules.presence(ch)) {
-      owner.gateway.presence.add(ch, new PresenceStore.ClientInfo(conn.clientId(), conn.user()));
+      JsonObject chanInfo = conn.tokens.channelInfo(ch);
+      owner.gateway.presence.add(ch, new PresenceStore.ClientInfo(conn.clientId(), conn.user(), chanInfo));
       if (owner.gateway.rules.joinLeave(ch)) {
-        owner.gateway.hub.publish(ch, ProtocolCodec.joinLeavePush(ch, true, conn.clientId(), conn.user()));
+        owner.gateway.hub.publish(ch, ProtocolCodec.joinLeavePush(ch, true, conn.clientId(), conn.user(), chanInfo));
       }
     }
   }
@@ -323,7 +330,8 @@ final class Subscriptions {
     // entry was added (the stores skip entries they do not hold).
     owner.gateway.presence.remove(ch, conn.clientId());
     if (owner.gateway.rules.joinLeave(ch)) {
-      owner.gateway.hub.publish(ch, ProtocolCodec.joinLeavePush(ch, false, conn.clientId(), conn.user()));
+      owner.gateway.hub.publish(ch, ProtocolCodec.joinLeavePush(ch, false, conn.clientId(), conn.user(),
+          conn.tokens.channelInfo(ch)));
     }
   }
 
@@ -435,13 +443,19 @@ final class Subscriptions {
       return;
     }
     owner.gateway.insufficientState.increment();
+    end(ch, INSUFFICIENT_STATE, "insufficient state");
+  }
+
+  /** The server ends the subscription to {@code ch} (subscribed): left, then an unsubscribe push with {@code code}. */
+  void end(String ch, int code, String reason) {
     channels.remove(ch);
     owner.unsubscribe(ch, conn);
     left(ch);
     if (skipUpTo != null) {
       skipUpTo.remove(ch);
     }
-    conn.enqueue(ProtocolCodec.unsubscribePush(ch, INSUFFICIENT_STATE, "insufficient state"));
+    conn.tokens.unsubscribed(ch);
+    conn.enqueue(ProtocolCodec.unsubscribePush(ch, code, reason));
   }
 
   // ---- the channel set -----------------------------------------------------------------------

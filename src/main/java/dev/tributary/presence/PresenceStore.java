@@ -16,8 +16,21 @@ import java.util.Set;
  */
 public interface PresenceStore {
 
-  /** One client in a channel: its client id and user id. */
-  record ClientInfo(String client, String user) {}
+  /**
+   * One client in a channel: its client id, user id and channel info ({@code chan_info}: the
+   * {@code info} claim of its subscription token; null = none).
+   */
+  record ClientInfo(String client, String user, io.vertx.core.json.JsonObject chanInfo) {
+    public ClientInfo(String client, String user) {
+      this(client, user, null);
+    }
+
+    /** Centrifugo's ClientInfo JSON: {@code {"client","user"[,"chan_info"]}}. */
+    public io.vertx.core.json.JsonObject toJson() {
+      io.vertx.core.json.JsonObject j = new io.vertx.core.json.JsonObject().put("client", client).put("user", user);
+      return chanInfo == null ? j : j.put("chan_info", chanInfo);
+    }
+  }
 
   /** Number of clients and of distinct users in a channel. */
   record Stats(int numClients, int numUsers) {

@@ -231,7 +231,8 @@ public final class RedisPresence implements PresenceStore {
       if (r != null) {
         for (int i = 0; i + 1 < r.size(); i += 2) {
           JsonObject info = new JsonObject(r.get(i + 1).toString());
-          m.put(r.get(i).toString(), new ClientInfo(info.getString("client"), info.getString("user")));
+          m.put(r.get(i).toString(), new ClientInfo(info.getString("client"), info.getString("user"),
+              info.getValue("chan_info") instanceof JsonObject ci ? ci : null));
         }
       }
       return m;
@@ -344,7 +345,7 @@ public final class RedisPresence implements PresenceStore {
   private Request addArgs(Request r, List<ClientInfo> clients) {
     r.arg(ttlMillis);
     for (ClientInfo c : clients) {
-      r.arg(c.client()).arg(new JsonObject().put("client", c.client()).put("user", c.user()).encode());
+      r.arg(c.client()).arg(c.toJson().encode());
     }
     return r;
   }

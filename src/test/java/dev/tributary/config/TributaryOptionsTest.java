@@ -29,7 +29,8 @@ class TributaryOptionsTest {
         .put("server", new JsonObject().put("eventLoops", 3).put("shutdownTimeoutSeconds", 4).put("nativeTransport", false))
         .put("http", new JsonObject().put("port", 9001).put("host", "127.0.0.1").put("maxBodyBytes", 4096).put("idleTimeoutSeconds", 30))
         .put("api", new JsonObject().put("key", "k"))
-        .put("auth", new JsonObject().put("tokenHmacSecret", "0123456789abcdef"))
+        .put("auth", new JsonObject().put("tokenHmacSecret", "0123456789abcdef").put("expiredCloseDelaySeconds", 3)
+            .put("expiredSubCloseDelaySeconds", 4))
         .put("gateway", new JsonObject().put("maxConnections", 10).put("maxFrameBytes", 1000)
             .put("maxQueueBytes", 5000).put("maxChannelsPerConnection", 7).put("maxChannelLength", 50)
             .put("pingIntervalSeconds", 9).put("pongTimeoutSeconds", 3).put("instances", 1)
@@ -40,7 +41,8 @@ class TributaryOptionsTest {
             .put("historyMetaTtlSeconds", 7200).put("historyMaxBytes", 10_485_760).put("presenceTtlSeconds", 15).put("positionCheckSeconds", 7)
             .put("maxPublicationBytes", 4096)
             .put("namespaces", new JsonObject().put("chat", new JsonObject().put("allowClientPublish", true).put("stateOnSubscribe", false)
-                .put("historySize", 10).put("historyTtlSeconds", 30).put("presence", true).put("joinLeave", true))))
+                .put("historySize", 10).put("historyTtlSeconds", 30).put("presence", true).put("joinLeave", true)
+                .put("subscribeToken", "required"))))
         .put("coordinator", new JsonObject().put("mode", "MANUAL").put("normalDelayMillis", 200).put("criticalDelayMillis", 20)
             .put("criticalBypass", true).put("maxWaitMillis", 900).put("cacheTtlMillis", 4000).put("cacheMaxEntries", 10)
             .put("batchWindowMillis", 80).put("batchMaxSize", 5))
@@ -71,6 +73,22 @@ class TributaryOptionsTest {
         .hasMessageStartingWith("config: redis.url: must be a redis:// URL");
     assertThat(ConfigLoader.load(new String[0], Map.of("TRIBUTARY_REDIS_URL", "redis://127.0.0.1:6390"))
         .getRedis().getUrls()).containsExactly("redis://127.0.0.1:6390");
+  }
+
+  @Test
+  void subscribeTokenIsValidatedAndNeedsASecret() {
+    assertThatThrownBy(() -> new TributaryOptions(new JsonObject().put("channels", new JsonObject().put("namespaces",
+        new JsonObject().put("priv", new JsonObject().put("subscribeToken", "always"))))))
+        .hasMessageStartingWith("config: channels.namespaces.priv.subscribeToken: must be \"optional\" or \"required\"");
+    assertThatThrownBy(() -> new TributaryOptions(new JsonObject().put("channels", new JsonObject().put("namespaces",
+        new JsonObject().put("priv", new JsonObject().put("subscribeToken", "required"))))))
+        .hasMessageStartingWith("config: channels.namespaces.priv.subscribeToken: \"required\" needs auth.tokenHmacSecret");
+    assertThatThrownBy(() -> new TributaryOptions(new JsonObject().put("auth", new JsonObject().put("expiredCloseDelaySeconds", -1))))
+        .hasMessageStartingWith("config: auth.expiredCloseDelaySeconds: must be between 0 and 3600");
+    TributaryOptions defaults = new TributaryOptions();
+    assertThat(defaults.getAuth().getExpiredCloseDelaySeconds()).isEqualTo(25);
+    assertThat(defaults.getAuth().getExpiredSubCloseDelaySeconds()).isEqualTo(25);
+    assertThat(new NamespaceOptions().getSubscribeToken()).isEqualTo("optional");
   }
 
   @Test

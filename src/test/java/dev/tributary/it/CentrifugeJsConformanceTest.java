@@ -112,4 +112,27 @@ class CentrifugeJsConformanceTest {
           "ok still connected after 5000 ms of pings", "ok unsubscribe", "ALL PASSED");
     }
   }
+
+  /**
+   * Connection and subscription tokens that live 2 s, renewed by the client's getToken callbacks
+   * (refresh / sub_refresh on the server's ttl): no reconnect, no resubscribe, publications still
+   * delivered; a client whose getToken stops answering is closed with 3005. The script signs its
+   * tokens with Node's HMAC. A 3 s grace keeps the client's refresh (sent when ttl runs out) in time
+   * on a busy machine.
+   */
+  @Test
+  void officialClientRefreshesShortLivedTokensThroughGetToken() throws Exception {
+    installClient();
+    String secret = "a-secret-for-js-tests";
+    try (TestServer server = TestServer.start(o -> {
+      o.getAuth().setTokenHmacSecret(secret).setExpiredCloseDelaySeconds(3).setExpiredSubCloseDelaySeconds(3);
+      o.getChannels().putNamespace("priv", new NamespaceOptions().setSubscribeToken("required"));
+    })) {
+      String out = run(JS, 90, List.of("node", "tokens.mjs", server.wsUrl(),
+          "http://127.0.0.1:" + server.port, TestServer.API_KEY, secret));
+      assertThat(out).contains("ok connected and subscribed with short-lived tokens", "ok refreshed through getToken",
+          "ok no reconnect and no resubscribe", "ok delivered after the original tokens expired",
+          "ok expired connection closed with 3005 \"connection expired\"", "ALL PASSED");
+    }
+  }
 }

@@ -19,12 +19,17 @@ public final class TestServer implements AutoCloseable {
 
   /** Defaults for tests: loopback, port 0, 2 event loops, an API key; then {@code tweak}. */
   public static TestServer start(Consumer<TributaryOptions> tweak) {
+    return start(dev.tributary.support.Clock.SYSTEM, tweak);
+  }
+
+  /** As {@link #start(Consumer)}, the server reading time from {@code clock} (e.g. a {@link FakeClock}). */
+  public static TestServer start(dev.tributary.support.Clock clock, Consumer<TributaryOptions> tweak) {
     TributaryOptions o = new TributaryOptions();
     o.getHttp().setHost("127.0.0.1").setPort(0);
     o.getApi().setKey(API_KEY);
     o.getServer().setEventLoops(2).setShutdownTimeoutSeconds(5);
     tweak.accept(o);
-    TributaryServer s = new TributaryServer(o);
+    TributaryServer s = new TributaryServer(o, clock);
     try {
       int port = s.start().await(30, TimeUnit.SECONDS);
       return new TestServer(s, port);

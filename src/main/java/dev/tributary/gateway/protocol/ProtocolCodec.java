@@ -201,8 +201,14 @@ public final class ProtocolCodec {
 
   /** {@code {"push":{"channel":C,"join"|"leave":{"info":{"client":…,"user":…}}}}}. */
   public static byte[] joinLeavePush(String channel, boolean join, String client, String user) {
+    return joinLeavePush(channel, join, client, user, null);
+  }
+
+  /** As above, with {@code "chan_info"} in the info when {@code chanInfo} is not null. */
+  public static byte[] joinLeavePush(String channel, boolean join, String client, String user, JsonObject chanInfo) {
     return ("{\"push\":{\"channel\":" + Json.encode(channel) + ",\"" + (join ? "join" : "leave")
-        + "\":{\"info\":{\"client\":" + Json.encode(client) + ",\"user\":" + Json.encode(user) + "}}}}")
+        + "\":{\"info\":{\"client\":" + Json.encode(client) + ",\"user\":" + Json.encode(user)
+        + (chanInfo == null ? "" : ",\"chan_info\":" + chanInfo.encode()) + "}}}}")
         .getBytes(StandardCharsets.UTF_8);
   }
 
