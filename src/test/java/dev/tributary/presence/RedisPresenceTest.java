@@ -73,6 +73,21 @@ class RedisPresenceTest {
   }
 
   @Test
+  void channelInfoOfASubscriptionTokenIsKeptInRedis() throws Exception {
+    RedisPresence s = store(List.of(link("r0", redis.url())), 60);
+    io.vertx.core.json.JsonObject info = new io.vertx.core.json.JsonObject().put("name", "Ann").put("n", 3);
+    await(s.add("p:info", new ClientInfo("a", "u1", info)));
+    await(s.add("p:info", new ClientInfo("b", "u2")));
+    Map<String, ClientInfo> p = await(s.presence("p:info"));
+    assertThat(p.get("a")).isEqualTo(new ClientInfo("a", "u1", info));
+    assertThat(p.get("b").chanInfo()).isNull();
+    assertThat(await(dev.tributary.presence.PresenceJson.result(s, "p:info", false)).getJsonObject("presence"))
+        .isEqualTo(new io.vertx.core.json.JsonObject()
+            .put("a", new io.vertx.core.json.JsonObject().put("client", "a").put("user", "u1").put("chan_info", info))
+            .put("b", new io.vertx.core.json.JsonObject().put("client", "b").put("user", "u2")));
+  }
+
+  @Test
   void addsRemovesAndAnswersPresenceAndStats() throws Exception {
     RedisPresence s = store(List.of(link("r0", redis.url())), 60);
     await(s.add("p:basic", new ClientInfo("a", "u1")));
