@@ -22,6 +22,7 @@ import dev.tributary.ops.Toggles;
 import dev.tributary.gateway.Gateway;
 import dev.tributary.gateway.GatewayVerticle;
 import dev.tributary.hub.Hub;
+import dev.tributary.metrics.GuardedMetricsFactory;
 import dev.tributary.presence.RedisPresence;
 import dev.tributary.support.Clock;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -93,7 +94,9 @@ public final class TributaryServer {
             .setEnabled(true)
             .setJvmMetricsEnabled(true)
             .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
-    vertx = Vertx.builder().with(vo).withMetrics(new MicrometerMetricsFactory(registry)).build();
+    // Guarded: vertx-micrometer-metrics throws on a connection accepted without a socket metric
+    // (seen while the server binds at start), which left that request hanging.
+    vertx = Vertx.builder().with(vo).withMetrics(new GuardedMetricsFactory(new MicrometerMetricsFactory(registry))).build();
     if (options.getServer().isNativeTransport() && !vertx.isNativeTransportEnabled()) {
       log.info("native transport unavailable, using NIO: {}", String.valueOf(vertx.unavailableNativeTransportCause()));
     }
@@ -152,7 +155,7 @@ public final class TributaryServer {
           return deploy(new MemoryManagerVerticle(options.getMemory(), cache, registry));
         })
         // Deploy the first gateway alone so that port 0 resolves to one port all instances share.
-        .compose(id -> deployGateway(options.getHttp().getPort())).compose(first -> {
+        .compose(id -> deployGateway(options.getHttp().getPort()).recover(this::bindFailure)).compose(first -> {
       port = first.actualPort();
       List<Future<?>> rest = new ArrayList<>();
       for (int i = 1; i < count; i++) {
@@ -160,6 +163,8 @@ public final class TributaryServer {
       }
       return Future.all(rest);
     }).compose(v -> deployModules()).map(v -> {
+      // Every verticle is deployed: requests are served from here on (503 with Retry-After before).
+      gateway.markReady();
       if (options.getOperations().isConfigWatch()) {
         if (configFile == null) {
           log.warn("config.watch is on but the server was not started from a file: nothing to watch");
@@ -171,6 +176,27 @@ public final class TributaryServer {
           options.getHttp().getHost(), port, count, loops, vertx.isNativeTransportEnabled() ? "epoll" : "nio");
       return port;
     });
+  }
+
+  /**
+   * The first gateway instance could not listen: a port in use becomes one line naming the port
+   * (the server then exits with 1); anything else is passed on as it is.
+   */
+  private <T> Future<T> bindFailure(Throwable err) {
+    for (Throwable t = err; t != null; t = t.getCause()) {
+      String m = t.getMessage();
+      if (t instanceof java.net.BindException || (m != null && m.contains("Address already in use"))) {
+        return Future.failedFuture(new PortInUseException(options.getHttp().getHost(), options.getHttp().getPort()));
+      }
+    }
+    return Future.failedFuture(err);
+  }
+
+  /** {@code http.port} is taken by another process. */
+  public static final class PortInUseException extends RuntimeException {
+    public PortInUseException(String host, int port) {
+      super("http.port " + port + " on " + host + " is already in use (another server running?)", null, false, false);
+    }
   }
 
   private Future<String> deploy(io.vertx.core.Deployable verticle) {

@@ -23,7 +23,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
+import dev.tributary.support.BodyReader;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -38,6 +38,8 @@ import java.security.MessageDigest;
 public final class ApiRouter {
   /** Most channels one broadcast may name. */
   public static final int MAX_BROADCAST_CHANNELS = 10_000;
+
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ApiRouter.class);
 
   private final Gateway gateway;
 
@@ -65,8 +67,16 @@ public final class ApiRouter {
       });
     }
     router.route("/api/*").handler(api::authorize);
-    router.post("/api/*").handler(BodyHandler.create(false)
-        .setBodyLimit(gateway.options().getHttp().getMaxBodyBytes()));
+    // The body is JSON whatever Content-Type says (curl -d sends a form type); bounded -> 413.
+    // (A route for any method: a POST-only one would turn "GET /api/nope" into 405 instead of 404.)
+    BodyReader bodies = new BodyReader(() -> gateway.options().getHttp().getMaxBodyBytes());
+    router.route("/api/*").handler(rc -> {
+      if (rc.request().method() == io.vertx.core.http.HttpMethod.POST) {
+        bodies.handle(rc);
+      } else {
+        rc.next();
+      }
+    });
     router.post("/api/publish").handler(api::publish);
     router.post("/api/broadcast").handler(api::broadcast);
     router.post("/api/history").handler(api::history);
@@ -78,9 +88,20 @@ public final class ApiRouter {
     router.post("/api/admin/mode").handler(api::mode);
     router.post("/api/admin/cleanup").handler(api::cleanup);
     OpsApi.mount(router, ops);
-    router.route("/api/*").last().handler(rc -> error(rc, 404, ErrorCodes.METHOD_NOT_FOUND, "no such API method"));
-    router.errorHandler(413, rc -> error(rc, 413, ErrorCodes.BAD_REQUEST, "request body too large"));
-    router.errorHandler(500, rc -> error(rc, 500, ErrorCodes.INTERNAL, "internal server error"));
+    // Every error the router itself answers is JSON in the API's shape, and none is logged with a
+    // stack trace (vertx-web logs one for a status without an error handler).
+    router.errorHandler(400, rc -> error(rc, 400, ErrorCodes.BAD_REQUEST, "bad request"));
+    router.errorHandler(404, rc -> error(rc, 404, ErrorCodes.METHOD_NOT_FOUND,
+        (rc.request().path().startsWith("/api/") ? "no such API method: " : "not found: ") + rc.request().path()));
+    router.errorHandler(405, rc -> error(rc, 405, ErrorCodes.METHOD_NOT_FOUND,
+        "method not allowed: " + rc.request().method() + " " + rc.request().path()));
+    router.errorHandler(413, rc -> error(rc, 413, ErrorCodes.BAD_REQUEST,
+        "request body too large: the limit is " + gateway.options().getHttp().getMaxBodyBytes() + " bytes (http.maxBodyBytes)"));
+    router.errorHandler(500, rc -> {
+      // Not the client's doing: the one case that is logged, once, with its cause.
+      log.error("{} {} failed", rc.request().method(), rc.request().path(), rc.failure());
+      error(rc, 500, ErrorCodes.INTERNAL, "internal server error");
+    });
     return router;
   }
 
@@ -124,14 +145,20 @@ public final class ApiRouter {
     rc.next();
   }
 
+  /** The request's JSON object, or null after answering 400 (nothing is logged: it is the client's input). */
   private JsonObject body(RoutingContext rc) {
+    io.vertx.core.buffer.Buffer buf = BodyReader.body(rc);
+    if (buf.length() == 0) {
+      error(rc, 400, ErrorCodes.BAD_REQUEST, "bad request: empty body, a JSON object expected");
+      return null;
+    }
     try {
-      Object v = rc.body().buffer() == null ? null : Json.decodeValue(rc.body().buffer());
+      Object v = Json.decodeValue(buf);
       if (v instanceof JsonObject o) {
         return o;
       }
       error(rc, 400, ErrorCodes.BAD_REQUEST, "bad request: body must be a JSON object");
-    } catch (DecodeException e) {
+    } catch (DecodeException | IllegalArgumentException e) {
       error(rc, 400, ErrorCodes.BAD_REQUEST, "bad request: malformed JSON");
     }
     return null;

@@ -48,6 +48,8 @@ public final class Gateway {
   final Counter evicted;
   /** Set once a graceful shutdown starts: new sockets are closed with 3001 at once. */
   volatile boolean shuttingDown;
+  /** Set once every verticle of the node is deployed; until then requests get 503 with Retry-After. */
+  volatile boolean ready;
   /** Set while the memory manager reports pressure: new sockets are closed with 1013. */
   volatile boolean underPressure;
   final ModuleChannels moduleChannels;
@@ -180,6 +182,15 @@ public final class Gateway {
 
   public boolean isShuttingDown() {
     return shuttingDown;
+  }
+
+  /** The node has finished starting (every verticle deployed): requests are served from now on. */
+  public void markReady() {
+    ready = true;
+  }
+
+  public boolean isReady() {
+    return ready;
   }
 
   /** Starts refusing new connections (3001) ahead of a graceful shutdown. */

@@ -115,7 +115,9 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
         .setHost(gateway.options.getHttp().getHost())
         .setPort(port)
         .setTcpNoDelay(true)
-        .setReusePort(true)
+        // SO_REUSEPORT only when asked: the instances of this node share one socket without it
+        // (Vert.x hands it round), and with it a second server would bind the same port.
+        .setReusePort(gateway.options.getHttp().isReusePort())
         .setMaxWebSocketFrameSize(opts.getMaxFrameBytes())
         .setMaxWebSocketMessageSize(opts.getMaxFrameBytes())
         // permessage-deflate only when configured: Vert.x offers it by default, and browsers
@@ -137,6 +139,11 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
         .webSocketHandshakeHandler(this::handshake)
         .webSocketHandler(this::onSocket)
         .requestHandler(req -> {
+          if (!gateway.ready) {
+            firstRequest(req.remoteAddress());
+            notReady(req);
+            return;
+          }
           if (!tcp.isEmpty() && !firstRequest(req.remoteAddress())) {
             req.response().setStatusCode(503).putHeader("Connection", "close")
                 .end("{\"error\":\"connection limit reached\"}");
@@ -283,8 +290,27 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
     return false;
   }
 
+  /**
+   * A request before the node finished starting: 503 with {@code Retry-After} in the API's error
+   * shape. The first instances listen before the modules are deployed; their requests are answered
+   * at once rather than served by a node that is half there.
+   */
+  private static void notReady(io.vertx.core.http.HttpServerRequest req) {
+    req.response().setStatusCode(503)
+        .putHeader("Content-Type", "application/json")
+        .putHeader("Retry-After", "1")
+        .end(NOT_READY);
+  }
+
+  private static final String NOT_READY = new io.vertx.core.json.JsonObject().put("error", new io.vertx.core.json.JsonObject()
+      .put("code", dev.tributary.gateway.protocol.ErrorCodes.NOT_AVAILABLE).put("message", "starting: not ready yet")).encode();
+
   private void handshake(ServerWebSocketHandshake hs) {
     firstRequest(hs.remoteAddress());
+    if (!gateway.ready) {
+      hs.reject(503);
+      return;
+    }
     if (WEBSOCKET_PATH.equals(hs.path())) {
       hs.accept();
     } else {

@@ -211,7 +211,7 @@ public final class OpsApi {
   private void setOptimizations(RoutingContext rc) {
     JsonObject req;
     try {
-      req = rc.body().asJsonObject();
+      req = dev.tributary.support.BodyReader.body(rc).toJsonObject();
     } catch (RuntimeException e) {
       req = null;
     }

@@ -18,6 +18,7 @@ class TributaryOptionsTest {
     JsonObject json = o.toJson();
     assertThat(new TributaryOptions(json).toJson()).isEqualTo(json);
     assertThat(o.getGateway().getBatch().getMaxMessages()).isEqualTo(BatchOptions.DEFAULT_MAX_MESSAGES);
+    assertThat(o.getHttp().isReusePort()).isFalse();
     assertThat(o.getGateway().getMaxQueueBytes()).isEqualTo(1 << 20);
     assertThat(o.getGateway().getPingIntervalSeconds()).isEqualTo(25);
     assertThat(o.getGateway().getPongTimeoutSeconds()).isEqualTo(8);
@@ -27,7 +28,8 @@ class TributaryOptionsTest {
   void everyOptionsClassRoundTripsNonDefaultValues() {
     JsonObject json = new JsonObject()
         .put("server", new JsonObject().put("eventLoops", 3).put("shutdownTimeoutSeconds", 4).put("nativeTransport", false))
-        .put("http", new JsonObject().put("port", 9001).put("host", "127.0.0.1").put("maxBodyBytes", 4096).put("idleTimeoutSeconds", 30))
+        .put("http", new JsonObject().put("port", 9001).put("host", "127.0.0.1").put("maxBodyBytes", 4096).put("idleTimeoutSeconds", 30)
+            .put("reusePort", true))
         .put("api", new JsonObject().put("key", "k"))
         .put("auth", new JsonObject().put("tokenHmacSecret", "0123456789abcdef").put("expiredCloseDelaySeconds", 3)
             .put("expiredSubCloseDelaySeconds", 4))
@@ -111,6 +113,13 @@ class TributaryOptionsTest {
     JsonObject json = new JsonObject().put("http", new JsonObject().put("port", 70000));
     assertThatThrownBy(() -> new TributaryOptions(json))
         .hasMessage("config: http.port: must be between 0 and 65535, got 70000");
+  }
+
+  @Test
+  void reusePortMustBeABoolean() {
+    JsonObject json = new JsonObject().put("http", new JsonObject().put("reusePort", "yes"));
+    assertThatThrownBy(() -> new TributaryOptions(json))
+        .hasMessage("config: http.reusePort: must be true or false, got \"yes\"");
   }
 
   @Test
