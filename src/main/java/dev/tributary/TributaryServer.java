@@ -154,12 +154,15 @@ public final class TributaryServer {
           coordinatorId = id;
           return deploy(new MemoryManagerVerticle(options.getMemory(), cache, registry));
         })
-        // Deploy the first gateway alone so that port 0 resolves to one port all instances share.
-        .compose(id -> deployGateway(options.getHttp().getPort()).recover(this::bindFailure)).compose(first -> {
+        // Deploy the first gateway alone (a port in use fails once, clearly), then the others on the
+        // same port: Vert.x shares one listening socket between the servers of one port (no
+        // SO_REUSEPORT needed). Port 0 is asked as -1, Vert.x's "one ephemeral port shared by every
+        // server asking -1": with 0 each server would bind a port of its own.
+        .compose(id -> deployGateway(listenPort()).recover(this::bindFailure)).compose(first -> {
       port = first.actualPort();
       List<Future<?>> rest = new ArrayList<>();
       for (int i = 1; i < count; i++) {
-        rest.add(deployGateway(port));
+        rest.add(deployGateway(listenPort()));
       }
       return Future.all(rest);
     }).compose(v -> deployModules()).map(v -> {
@@ -176,6 +179,11 @@ public final class TributaryServer {
           options.getHttp().getHost(), port, count, loops, vertx.isNativeTransportEnabled() ? "epoll" : "nio");
       return port;
     });
+  }
+
+  private int listenPort() {
+    int p = options.getHttp().getPort();
+    return p == 0 ? -1 : p;
   }
 
   /**
