@@ -40,6 +40,7 @@ class HttpBodyTest {
     server = TestServer.start(o -> {
       o.getApi().setKey(KEY);
       o.getHttp().setMaxBodyBytes(LIMIT);
+      o.getChannels().setMaxPublicationBytes(2 * LIMIT); // the body limit is under test, not the publication one
     });
     vertx = Vertx.vertx();
   }
