@@ -43,8 +43,13 @@ public final class ApiRouter {
 
   private final Gateway gateway;
 
+  private final io.micrometer.core.instrument.Counter broadcastSkipped;
+
   private ApiRouter(Gateway gateway) {
     this.gateway = gateway;
+    this.broadcastSkipped = io.micrometer.core.instrument.Counter.builder(MetricNames.BROADCAST_SKIPPED)
+        .description("broadcast channels not published to: no subscriber anywhere, no history")
+        .register(gateway.registry());
   }
 
   public static Router create(Vertx vertx, Gateway gateway, Ops ops) {
@@ -210,37 +215,25 @@ public final class ApiRouter {
       error(rc, 400, ErrorCodes.LIMIT_EXCEEDED, "bad request: at most " + MAX_BROADCAST_CHANNELS + " channels");
       return;
     }
-    for (Object ch : arr) {
-      int err = gateway.rules().check(ch);
-      if (err != 0) {
-        error(rc, 400, err, ErrorCodes.message(err) + ": " + ch);
-        return;
-      }
-    }
     if (!req.containsKey("data")) {
       error(rc, 400, ErrorCodes.BAD_REQUEST, "bad request: data required");
       return;
     }
     String data = Json.encode(req.getValue("data"));
-    List<Future<Hub.Published>> all = new java.util.ArrayList<>(arr.size());
-    for (Object ch : arr) {
-      all.add(gateway.hub().publishExternal((String) ch, data, null));
-    }
-    here(Future.join(all)).onComplete(ar -> {
-      List<String> failed = new java.util.ArrayList<>();
-      Throwable cause = null;
-      for (int i = 0; i < all.size(); i++) {
-        if (all.get(i).failed()) {
-          failed.add(arr.getString(i));
-          cause = all.get(i).cause();
-        }
-      }
-      if (failed.isEmpty()) {
-        ok(rc);
-      } else {
-        refused(rc, failed, cause);
-      }
-    });
+    // Names checked, then published, in slices on this request's context, skipping channels nobody
+    // subscribes to (see Broadcast).
+    Broadcast.run(Vertx.currentContext(), gateway.hub(), gateway.rules(), arr.getList(), data, broadcastSkipped)
+        .onComplete(ar -> {
+          if (ar.failed() && ar.cause() instanceof Broadcast.InvalidChannel bad) {
+            error(rc, 400, bad.code, ErrorCodes.message(bad.code) + ": " + bad.channel);
+          } else if (ar.failed()) {
+            error(rc, 500, ErrorCodes.INTERNAL, "broadcast failed: " + ar.cause().getMessage());
+          } else if (ar.result().refused().isEmpty()) {
+            ok(rc);
+          } else {
+            refused(rc, ar.result().refused(), ar.result().cause());
+          }
+        });
   }
 
   private static final DeliveryOptions ASK = new DeliveryOptions().setSendTimeout(5000);

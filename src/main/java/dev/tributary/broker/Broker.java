@@ -96,4 +96,14 @@ public interface Broker {
   }
 
   Future<Void> close();
+
+  /**
+   * Of {@code channels}, those that some node (this one included) is subscribed to, for a
+   * broadcast to skip the others without encoding their push. Fails when the broker cannot tell
+   * (the caller must then skip nothing). Completes on any thread. Default: all of them (a broker
+   * that cannot tell skips nothing).
+   */
+  default Future<java.util.Set<String>> withSubscribers(java.util.List<String> channels) {
+    return Future.succeededFuture(new java.util.HashSet<>(channels));
+  }
 }

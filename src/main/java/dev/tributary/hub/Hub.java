@@ -480,4 +480,23 @@ public final class Hub {
       return shards.length;
     }
   }
+
+  /**
+   * Whether some gateway instance of this node has subscribers of {@code channel} (reads the
+   * interest map without the channel's lock: a subscriber arriving or leaving at the same moment
+   * may or may not be seen). Any thread.
+   */
+  public boolean hasLocalSubscribers(String channel) {
+    return interest.containsKey(channel);
+  }
+
+  /** The attached broker, or null on one node. */
+  public Broker broker() {
+    return broker;
+  }
+
+  /** {@code channels.maxPublicationBytes} as applied now (0 = no bound); see {@link #publish}. */
+  public int maxPublicationBytes() {
+    return maxPublicationBytes;
+  }
 }

@@ -62,4 +62,10 @@ public final class MetricNames {
   public static final String MEMORY_HEAP_USED = "tributary.memory.heap.used";
   public static final String MEMORY_CLEANUPS = "tributary.memory.cleanups";
   public static final String MEMORY_SHED = "tributary.memory.shed.connections";
+
+  /**
+   * Channels a {@code POST /api/broadcast} did not publish to because nobody subscribes to them
+   * anywhere (and they keep no history), so their push was never encoded ({@code api.Broadcast}).
+   */
+  public static final String BROADCAST_SKIPPED = "tributary.broadcast.skipped";
 }

@@ -27,7 +27,8 @@ class TributaryOptionsTest {
   @Test
   void everyOptionsClassRoundTripsNonDefaultValues() {
     JsonObject json = new JsonObject()
-        .put("server", new JsonObject().put("eventLoops", 3).put("shutdownTimeoutSeconds", 4).put("nativeTransport", false))
+        .put("server", new JsonObject().put("eventLoops", 3).put("shutdownTimeoutSeconds", 4).put("nativeTransport", false)
+            .put("maxEventLoopExecuteMillis", 100).put("blockedThreadCheckIntervalMillis", 20))
         .put("http", new JsonObject().put("port", 9001).put("host", "127.0.0.1").put("maxBodyBytes", 4096).put("idleTimeoutSeconds", 30)
             .put("reusePort", true))
         .put("api", new JsonObject().put("key", "k"))
@@ -120,6 +121,14 @@ class TributaryOptionsTest {
     JsonObject json = new JsonObject().put("http", new JsonObject().put("reusePort", "yes"));
     assertThatThrownBy(() -> new TributaryOptions(json))
         .hasMessage("config: http.reusePort: must be true or false, got \"yes\"");
+  }
+
+  @Test
+  void blockedThreadSettingsAreRangeChecked() {
+    assertThatThrownBy(() -> new TributaryOptions(new JsonObject().put("server", new JsonObject().put("maxEventLoopExecuteMillis", 5))))
+        .hasMessage("config: server.maxEventLoopExecuteMillis: must be between 10 and 600000, got 5");
+    assertThatThrownBy(() -> new ServerOptions().setBlockedThreadCheckIntervalMillis(0))
+        .hasMessageStartingWith("config: server.blockedThreadCheckIntervalMillis");
   }
 
   @Test

@@ -288,4 +288,48 @@ public final class RedisBroker implements Broker {
     publishers.values().forEach(p -> all.add(p.close()));
     return Future.join(all).mapEmpty();
   }
+
+  /**
+   * {@code PUBSUB NUMSUB} of the channels, one command per Redis link (each channel asked on the
+   * link the ring picks for it, through that link's breaker). A link that cannot answer (down,
+   * breaker open) reports all of its channels as subscribed, so nothing is skipped on a guess; the
+   * publish path then decides what happens to them. Completes on any thread.
+   */
+  @Override
+  public Future<java.util.Set<String>> withSubscribers(List<String> channels) {
+    java.util.Map<RedisLink, List<String>> byLink = new java.util.HashMap<>();
+    for (String ch : channels) {
+      byLink.computeIfAbsent(linkFor(ch), l -> new java.util.ArrayList<>()).add(ch);
+    }
+    List<Future<java.util.Set<String>>> asks = new java.util.ArrayList<>(byLink.size());
+    byLink.forEach((link, chs) -> asks.add(numsub(link, chs)));
+    return Future.join(asks).map(cf -> {
+      java.util.Set<String> out = new java.util.HashSet<>();
+      for (Future<java.util.Set<String>> f : asks) {
+        out.addAll(f.result());
+      }
+      return out;
+    });
+  }
+
+  /** The channels of {@code chs} with a subscriber on {@code link}; all of them if it cannot say. */
+  private Future<java.util.Set<String>> numsub(RedisLink link, List<String> chs) {
+    Request req = Request.cmd(Command.PUBSUB).arg("NUMSUB");
+    for (String ch : chs) {
+      req.arg(PREFIX + ch);
+    }
+    return link.send(req).<java.util.Set<String>>map(r -> {
+      // [name1, count1, name2, count2, ...], in the order asked.
+      java.util.Set<String> out = new java.util.HashSet<>();
+      for (int i = 0; i + 1 < r.size(); i += 2) {
+        if (r.get(i + 1).toLong() > 0) {
+          out.add(r.get(i).toString().substring(PREFIX.length()));
+        }
+      }
+      return out;
+    }).recover(err -> {
+      log.debug("PUBSUB NUMSUB on {} failed, skipping nothing: {}", link.name(), err.toString());
+      return Future.succeededFuture(new java.util.HashSet<>(chs));
+    });
+  }
 }
