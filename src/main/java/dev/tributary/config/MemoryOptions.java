@@ -11,6 +11,7 @@ public final class MemoryOptions {
   public static final double DEFAULT_HIGH_WATERMARK = 0.85;
   public static final double DEFAULT_LOW_WATERMARK = 0.70;
   public static final int DEFAULT_SHED_MIN_UNSENT_BYTES = 64 * 1024;
+  public static final boolean DEFAULT_REQUEST_GC = true;
 
   private int inactiveThresholdMillis = DEFAULT_INACTIVE_THRESHOLD_MILLIS;
   private int sweepIntervalMillis = DEFAULT_SWEEP_INTERVAL_MILLIS;
@@ -18,6 +19,7 @@ public final class MemoryOptions {
   private double highWatermark = DEFAULT_HIGH_WATERMARK;
   private double lowWatermark = DEFAULT_LOW_WATERMARK;
   private int shedMinUnsentBytes = DEFAULT_SHED_MIN_UNSENT_BYTES;
+  private boolean requestGc = DEFAULT_REQUEST_GC;
 
   public MemoryOptions() {}
 
@@ -28,13 +30,14 @@ public final class MemoryOptions {
   public MemoryOptions(JsonObject json) {
     JsonFields f = new JsonFields(json, "memory");
     f.rejectUnknown(Set.of("inactiveThresholdMillis", "sweepIntervalMillis", "heapCheckIntervalMillis",
-        "highWatermark", "lowWatermark", "shedMinUnsentBytes"));
+        "highWatermark", "lowWatermark", "shedMinUnsentBytes", "requestGc"));
     setInactiveThresholdMillis(f.intValue("inactiveThresholdMillis", inactiveThresholdMillis, 1, 86_400_000));
     setSweepIntervalMillis(f.intValue("sweepIntervalMillis", sweepIntervalMillis, 10, 3_600_000));
     setHeapCheckIntervalMillis(f.intValue("heapCheckIntervalMillis", heapCheckIntervalMillis, 10, 3_600_000));
     setHighWatermark(f.doubleValue("highWatermark", highWatermark, 0, Long.MAX_VALUE));
     setLowWatermark(f.doubleValue("lowWatermark", lowWatermark, 0, Long.MAX_VALUE));
     setShedMinUnsentBytes(f.intValue("shedMinUnsentBytes", shedMinUnsentBytes, 0, Integer.MAX_VALUE));
+    setRequestGc(f.boolValue("requestGc", requestGc));
     validate();
   }
 
@@ -53,7 +56,7 @@ public final class MemoryOptions {
     return new JsonObject().put("inactiveThresholdMillis", inactiveThresholdMillis)
         .put("sweepIntervalMillis", sweepIntervalMillis).put("heapCheckIntervalMillis", heapCheckIntervalMillis)
         .put("highWatermark", highWatermark).put("lowWatermark", lowWatermark)
-        .put("shedMinUnsentBytes", shedMinUnsentBytes);
+        .put("shedMinUnsentBytes", shedMinUnsentBytes).put("requestGc", requestGc);
   }
 
   /** Modules without heartbeat or update for this long are unregistered, ms. Default 30,000. */
@@ -119,6 +122,20 @@ public final class MemoryOptions {
 
   public MemoryOptions setShedMinUnsentBytes(int v) {
     this.shedMinUnsentBytes = Check.range("memory.shedMinUnsentBytes", v, 0, Integer.MAX_VALUE);
+    return this;
+  }
+
+  /**
+   * Under pressure, ask the JVM for a collection ({@code System.gc()}, on a thread of its own) at
+   * most once per {@code sweepIntervalMillis}, so that garbage no collection has reclaimed does not
+   * keep pressure on after the live data is gone. Default true.
+   */
+  public boolean isRequestGc() {
+    return requestGc;
+  }
+
+  public MemoryOptions setRequestGc(boolean v) {
+    this.requestGc = v;
     return this;
   }
 }

@@ -1,14 +1,36 @@
 package dev.tributary.memory;
 
+import java.lang.management.MemoryUsage;
+import java.util.Map;
+import java.util.Set;
+
 /**
- * Memory pressure with hysteresis: pressure starts when heap use reaches the high watermark and
- * ends only when it falls to the low one, so a heap hovering at the line does not flap. A
- * watermark is a fraction of max heap when {@code <= 1}, else a byte count. Pure; not thread-safe.
+ * Memory pressure with hysteresis, decided on the live heap: pressure starts when the reading
+ * reaches the high watermark and ends only when it falls to the low one, so a heap hovering at the
+ * line does not flap. A watermark is a fraction of max heap when {@code <= 1}, else a byte count.
+ *
+ * <p>The reading is {@code min(heap used after the last collection, heap used now)}. Heap used now
+ * counts garbage that no collection has reclaimed yet: on a quiet server it can sit above the low
+ * mark for as long as no collection runs, long after the live data is gone. Heap used after a
+ * collection ({@link #afterGc}, from the collectors' notifications) is the live set plus whatever
+ * that collection left (a young collection leaves the old generation's garbage); heap used now is
+ * lower than that right after a collection the notification has not reported yet. Data that became
+ * live since the last collection is counted from the next one: until then nothing says it is live.
+ *
+ * <p>Under pressure the reading can only fall when a collection runs, so {@link #shouldRequestGc}
+ * asks for one, at most once per interval, when the caller allows it.
+ *
+ * <p>Pure (times are arguments); not thread-safe: one owner feeds it.
  */
 public final class HeapWatch {
   private double high;
   private double low;
   private boolean underPressure;
+  private long liveAfterGc = -1;
+  private long gcsSeen;
+  private long reading;
+  private long lastGcRequestMillis = Long.MIN_VALUE;
+  private long gcRequests;
 
   public HeapWatch(double high, double low) {
     setWatermarks(high, low);
@@ -26,21 +48,78 @@ public final class HeapWatch {
     return mark <= 1 ? (long) (mark * maxHeap) : (long) mark;
   }
 
-  /** Feeds one reading; returns true when the pressure state changed. */
+  /**
+   * The heap bytes in use after a collection: the sum of the heap pools' usage after it. Pools not
+   * in {@code heapPools} (metaspace, code cache: a collection reports them too) are left out.
+   */
+  public static long liveHeapBytes(Map<String, MemoryUsage> usageAfterGc, Set<String> heapPools) {
+    long sum = 0;
+    for (Map.Entry<String, MemoryUsage> e : usageAfterGc.entrySet()) {
+      if (heapPools.contains(e.getKey())) {
+        sum += e.getValue().getUsed();
+      }
+    }
+    return sum;
+  }
+
+  /** Feeds one collection's outcome: heap bytes in use right after it. */
+  public void afterGc(long liveBytes) {
+    liveAfterGc = liveBytes;
+    gcsSeen++;
+  }
+
+  /**
+   * Feeds one reading of the heap used now; returns true when the pressure state changed. The
+   * decision is on {@code min(used after the last collection, used)}.
+   */
   public boolean update(long used, long maxHeap) {
-    if (!underPressure && used >= bytes(high, maxHeap)) {
+    reading = liveAfterGc < 0 ? used : Math.min(liveAfterGc, used);
+    if (!underPressure && reading >= bytes(high, maxHeap)) {
       underPressure = true;
       return true;
     }
-    if (underPressure && used <= bytes(low, maxHeap)) {
+    if (underPressure && reading <= bytes(low, maxHeap)) {
       underPressure = false;
       return true;
     }
     return false;
   }
 
+  /**
+   * Whether to ask the JVM for a collection now: under pressure, and no request in the last
+   * {@code intervalMillis}. Answering true counts as a request made at {@code nowMillis}.
+   */
+  public boolean shouldRequestGc(long nowMillis, long intervalMillis) {
+    if (!underPressure || (lastGcRequestMillis != Long.MIN_VALUE && nowMillis - lastGcRequestMillis < intervalMillis)) {
+      return false;
+    }
+    lastGcRequestMillis = nowMillis;
+    gcRequests++;
+    return true;
+  }
+
   public boolean underPressure() {
     return underPressure;
+  }
+
+  /** The last reading the decision was made on, bytes. */
+  public long reading() {
+    return reading;
+  }
+
+  /** Heap used after the last collection seen, bytes; -1 before the first. */
+  public long liveAfterGc() {
+    return liveAfterGc;
+  }
+
+  /** Collections fed so far. */
+  public long gcsSeen() {
+    return gcsSeen;
+  }
+
+  /** Collections requested so far. */
+  public long gcRequests() {
+    return gcRequests;
   }
 
   public double high() {

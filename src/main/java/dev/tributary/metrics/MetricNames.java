@@ -60,6 +60,7 @@ public final class MetricNames {
 
   public static final String MEMORY_PRESSURE = "tributary.memory.pressure";
   public static final String MEMORY_HEAP_USED = "tributary.memory.heap.used";
+  public static final String MEMORY_HEAP_LIVE = "tributary.memory.heap.live";
   public static final String MEMORY_CLEANUPS = "tributary.memory.cleanups";
   public static final String MEMORY_SHED = "tributary.memory.shed.connections";
 

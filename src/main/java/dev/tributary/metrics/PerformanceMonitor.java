@@ -35,7 +35,7 @@ public final class PerformanceMonitor {
 
     if (mem.getBoolean("underPressure", false)) {
       out.add(insight("memory-pressure", "critical", "Memory pressure: new connections are refused (1013) and slow consumers shed",
-          mem.getDouble("heapUsedFraction", 0.0), mem.getValue("highWatermark"),
+          mem.getDouble("liveHeapFraction", mem.getDouble("heapUsedFraction", 0.0)), mem.getValue("highWatermark"),
           "Raise the heap (-Xmx), lower gateway.maxQueueBytes or coordinator.cacheMaxEntries, or add nodes"));
     } else if (mem.getDouble("heapUsedFraction", 0.0) > HIGH_HEAP_FRACTION) {
       out.add(insight("high-heap", "warning", "Heap use is high", mem.getDouble("heapUsedFraction", 0.0),

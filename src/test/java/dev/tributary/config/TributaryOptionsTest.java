@@ -50,7 +50,7 @@ class TributaryOptionsTest {
             .put("criticalBypass", true).put("maxWaitMillis", 900).put("cacheTtlMillis", 4000).put("cacheMaxEntries", 10)
             .put("batchWindowMillis", 80).put("batchMaxSize", 5))
         .put("memory", new JsonObject().put("inactiveThresholdMillis", 1000).put("sweepIntervalMillis", 500)
-            .put("heapCheckIntervalMillis", 200).put("highWatermark", 0.9).put("lowWatermark", 0.5).put("shedMinUnsentBytes", 1024))
+            .put("heapCheckIntervalMillis", 200).put("highWatermark", 0.9).put("lowWatermark", 0.5).put("shedMinUnsentBytes", 1024).put("requestGc", false))
         .put("modules", new io.vertx.core.json.JsonArray().add(new JsonObject().put("class", "dev.tributary.modules.TickerModule")
             .put("instances", 1).put("config", new JsonObject().put("intervalMillis", 10))))
         .put("metrics", new JsonObject().put("token", "m"))
@@ -168,6 +168,9 @@ class TributaryOptionsTest {
         .hasMessageStartingWith("config: coordinator.mode: must be MANUAL, HYBRID or FULLY_AUTO");
     assertThatThrownBy(() -> new TributaryOptions(new JsonObject().put("memory", new JsonObject().put("highWatermark", 0.5).put("lowWatermark", 0.6))))
         .hasMessageStartingWith("config: memory.lowWatermark: must be below");
+    assertThatThrownBy(() -> new TributaryOptions(new JsonObject().put("memory", new JsonObject().put("requestGc", "yes"))))
+        .hasMessage("config: memory.requestGc: must be true or false, got \"yes\"");
+    assertThat(new TributaryOptions(new JsonObject()).getMemory().isRequestGc()).isTrue();
   }
 
   @Test

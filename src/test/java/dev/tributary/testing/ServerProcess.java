@@ -23,11 +23,16 @@ public final class ServerProcess implements AutoCloseable {
   private final Thread reader;
 
   public ServerProcess(Path conf) throws IOException {
+    this(conf, List.of("-Xmx256m"));
+  }
+
+  /** @param jvmOptions options for the child JVM, e.g. {@code -Xmx128m}, {@code -XX:+UseSerialGC} */
+  public ServerProcess(Path conf, List<String> jvmOptions) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
-    cmd.add("-Xmx256m");
+    cmd.addAll(jvmOptions);
     cmd.add("dev.tributary.Main");
     cmd.add("--conf");
     cmd.add(conf.toString());
