@@ -17,6 +17,11 @@ import java.util.Set;
  * lower than that right after a collection the notification has not reported yet. Data that became
  * live since the last collection is counted from the next one: until then nothing says it is live.
  *
+ * <p>Before any collection was seen nothing tells live data from garbage (G1 may fill more than
+ * half the heap before its first collection). With {@code confirmWithGc}, heap used at or above the
+ * high mark then starts no pressure but asks for a collection ({@link #shouldRequestGc}), whose
+ * outcome decides; without it, heap used is the reading until the first collection.
+ *
  * <p>Under pressure the reading can only fall when a collection runs, so {@link #shouldRequestGc}
  * asks for one, at most once per interval, when the caller allows it.
  *
@@ -31,9 +36,22 @@ public final class HeapWatch {
   private long reading;
   private long lastGcRequestMillis = Long.MIN_VALUE;
   private long gcRequests;
+  private final boolean confirmWithGc;
+  /** Heap used reached the high mark before any collection was seen: one is wanted to decide. */
+  private boolean gcWanted;
 
+  /** A watch that decides on heap used until the first collection is seen. */
   public HeapWatch(double high, double low) {
+    this(high, low, false);
+  }
+
+  /**
+   * @param confirmWithGc before the first collection, ask for one ({@link #shouldRequestGc})
+   *     instead of starting pressure on heap used
+   */
+  public HeapWatch(double high, double low, boolean confirmWithGc) {
     setWatermarks(high, low);
+    this.confirmWithGc = confirmWithGc;
   }
 
   public void setWatermarks(double high, double low) {
@@ -66,6 +84,7 @@ public final class HeapWatch {
   public void afterGc(long liveBytes) {
     liveAfterGc = liveBytes;
     gcsSeen++;
+    gcWanted = false;
   }
 
   /**
@@ -74,6 +93,10 @@ public final class HeapWatch {
    */
   public boolean update(long used, long maxHeap) {
     reading = liveAfterGc < 0 ? used : Math.min(liveAfterGc, used);
+    if (!underPressure && liveAfterGc < 0 && confirmWithGc) {
+      gcWanted = reading >= bytes(high, maxHeap);
+      return false;
+    }
     if (!underPressure && reading >= bytes(high, maxHeap)) {
       underPressure = true;
       return true;
@@ -86,11 +109,12 @@ public final class HeapWatch {
   }
 
   /**
-   * Whether to ask the JVM for a collection now: under pressure, and no request in the last
+   * Whether to ask the JVM for a collection now: under pressure (or, before any collection, with
+   * heap used at the high mark and {@code confirmWithGc}), and no request in the last
    * {@code intervalMillis}. Answering true counts as a request made at {@code nowMillis}.
    */
   public boolean shouldRequestGc(long nowMillis, long intervalMillis) {
-    if (!underPressure || (lastGcRequestMillis != Long.MIN_VALUE && nowMillis - lastGcRequestMillis < intervalMillis)) {
+    if (!(underPressure || gcWanted) || (lastGcRequestMillis != Long.MIN_VALUE && nowMillis - lastGcRequestMillis < intervalMillis)) {
       return false;
     }
     lastGcRequestMillis = nowMillis;

@@ -86,9 +86,10 @@ public final class MemoryManagerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     context = vertx.getOrCreateContext();
-    watch = new HeapWatch(options.getHighWatermark(), options.getLowWatermark());
+    watch = new HeapWatch(options.getHighWatermark(), options.getLowWatermark(), options.isRequestGc());
     heapPools = ManagementFactory.getMemoryPoolMXBeans().stream()
         .filter(p -> p.getType() == MemoryType.HEAP).map(MemoryPoolMXBean::getName).collect(Collectors.toUnmodifiableSet());
+    seedFromLastGc();
     gcThread = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "tributary-gc-request");
       t.setDaemon(true);
@@ -130,6 +131,22 @@ public final class MemoryManagerVerticle extends VerticleBase {
     emitters.clear();
     gcThread.shutdownNow();
     return Future.succeededFuture();
+  }
+
+  /** The most recent collection before this verticle started, if any, is the first live reading. */
+  private void seedFromLastGc() {
+    com.sun.management.GcInfo last = null;
+    for (GarbageCollectorMXBean b : ManagementFactory.getGarbageCollectorMXBeans()) {
+      if (b instanceof com.sun.management.GarbageCollectorMXBean ext && !b.getName().endsWith("Pauses")) {
+        com.sun.management.GcInfo info = ext.getLastGcInfo();
+        if (info != null && (last == null || info.getEndTime() > last.getEndTime())) {
+          last = info;
+        }
+      }
+    }
+    if (last != null) {
+      watch.afterGc(HeapWatch.liveHeapBytes(last.getMemoryUsageAfterGc(), heapPools));
+    }
   }
 
   /** On the JVM's notification thread: hands the heap used after the collection to the event loop. */

@@ -65,7 +65,17 @@ class MemoryPressureProcessTest {
          "memory":{"highWatermark":0.5,"lowWatermark":0.3,"heapCheckIntervalMillis":100,"sweepIntervalMillis":%d},
          "channels":{"namespaces":{"h":{"historySize":%d,"historyTtlSeconds":3600}}}}
         """.formatted(SWEEP_MILLIS, HISTORY_SIZE));
-    try (ServerProcess p = new ServerProcess(conf, List.of("-Xmx128m", gc))) {
+    try (ServerProcess p = new ServerProcess(conf, List.of("-Xmx128m", gc, "-Xlog:gc:stdout"))) {
+      try {
+        run(p, gc);
+      } finally {
+        System.out.println(gc + ": server output:\n" + String.join("\n", p.output));
+      }
+    }
+  }
+
+  private void run(ServerProcess p, String gc) throws Exception {
+    {
       int port = p.awaitPort();
       assertThat(ready(port).getBoolean("memoryPressure")).as("no pressure at start").isFalse();
 

@@ -107,4 +107,24 @@ class HeapWatchTest {
     assertThat(w.shouldRequestGc(50_000, 10_000)).as("pressure is off").isFalse();
     assertThat(w.gcsSeen()).isEqualTo(2);
   }
+
+  @Test
+  void beforeAnyGcHeapUsedAtTheHighMarkAsksForAGcInsteadOfStartingPressure() {
+    HeapWatch w = new HeapWatch(0.8, 0.6, true);
+    assertThat(w.update(700, 1000)).isFalse();
+    assertThat(w.shouldRequestGc(0, 10_000)).as("below the mark: nothing to confirm").isFalse();
+    assertThat(w.update(900, 1000)).as("garbage or live? not known yet").isFalse();
+    assertThat(w.underPressure()).isFalse();
+    assertThat(w.shouldRequestGc(1, 10_000)).isTrue();
+    w.afterGc(100);
+    assertThat(w.update(120, 1000)).isFalse();
+    assertThat(w.underPressure()).as("it was garbage").isFalse();
+    assertThat(w.shouldRequestGc(20_000, 10_000)).isFalse();
+
+    HeapWatch live = new HeapWatch(0.8, 0.6, true);
+    live.update(900, 1000);
+    assertThat(live.shouldRequestGc(0, 10_000)).isTrue();
+    live.afterGc(880);
+    assertThat(live.update(890, 1000)).as("it was live").isTrue();
+  }
 }
