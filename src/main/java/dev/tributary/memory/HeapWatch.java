@@ -80,6 +80,27 @@ public final class HeapWatch {
     return sum;
   }
 
+  /**
+   * A warning when the high mark lies above what the old generation can hold (Serial and Parallel
+   * size it once: two thirds of the heap by default), else null. Live data sits in the old
+   * generation: a mark above its size is reached, if ever, only with the JVM about to run out of
+   * memory. Only pools named like an old generation ({@code Tenured Gen}, {@code PS Old Gen},
+   * {@code G1 Old Gen}) with a known max are looked at; G1's may grow to the whole heap.
+   */
+  public static String oldGenWarning(double high, long maxHeap, Map<String, Long> heapPoolMax) {
+    long highBytes = bytes(high, maxHeap);
+    for (Map.Entry<String, Long> e : heapPoolMax.entrySet()) {
+      String name = e.getKey();
+      long max = e.getValue();
+      if ((name.contains("Old") || name.contains("Tenured")) && max > 0 && highBytes > max) {
+        return String.format(java.util.Locale.ROOT, "memory.highWatermark (%d MiB) is above the old generation's size (%s, %d MiB):"
+            + " live data cannot reach it before the heap runs out; set it below %.2f (docs/CONFIGURATION.md)",
+            highBytes >> 20, name, max >> 20, (double) max / maxHeap);
+      }
+    }
+    return null;
+  }
+
   /** Feeds one collection's outcome: heap bytes in use right after it. */
   public void afterGc(long liveBytes) {
     liveAfterGc = liveBytes;

@@ -21,7 +21,9 @@ import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.lang.management.MemoryUsage;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -90,6 +92,7 @@ public final class MemoryManagerVerticle extends VerticleBase {
     heapPools = ManagementFactory.getMemoryPoolMXBeans().stream()
         .filter(p -> p.getType() == MemoryType.HEAP).map(MemoryPoolMXBean::getName).collect(Collectors.toUnmodifiableSet());
     seedFromLastGc();
+    warnIfOldGenTooSmall();
     gcThread = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "tributary-gc-request");
       t.setDaemon(true);
@@ -131,6 +134,20 @@ public final class MemoryManagerVerticle extends VerticleBase {
     emitters.clear();
     gcThread.shutdownNow();
     return Future.succeededFuture();
+  }
+
+  private void warnIfOldGenTooSmall() {
+    Map<String, Long> poolMax = new HashMap<>();
+    for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (p.getType() == MemoryType.HEAP) {
+        poolMax.put(p.getName(), p.getUsage().getMax());
+      }
+    }
+    MemoryUsage u = heap.getHeapMemoryUsage();
+    String warning = HeapWatch.oldGenWarning(watch.high(), u.getMax() > 0 ? u.getMax() : u.getCommitted(), poolMax);
+    if (warning != null) {
+      log.warn(warning);
+    }
   }
 
   /** The most recent collection before this verticle started, if any, is the first live reading. */

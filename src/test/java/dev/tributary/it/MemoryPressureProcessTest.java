@@ -107,12 +107,24 @@ class MemoryPressureProcessTest {
       assertThat(mem.getLong("gcsSeen")).isPositive();
       assertThat(p.output).anyMatch(l -> l.contains("memory pressure ON"));
       assertThat(p.output).anyMatch(l -> l.contains("memory pressure OFF"));
+      assertThat(p.output).as("0.5 fits in the old generation").noneMatch(l -> l.contains("above the old generation"));
       System.out.printf("%s: pressure on after %d publications, off %d ms after the data was gone (gc requests %d)%n",
           gc, published, offMillis, mem.getLong("gcRequests"));
 
       try (WsTestClient ok = WsTestClient.open(vertx, port)) {
         assertThat(ok.connect().containsKey("connect")).as("connections accepted again").isTrue();
       }
+    }
+  }
+
+  @org.junit.jupiter.api.Test
+  void serialGcWithTheDefaultWatermarksWarnsAtStart(@TempDir Path dir) throws Exception {
+    Path conf = dir.resolve("conf.json");
+    Files.writeString(conf, "{\"http\":{\"port\":0,\"host\":\"127.0.0.1\"}}");
+    try (ServerProcess p = new ServerProcess(conf, List.of("-Xmx128m", "-XX:+UseSerialGC"))) {
+      p.awaitPort();
+      Poll.until("the old-generation warning", 20, () -> p.output.stream().anyMatch(l -> l.contains(
+          "memory.highWatermark (105 MiB) is above the old generation's size (Tenured Gen, 85 MiB)")));
     }
   }
 }

@@ -127,4 +127,19 @@ class HeapWatchTest {
     live.afterGc(880);
     assertThat(live.update(890, 1000)).as("it was live").isTrue();
   }
+
+  @Test
+  void warnsWhenTheHighMarkLiesAboveTheOldGeneration() {
+    long mib = 1 << 20;
+    // Serial at -Xmx128m: heap max 123.75 MiB, Tenured Gen 85.3 MiB.
+    Map<String, Long> serial = Map.of("Eden Space", 34 * mib, "Survivor Space", 4 * mib, "Tenured Gen", 85 * mib);
+    assertThat(HeapWatch.oldGenWarning(0.85, 124 * mib, serial))
+        .startsWith("memory.highWatermark (105 MiB) is above the old generation's size (Tenured Gen, 85 MiB)")
+        .contains("set it below 0.69");
+    assertThat(HeapWatch.oldGenWarning(0.6, 124 * mib, serial)).isNull();
+    assertThat(HeapWatch.oldGenWarning(200 * mib, 124 * mib, serial)).as("a byte mark").isNotNull();
+    // G1: the old generation may take the whole heap.
+    Map<String, Long> g1 = Map.of("G1 Eden Space", -1L, "G1 Survivor Space", -1L, "G1 Old Gen", 128 * mib);
+    assertThat(HeapWatch.oldGenWarning(0.85, 128 * mib, g1)).isNull();
+  }
 }
