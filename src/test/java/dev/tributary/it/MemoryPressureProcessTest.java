@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * history until pressure is on (new connections get 1013), the data is then overwritten, and the
  * server, left quiet, leaves pressure within one sweep interval: it does not wait for a collection
  * that nothing would trigger. With Serial (whose old generation keeps its garbage until a full
- * collection) and with G1.
+ * collection) and with G1, with the watermarks docs/CONFIGURATION.md advises for Serial (0.6/0.45).
  */
 class MemoryPressureProcessTest {
   private static final int SWEEP_MILLIS = 3000;
@@ -62,7 +62,7 @@ class MemoryPressureProcessTest {
     Path conf = dir.resolve("conf.json");
     Files.writeString(conf, """
         {"http":{"port":0,"host":"127.0.0.1","maxBodyBytes":1048576},"api":{"key":"k"},
-         "memory":{"highWatermark":0.5,"lowWatermark":0.3,"heapCheckIntervalMillis":100,"sweepIntervalMillis":%d},
+         "memory":{"highWatermark":0.6,"lowWatermark":0.45,"heapCheckIntervalMillis":100,"sweepIntervalMillis":%d},
          "channels":{"namespaces":{"h":{"historySize":%d,"historyTtlSeconds":3600}}}}
         """.formatted(SWEEP_MILLIS, HISTORY_SIZE));
     try (ServerProcess p = new ServerProcess(conf, List.of("-Xmx128m", gc, "-Xlog:gc:stdout"))) {
@@ -103,11 +103,11 @@ class MemoryPressureProcessTest {
       long offMillis = (System.nanoTime() - gone) / 1_000_000;
       JsonObject mem = memoryStatus(port);
       assertThat(mem.getBoolean("underPressure")).isFalse();
-      assertThat(mem.getDouble("liveHeapFraction")).isLessThanOrEqualTo(0.3);
+      assertThat(mem.getDouble("liveHeapFraction")).isLessThanOrEqualTo(0.45);
       assertThat(mem.getLong("gcsSeen")).isPositive();
       assertThat(p.output).anyMatch(l -> l.contains("memory pressure ON"));
       assertThat(p.output).anyMatch(l -> l.contains("memory pressure OFF"));
-      assertThat(p.output).as("0.5 fits in the old generation").noneMatch(l -> l.contains("above the old generation"));
+      assertThat(p.output).as("0.6, the advice for Serial, fits in the old generation").noneMatch(l -> l.contains("above the old generation"));
       System.out.printf("%s: pressure on after %d publications, off %d ms after the data was gone (gc requests %d)%n",
           gc, published, offMillis, mem.getLong("gcRequests"));
 
