@@ -5,10 +5,10 @@ import dev.tributary.bus.MemoryPressure;
 import dev.tributary.cache.TieredCache;
 import dev.tributary.config.MemoryOptions;
 import dev.tributary.metrics.MetricNames;
+import com.sun.management.GarbageCollectionNotificationInfo;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import com.sun.management.GarbageCollectionNotificationInfo;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -224,10 +224,14 @@ public final class MemoryManagerVerticle extends VerticleBase {
         try {
           gc.run();
         } finally {
-          context.runOnContext(v -> {
-            gcInFlight = false;
-            checkHeap();
-          });
+          try {
+            context.runOnContext(v -> {
+              gcInFlight = false;
+              checkHeap();
+            });
+          } catch (RuntimeException closing) {
+            // Vert.x closed while the collection ran: nothing left to check
+          }
         }
       });
     } catch (java.util.concurrent.RejectedExecutionException stopped) {
