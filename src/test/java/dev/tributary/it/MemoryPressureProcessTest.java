@@ -63,7 +63,7 @@ class MemoryPressureProcessTest {
     Files.writeString(conf, """
         {"http":{"port":0,"host":"127.0.0.1","maxBodyBytes":1048576},"api":{"key":"k"},
          "memory":{"highWatermark":0.6,"lowWatermark":0.45,"heapCheckIntervalMillis":100,"sweepIntervalMillis":%d},
-         "channels":{"namespaces":{"h":{"historySize":%d,"historyTtlSeconds":3600}}}}
+         "channels":{"maxPublicationBytes":524288,"namespaces":{"h":{"historySize":%d,"historyTtlSeconds":3600}}}}
         """.formatted(SWEEP_MILLIS, HISTORY_SIZE));
     try (ServerProcess p = new ServerProcess(conf, List.of("-Xmx128m", gc, "-Xlog:gc:stdout"))) {
       try {
