@@ -3,8 +3,11 @@ package dev.tributary.gateway;
 import dev.tributary.auth.TokenVerifier;
 import dev.tributary.config.GatewayOptions;
 import dev.tributary.gateway.protocol.Command;
+import dev.tributary.gateway.protocol.Encoding;
 import dev.tributary.gateway.protocol.ErrorCodes;
+import dev.tributary.gateway.protocol.ProtobufCodec;
 import dev.tributary.gateway.protocol.ProtocolCodec;
+import dev.tributary.gateway.protocol.SharedPush;
 import dev.tributary.gateway.protocol.ProtocolCodec.BadFrameException;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.vertx.core.Future;
@@ -19,8 +22,13 @@ import java.util.List;
  * Owned by the event loop that accepted the socket (its {@link GatewayVerticle}); every method runs
  * there, so there are no locks.
  *
+ * <p>Encoding: fixed at the upgrade ({@link Encoding}). Commands of either encoding decode into the
+ * same {@link Command}; replies and pushes are built as JSON and, on a Protobuf connection, encoded
+ * as Protobuf when enqueued ({@link ProtobufCodec}), except shared publications, which are
+ * transcoded once per publication ({@link SharedPush}).
+ *
  * <p>Outbound: replies and pushes are appended as bytes to an {@link OutboundBatch}; it leaves as
- * one text frame when it holds {@code maxMessages} or {@code maxBytes}, when the commands of one
+ * one frame when it holds {@code maxMessages} or {@code maxBytes}, when the commands of one
  * inbound frame have been answered, or when the instance flushes its dirty connections (end of
  * burst or {@code maxDelayMillis}). Bytes pending plus bytes written but not yet on the socket are bounded
  * by {@code maxQueueBytes}: past it the connection is closed with 3008 and its buffers freed.
@@ -34,6 +42,7 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
 
   final GatewayVerticle owner;
   final WebSocketHandler socket;
+  final Encoding encoding;
   private final GatewayOptions opts;
   private final TokenBucket bucket;
 
@@ -53,12 +62,13 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
   private boolean pongExpected;
   private int closeCode = -1;
 
-  Connection(GatewayVerticle owner, WebSocketHandler socket, GatewayOptions opts, long nowNanos) {
+  Connection(GatewayVerticle owner, WebSocketHandler socket, GatewayOptions opts, long nowNanos, Encoding encoding) {
     this.owner = owner;
     this.socket = socket;
     this.opts = opts;
+    this.encoding = encoding;
     this.writer = new Writer(owner, this, socket, PooledByteBufAllocator.DEFAULT, opts.getBatch().getMaxMessages(),
-        opts.getBatch().getMaxBytes(), opts.getMaxQueueBytes());
+        opts.getBatch().getMaxBytes(), opts.getMaxQueueBytes(), encoding);
     this.bucket = new TokenBucket(opts.getRateLimit().getCommandsPerSecond(), opts.getRateLimit().getBurst(), nowNanos);
     this.subscriptions = new Subscriptions(this, opts);
     this.channelOps = new ChannelCommands(this);
@@ -84,9 +94,51 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
 
   // ---- inbound -------------------------------------------------------------------------------
 
+  /**
+   * A text frame: JSON commands. On a Protobuf connection it is a bad request (3501): the client
+   * does not speak the encoding it negotiated, and trying again will not change that.
+   */
   @Override
-  public void onMessage(String frame) {
-    onText(frame);
+  public void onText(String frame) {
+    if (state == CLOSED) {
+      return;
+    }
+    if (encoding != Encoding.JSON) {
+      owner.log.debug("text frame on a Protobuf connection from {}", clientId);
+      close(CloseCodes.BAD_REQUEST);
+      return;
+    }
+    List<Command> commands;
+    try {
+      commands = ProtocolCodec.decode(frame);
+    } catch (BadFrameException e) {
+      owner.log.debug("bad frame from {}: {}", clientId, e.getMessage());
+      close(CloseCodes.BAD_REQUEST);
+      return;
+    }
+    onCommands(commands);
+  }
+
+  /** A binary frame: Protobuf commands; on a JSON connection a bad request (3501), like text on Protobuf. */
+  @Override
+  public void onBinary(byte[] frame) {
+    if (state == CLOSED) {
+      return;
+    }
+    if (encoding != Encoding.PROTOBUF) {
+      owner.log.debug("binary frame on a JSON connection from {}", clientId);
+      close(CloseCodes.BAD_REQUEST);
+      return;
+    }
+    List<Command> commands;
+    try {
+      commands = ProtobufCodec.decode(frame);
+    } catch (BadFrameException e) {
+      owner.log.debug("bad frame from {}: {}", clientId, e.getMessage());
+      close(CloseCodes.BAD_REQUEST);
+      return;
+    }
+    onCommands(commands);
   }
 
   @Override
@@ -101,18 +153,7 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
     owner.onClosed(this, code);
   }
 
-  void onText(String frame) {
-    if (state == CLOSED) {
-      return;
-    }
-    List<Command> commands;
-    try {
-      commands = ProtocolCodec.decode(frame);
-    } catch (BadFrameException e) {
-      owner.log.debug("bad frame from {}: {}", clientId, e.getMessage());
-      close(CloseCodes.BAD_REQUEST);
-      return;
-    }
+  private void onCommands(List<Command> commands) {
     process(commands, 0);
     // Replies to one frame leave together, now: the batch delay is for pushes, not for answers.
     flush();
@@ -138,6 +179,14 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
         continue;
       }
       rejectedInRow = 0;
+      if (cmd.invalid() != null) {
+        // Decoded, but its params cannot be used (a Protobuf data that is not JSON): 107, as for
+        // missing params; a send has no reply to carry it.
+        if (cmd.id() > 0) {
+          enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.BAD_REQUEST, cmd.invalid()));
+        }
+        continue;
+      }
       if (cmd.method().equals("connect")) {
         long started = System.nanoTime();
         Future<Void> done = connect(cmd).onComplete(ar -> owner.gateway.connectTime.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS));
@@ -258,7 +307,7 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
   // ---- delivery, for the channel index (see Subscriptions) -----------------------------------
 
   /** A publication push with its history offset (see {@link Subscriptions#enqueuePublication}). */
-  void enqueuePublication(String ch, byte[] push, long offset) {
+  void enqueuePublication(String ch, SharedPush push, long offset) {
     subscriptions.enqueuePublication(ch, push, offset);
   }
 
@@ -294,7 +343,7 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
       close(CloseCodes.STALE);
       return false;
     }
-    enqueue(ProtocolCodec.PING);
+    enqueueEncoded(encoding == Encoding.JSON ? ProtocolCodec.PING : ProtobufCodec.PING);
     return pongExpected && state != CLOSED;
   }
 
@@ -307,8 +356,24 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
 
   // ---- outbound -----------------------------------------------------------------------------
 
-  /** Appends one reply or push to the pending frame; past the queue bound the connection closes as slow. */
-  void enqueue(byte[] msg) {
+  /**
+   * Appends one reply or push, given as JSON, to the pending frame (as Protobuf on a Protobuf
+   * connection); past the queue bound the connection closes as slow.
+   */
+  void enqueue(byte[] json) {
+    if (state != CLOSED) {
+      enqueueEncoded(encoding == Encoding.JSON ? json : ProtobufCodec.replyFromJson(json));
+    }
+  }
+
+  /** A push shared by the channel's subscribers: its bytes in this connection's encoding. */
+  void enqueuePush(SharedPush push) {
+    if (state != CLOSED) {
+      enqueueEncoded(push.bytes(encoding, owner.gateway.protobufTranscodes));
+    }
+  }
+
+  private void enqueueEncoded(byte[] msg) {
     if (state != CLOSED && !writer.enqueue(msg)) {
       closeSlow();
     }

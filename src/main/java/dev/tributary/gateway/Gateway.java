@@ -81,6 +81,8 @@ public final class Gateway {
   final Counter slowDroppedBytes;
   final Counter heartbeatCloses;
   final Counter rateLimited;
+  /** Publications transcoded to Protobuf: once per publication and node that has Protobuf subscribers of it. */
+  final java.util.concurrent.atomic.LongAdder protobufTranscodes = new java.util.concurrent.atomic.LongAdder();
   private final Map<Integer, Counter> closedByCode = new ConcurrentHashMap<>();
   private final Map<String, Counter> commands = new ConcurrentHashMap<>();
 
@@ -103,6 +105,9 @@ public final class Gateway {
         .description("unsent bytes dropped with slow consumers").register(registry);
     heartbeatCloses = Counter.builder(MetricNames.HEARTBEAT_CLOSES).description("closed with 3012 (no pong) or 3502 (stale)").register(registry);
     rateLimited = Counter.builder(MetricNames.RATE_LIMITED).register(registry);
+    FunctionCounter.builder(MetricNames.PROTOBUF_TRANSCODES, protobufTranscodes, java.util.concurrent.atomic.LongAdder::sum)
+        .description("publications transcoded from JSON to Protobuf (once per publication and node with Protobuf subscribers)")
+        .register(registry);
     shed = Counter.builder(MetricNames.MEMORY_SHED).description("slow consumers closed under memory pressure").register(registry);
     Gauge.builder(MetricNames.CONNECTIONS, connections, AtomicInteger::get).register(registry);
     Gauge.builder(MetricNames.SOCKETS, sockets, AtomicInteger::get)
@@ -251,6 +256,11 @@ public final class Gateway {
   /** Client ids issued since start. */
   public long clientIdsIssued() {
     return clientIdsIssued.get();
+  }
+
+  /** Publications transcoded to Protobuf on this node since start. */
+  public long protobufTranscodes() {
+    return protobufTranscodes.sum();
   }
 
   /** Sum of one hot-path count over the instances: frames or bytes written. */

@@ -5,6 +5,8 @@ import dev.tributary.auth.TokenVerifier;
 import dev.tributary.bus.Addresses;
 import dev.tributary.bus.MemoryPressure;
 import dev.tributary.config.GatewayOptions;
+import dev.tributary.gateway.protocol.Encoding;
+import dev.tributary.gateway.protocol.SharedPush;
 import dev.tributary.hub.Hub;
 import dev.tributary.support.Clock;
 import io.netty.channel.Channel;
@@ -132,7 +134,9 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
         .setIdleTimeoutUnit(TimeUnit.SECONDS)
         // No h2c: with it Vert.x waits for a connection's first bytes before it exists for us,
         // so a socket that sends nothing would be neither counted nor timed out.
-        .setHttp2ClearTextEnabled(false);
+        .setHttp2ClearTextEnabled(false)
+        // Echoed when offered: "centrifuge-protobuf" makes the connection a Protobuf one.
+        .setWebSocketSubProtocols(List.of(Encoding.PROTOBUF_SUBPROTOCOL, Encoding.JSON_SUBPROTOCOL));
     io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> api = ApiRouter.create(vertx, gateway, gateway.ops);
     server = vertx.createHttpServer(serverOptions)
         .connectionHandler(this::onTcp)
@@ -368,7 +372,7 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
     }
     gateway.connections.incrementAndGet();
     gateway.opened.increment();
-    Connection c = new Connection(this, socket, opts, clock.nanoTime());
+    Connection c = new Connection(this, socket, opts, clock.nanoTime(), Encoding.ofSubprotocol(ws.subProtocol()));
     socket.listener(c);
     wheel.add(c);
   }
@@ -398,7 +402,10 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
   private void closeAtOnce(WebSocketHandler socket, short code) {
     socket.listener(new WebSocketHandler.Listener() {
       @Override
-      public void onMessage(String text) {}
+      public void onText(String text) {}
+
+      @Override
+      public void onBinary(byte[] bytes) {}
 
       @Override
       public void onOverflow() {}
@@ -477,7 +484,7 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
   }
 
   @Override
-  public void deliver(String channel, byte[] push, long offset, long publishedNanos) {
+  public void deliver(String channel, SharedPush push, long offset, long publishedNanos) {
     if (channelsAtShutdown != null) {
       // Its subscribers here were closed for shutdown before it arrived: counted, not delivered.
       if (channelsAtShutdown.contains(channel)) {

@@ -5,6 +5,7 @@ import dev.tributary.config.GatewayOptions;
 import dev.tributary.gateway.protocol.Command;
 import dev.tributary.gateway.protocol.ErrorCodes;
 import dev.tributary.gateway.protocol.ProtocolCodec;
+import dev.tributary.gateway.protocol.SharedPush;
 import dev.tributary.history.HistoryStore;
 import dev.tributary.presence.PresenceStore;
 import io.vertx.core.Future;
@@ -226,7 +227,7 @@ final class Subscriptions {
 
   /** Pushes of a channel whose subscribe answer is not sent yet. */
   private static final class Hold {
-    final List<byte[]> pushes = new java.util.ArrayList<>(4);
+    final List<SharedPush> pushes = new java.util.ArrayList<>(4);
     final List<Long> offsets = new java.util.ArrayList<>(4);
     boolean overflow;
   }
@@ -391,7 +392,7 @@ final class Subscriptions {
   // ---- live pushes ---------------------------------------------------------------------------
 
   /** A publication push with its history offset: skipped if the subscribe result already had it. */
-  void enqueuePublication(String ch, byte[] push, long offset) {
+  void enqueuePublication(String ch, SharedPush push, long offset) {
     if (held != null) {
       Hold h = held.get(ch);
       if (h != null) {
@@ -422,7 +423,7 @@ final class Subscriptions {
         }
       }
     }
-    conn.enqueue(push);
+    conn.enqueuePush(push);
   }
 
   /**

@@ -59,8 +59,11 @@ final class WebSocketHandler extends ChannelInboundHandlerAdapter {
 
   /** What the connection above hears. Called on the channel's event loop. */
   interface Listener {
-    /** One complete message (a binary one decoded as UTF-8). */
-    void onMessage(String text);
+    /** One complete text message (valid UTF-8). */
+    void onText(String text);
+
+    /** One complete binary message. */
+    void onBinary(byte[] bytes);
 
     /** Bytes queued for the socket passed the bound: the connection must be closed as slow. */
     void onOverflow();
@@ -87,7 +90,8 @@ final class WebSocketHandler extends ChannelInboundHandlerAdapter {
   private boolean closeSent;
   private ScheduledFuture<?> closeTimer;
   private boolean paused;
-  private ArrayDeque<String> held;
+  /** Messages read while paused: String (text) or byte[] (binary). */
+  private ArrayDeque<Object> held;
   private boolean flushAtReadComplete;
   private boolean closedReported;
 
@@ -123,6 +127,11 @@ final class WebSocketHandler extends ChannelInboundHandlerAdapter {
   /** Writes one text frame and flushes it; {@code payload} is released by Netty. */
   void writeText(ByteBuf payload) {
     ctx.writeAndFlush(new TextWebSocketFrame(payload), ctx.voidPromise());
+  }
+
+  /** Writes one binary frame and flushes it; {@code payload} is released by Netty. */
+  void writeBinary(ByteBuf payload) {
+    ctx.writeAndFlush(new BinaryWebSocketFrame(payload), ctx.voidPromise());
   }
 
   /**
@@ -192,7 +201,7 @@ final class WebSocketHandler extends ChannelInboundHandlerAdapter {
   void resume() {
     paused = false;
     while (held != null && !held.isEmpty() && !paused && closeCode < 0) {
-      listener.onMessage(held.poll());
+      hand(held.poll());
     }
     if (!paused) {
       held = null;
@@ -278,15 +287,23 @@ final class WebSocketHandler extends ChannelInboundHandlerAdapter {
       close(CloseCodes.INVALID_PAYLOAD);
       return;
     }
-    String text = content.toString(StandardCharsets.UTF_8);
+    Object message = binary ? ByteBufUtil.getBytes(content) : content.toString(StandardCharsets.UTF_8);
     if (paused) {
       if (held == null) {
         held = new ArrayDeque<>(4);
       }
-      held.add(text);
+      held.add(message);
       return;
     }
-    listener.onMessage(text);
+    hand(message);
+  }
+
+  private void hand(Object message) {
+    if (message instanceof String text) {
+      listener.onText(text);
+    } else {
+      listener.onBinary((byte[]) message);
+    }
   }
 
   private void peerClosed(CloseWebSocketFrame close) {

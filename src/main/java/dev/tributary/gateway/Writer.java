@@ -1,11 +1,13 @@
 package dev.tributary.gateway;
 
+import dev.tributary.gateway.protocol.Encoding;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
 /**
  * The only thing that writes to a client (as Centrifuge's {@code writer.go}): encoded replies and
  * pushes are appended to the pending frame ({@link OutboundBatch}), which leaves as one text frame
+ * (JSON) or binary frame (Protobuf)
  * when a size bound is reached or when the connection or its gateway instance flushes.
  *
  * <p>The queue bound: bytes pending here plus bytes written and not yet taken by the socket
@@ -24,16 +26,18 @@ final class Writer {
   private final long maxQueueBytes;
   private final GatewayVerticle owner;
   private final Connection connection;
+  private final boolean binary;
   /** In the instance's list of connections with a pending frame. */
   boolean dirty;
 
   Writer(GatewayVerticle owner, Connection connection, WebSocketHandler socket, ByteBufAllocator alloc,
-      int maxMessages, int maxBytes, long maxQueueBytes) {
+      int maxMessages, int maxBytes, long maxQueueBytes, Encoding encoding) {
     this.owner = owner;
     this.connection = connection;
     this.socket = socket;
     this.alloc = alloc;
-    this.batch = new OutboundBatch(alloc, maxMessages, maxBytes);
+    this.binary = encoding == Encoding.PROTOBUF;
+    this.batch = new OutboundBatch(alloc, maxMessages, maxBytes, binary);
     this.maxQueueBytes = maxQueueBytes;
   }
 
@@ -77,7 +81,11 @@ final class Writer {
     }
     owner.framesOut++;
     owner.bytesOut += n;
-    socket.writeText(buf);
+    if (binary) {
+      socket.writeBinary(buf);
+    } else {
+      socket.writeText(buf);
+    }
   }
 
   /** Bytes not yet taken by the socket: the pending frame plus Netty's queue. */

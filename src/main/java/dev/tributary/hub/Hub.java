@@ -3,6 +3,7 @@ package dev.tributary.hub;
 import dev.tributary.broker.Broker;
 import dev.tributary.channels.ChannelRules;
 import dev.tributary.gateway.protocol.ProtocolCodec;
+import dev.tributary.gateway.protocol.SharedPush;
 import dev.tributary.history.HistoryStore;
 import dev.tributary.history.MemoryHistory;
 import io.vertx.core.Context;
@@ -51,7 +52,7 @@ public final class Hub {
      *
      * @param publishedNanos {@link System#nanoTime()} at publish, for the publish-to-deliver timer
      */
-    void deliver(String channel, byte[] push, long offset, long publishedNanos);
+    void deliver(String channel, SharedPush push, long offset, long publishedNanos);
 
     /** This node may have missed publications of {@code channel}; owner thread only. */
     default void resync(String channel) {}
@@ -472,10 +473,11 @@ public final class Hub {
    */
   public int deliverLocal(String channel, byte[] push, long offset) {
     long now = System.nanoTime();
+    SharedPush shared = new SharedPush(push); // one per publication and node: its Protobuf form is made once
     synchronized (lockFor(channel)) {
       Shard[] shards = interest.getOrDefault(channel, NONE);
       for (Shard shard : shards) {
-        shard.context().runOnContext(v -> shard.deliver(channel, push, offset, now));
+        shard.context().runOnContext(v -> shard.deliver(channel, shared, offset, now));
       }
       return shards.length;
     }

@@ -19,6 +19,8 @@ public final class MetricNames {
   public static final String SLOW_DROPPED_BYTES = "tributary.gateway.slow.dropped.bytes";
   public static final String HEARTBEAT_CLOSES = "tributary.gateway.heartbeat.closes";
   public static final String RATE_LIMITED = "tributary.gateway.ratelimit.rejected";
+  /** Publications transcoded from JSON to Protobuf: at most once per publication and node. */
+  public static final String PROTOBUF_TRANSCODES = "tributary.gateway.protobuf.transcodes";
   public static final String PUBLICATIONS = "tributary.hub.publications";
   public static final String API_REQUESTS = "tributary.api.requests";
   public static final String PUBLISH_TO_DELIVER = "tributary.hub.publish.to.deliver";

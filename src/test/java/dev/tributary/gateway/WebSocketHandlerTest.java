@@ -560,7 +560,12 @@ class WebSocketHandlerTest {
     String pauseAfter;
 
     @Override
-    public void onMessage(String text) {
+    public void onBinary(byte[] bytes) {
+      onText(new String(bytes, java.nio.charset.StandardCharsets.UTF_8)); // recorded alike: the tests send UTF-8
+    }
+
+    @Override
+    public void onText(String text) {
       messages.add(text);
       if (text.equals(pauseAfter)) {
         handler.pause();
