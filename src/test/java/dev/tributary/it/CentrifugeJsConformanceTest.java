@@ -99,6 +99,20 @@ class CentrifugeJsConformanceTest {
   }
 
   @Test
+  void officialProtobufBuildSharesChannelsWithJsonClients() throws Exception {
+    installClient();
+    try (TestServer server = TestServer.start(o -> o.getChannels().putNamespace("hist", new NamespaceOptions()
+        .setHistorySize(100).setHistoryTtlSeconds(60).setAllowClientPublish(true).setPresence(true)))) {
+      String out = run(JS, 60, List.of("node", "protobuf.mjs", server.wsUrl(),
+          "http://127.0.0.1:" + server.port, TestServer.API_KEY));
+      assertThat(out).contains("ok protobuf connect (subprotocol centrifuge-protobuf)", "ok protobuf subscribe",
+          "ok api publication received", "ok json client publication received",
+          "ok protobuf publish received as JSON by the JSON client", "ok presence and presence stats",
+          "ok history [1,2,3]", "ok recovered=true, exactly once in order [1,2,3,4,5,6]", "ALL PASSED");
+    }
+  }
+
+  @Test
   void officialCentrifugeClientWorksUnchanged() throws Exception {
     installClient();
     try (TestServer server = TestServer.start(o -> {
