@@ -38,4 +38,18 @@ public final class Addresses {
   public static final String MEMORY_CONFIGURE = "tributary.memory.configure";
   /** Request (empty); reply the memory manager's status. */
   public static final String MEMORY_STATUS = "tributary.memory.status";
+
+  /**
+   * Prefix of the address of one RPC method ({@link #rpc(String)}): request a JsonObject
+   * {@code {method, data, client, user, info}} from a client's {@code rpc}; reply a JsonObject (the
+   * result's data) or fail with a code (see {@code dev.tributary.coordinator.RpcException}).
+   */
+  public static final String RPC_PREFIX = "tributary.rpc.";
+  /** Published JsonObject {@code {data, client, user, info}} from a client's {@code send}; no reply. */
+  public static final String CLIENT_MESSAGE = "tributary.client.message";
+
+  /** The address a module's handler of RPC {@code method} listens on. */
+  public static String rpc(String method) {
+    return RPC_PREFIX + method;
+  }
 }

@@ -15,6 +15,7 @@ public final class TributaryOptions {
   private MemoryOptions memory = new MemoryOptions();
   private OperationsOptions operations = new OperationsOptions();
   private RedisOptions redis = new RedisOptions();
+  private RpcOptions rpc = new RpcOptions();
   private java.util.List<ModuleOptions> modules = new java.util.ArrayList<>();
 
   public TributaryOptions() {}
@@ -30,6 +31,7 @@ public final class TributaryOptions {
     memory = new MemoryOptions(o.memory);
     operations = new OperationsOptions(o.operations);
     redis = new RedisOptions(o.redis);
+    rpc = new RpcOptions(o.rpc);
     modules = new java.util.ArrayList<>(o.modules);
   }
 
@@ -37,7 +39,7 @@ public final class TributaryOptions {
   public TributaryOptions(JsonObject json) {
     JsonFields f = new JsonFields(json, "");
     f.rejectUnknown(Set.of("server", "http", "api", "auth", "gateway", "channels", "coordinator", "memory", "modules",
-        "metrics", "dashboard", "compression", "ids", "config", "redis"));
+        "metrics", "dashboard", "compression", "ids", "config", "redis", "rpc"));
     server = new ServerOptions(f.object("server"));
     http = new HttpOptions(f.object("http"));
     api = new ApiOptions(f.object("api"));
@@ -47,6 +49,7 @@ public final class TributaryOptions {
     coordinator = new CoordinatorOptions(f.object("coordinator"));
     memory = new MemoryOptions(f.object("memory"));
     redis = new RedisOptions(f.object("redis"));
+    rpc = new RpcOptions(f.object("rpc"));
     operations = new OperationsOptions(f.object("metrics"), f.object("dashboard"), f.object("compression"),
         f.object("ids"), f.object("config"));
     io.vertx.core.json.JsonArray mods = f.array("modules");
@@ -109,6 +112,7 @@ public final class TributaryOptions {
         .put("ids", operations.idsJson())
         .put("config", operations.configJson())
         .put("redis", redis.toJson())
+        .put("rpc", rpc.toJson())
         .put("modules", new io.vertx.core.json.JsonArray(modules.stream().map(ModuleOptions::toJson).toList()));
   }
 
@@ -146,6 +150,10 @@ public final class TributaryOptions {
 
   public RedisOptions getRedis() {
     return redis;
+  }
+
+  public RpcOptions getRpc() {
+    return rpc;
   }
 
   /** metrics, dashboard, compression, ids and config-watch settings. */

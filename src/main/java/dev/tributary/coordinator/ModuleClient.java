@@ -4,21 +4,30 @@ import dev.tributary.bus.Addresses;
 import dev.tributary.bus.ModuleRegistration;
 import dev.tributary.bus.ModuleUpdate;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What a module verticle uses to talk to the coordinator over the event bus: register (id,
- * channel, optional key), send updates with a priority and a JSON payload, heartbeat, unregister.
- * Thread-safe; cheap to create.
+ * channel, optional key), send updates with a priority and a JSON payload, heartbeat, unregister;
+ * and to hear clients: answer their {@code rpc} calls ({@link #rpc}) and receive what they
+ * {@code send} ({@link #onMessage}). Plain event-bus addresses and JsonObject bodies, so a module
+ * on another node of a clustered bus works the same. Thread-safe; cheap to create.
  *
  * <pre>{@code
  * ModuleClient client = ModuleClient.create(vertx, "ticker");
  * client.register("ticker").onSuccess(v ->
  *     vertx.setPeriodic(1000, id -> client.update(Priority.MEDIUM, new JsonObject().put("n", n++))));
+ * client.rpc("getScore", req -> Future.succeededFuture(new JsonObject().put("score", 42)));
  * }</pre>
  */
 public final class ModuleClient {
+  private static final Logger log = LoggerFactory.getLogger(ModuleClient.class);
   private final Vertx vertx;
   private final String moduleId;
 
@@ -62,6 +71,54 @@ public final class ModuleClient {
   /** Tells the memory manager this module is alive even without updates. */
   public void heartbeat() {
     vertx.eventBus().send(Addresses.MODULE_HEARTBEAT, moduleId);
+  }
+
+  /**
+   * Answers clients' {@code rpc} calls of {@code method}. The handler gets
+   * {@code {"method":M,"data":<the client's data, any JSON>,"client":<client id>,"user":<user id,
+   * "" when anonymous>,"info":<the connection token's info claim, when it has one>}} and answers
+   * with the result's data (null for none), or fails: with an {@link RpcException} the client gets
+   * its code and message, with anything else 100 (internal server error). It runs on the calling
+   * verticle's context; a handler that has not answered within {@code rpc.timeoutMillis} is
+   * answered 100 "rpc timeout" for it. One handler per method and node: a second registration
+   * of the same method would share the calls round-robin. Completes once the handler is
+   * registered (on a clustered bus: known to the cluster); removed when the verticle is undeployed.
+   */
+  public Future<Void> rpc(String method, Function<JsonObject, Future<JsonObject>> handler) {
+    if (method == null || method.isEmpty()) {
+      throw new IllegalArgumentException("method must not be empty");
+    }
+    MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(Addresses.rpc(method), msg -> {
+      Future<JsonObject> answer;
+      try {
+        answer = handler.apply(msg.body());
+      } catch (RuntimeException e) {
+        answer = Future.failedFuture(e);
+      }
+      if (answer == null) {
+        answer = Future.succeededFuture();
+      }
+      answer.onComplete(ar -> {
+        if (ar.succeeded()) {
+          msg.reply(ar.result());
+        } else if (ar.cause() instanceof RpcException re) {
+          msg.fail(re.code(), re.getMessage() == null ? "" : re.getMessage());
+        } else {
+          log.warn("module {}: rpc {} failed: {}", moduleId, method, ar.cause().toString());
+          msg.fail(100, "internal server error");
+        }
+      });
+    });
+    return consumer.completion();
+  }
+
+  /**
+   * Receives what clients {@code send}: {@code {"data":<any JSON>,"client":…,"user":…,"info":…}}
+   * (no reply; every module with a handler gets each message). Completes once registered.
+   */
+  public Future<Void> onMessage(Handler<JsonObject> handler) {
+    return vertx.eventBus().<JsonObject>consumer(Addresses.CLIENT_MESSAGE, msg -> handler.handle(msg.body()))
+        .completion();
   }
 
   /** Unregisters; pending debounced updates of this module are dropped. */

@@ -49,6 +49,8 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
   private int state = NEW;
   private String clientId;
   private String user = "";
+  /** The connection token's {@code info} claim (any JSON), null without one; shown to modules. */
+  private Object tokenInfo;
   /** Channels, their sync with history and the pushes held meanwhile. */
   final Subscriptions subscriptions;
   /** publish, history, presence. */
@@ -57,6 +59,8 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
   final TokenLifecycle tokens;
   /** The connection token's exp until the connect reply (then kept by {@link #tokens}). */
   private long tokenExp;
+  /** rpc and send, to modules over the event bus. */
+  private final ModuleCalls moduleCalls;
   final Writer writer;
   private int rejectedInRow;
   private boolean pongExpected;
@@ -73,6 +77,7 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
     this.subscriptions = new Subscriptions(this, opts);
     this.channelOps = new ChannelCommands(this);
     this.tokens = new TokenLifecycle(this);
+    this.moduleCalls = new ModuleCalls(this);
   }
 
   boolean isClosed() {
@@ -90,6 +95,10 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
 
   String user() {
     return user;
+  }
+
+  Object tokenInfo() {
+    return tokenInfo;
   }
 
   // ---- inbound -------------------------------------------------------------------------------
@@ -217,7 +226,8 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
         case "history" -> channelOps.history(cmd);
         case "presence" -> channelOps.presence(cmd, false);
         case "presence_stats" -> channelOps.presence(cmd, true);
-        case "send" -> { } // asynchronous message to the server: no handler, no reply
+        case "rpc" -> moduleCalls.rpc(cmd);
+        case "send" -> moduleCalls.send(cmd);
         case "refresh" -> tokens.refresh(cmd);
         case "sub_refresh" -> tokens.subRefresh(cmd);
         default -> enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.NOT_AVAILABLE));
@@ -244,6 +254,7 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
     if (result instanceof TokenVerifier.Valid v) {
       // Held (socket paused) until the reply, also while server-side positions are read.
       tokenExp = v.expiresAtEpochSeconds();
+      tokenInfo = v.info();
       return completeConnect(cmd, v.user(), v.channels());
     } else if (result instanceof TokenVerifier.Expired) {
       enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.TOKEN_EXPIRED));

@@ -60,7 +60,8 @@ class TributaryOptionsTest {
         .put("config", new JsonObject().put("watch", true).put("scanPeriodMillis", 500))
         .put("redis", new dev.tributary.redis.RedisSettings().setPoolSize(3).toJson()
             .put("urls", new io.vertx.core.json.JsonArray().add("redis://127.0.0.1:7000").add("redis://127.0.0.1:7001"))
-            .put("requiredForReadiness", true).put("degradedPublish", "local"));
+            .put("requiredForReadiness", true).put("degradedPublish", "local"))
+        .put("rpc", new JsonObject().put("timeoutMillis", 750));
     ((JsonObject) json.getValue("redis")).remove("url");
     TributaryOptions o = new TributaryOptions(json);
     assertThat(o.toJson()).isEqualTo(json);
@@ -92,6 +93,16 @@ class TributaryOptionsTest {
     assertThat(defaults.getAuth().getExpiredCloseDelaySeconds()).isEqualTo(25);
     assertThat(defaults.getAuth().getExpiredSubCloseDelaySeconds()).isEqualTo(25);
     assertThat(new NamespaceOptions().getSubscribeToken()).isEqualTo("optional");
+  }
+
+  @Test
+  void rpcTimeoutDefaultsTo5000AndIsValidated() {
+    assertThat(new TributaryOptions().getRpc().getTimeoutMillis()).isEqualTo(RpcOptions.DEFAULT_TIMEOUT_MILLIS).isEqualTo(5000);
+    assertThatThrownBy(() -> new TributaryOptions(new JsonObject().put("rpc", new JsonObject().put("timeoutMillis", 0))))
+        .hasMessageStartingWith("config: rpc.timeoutMillis: must be between 1 and 600000");
+    assertThatThrownBy(() -> new TributaryOptions(new JsonObject().put("rpc", new JsonObject().put("timeout", 5))))
+        .hasMessageStartingWith("config: rpc.timeout: unknown key");
+    assertThatThrownBy(() -> new RpcOptions().setTimeoutMillis(-1)).hasMessageContaining("rpc.timeoutMillis");
   }
 
   @Test
