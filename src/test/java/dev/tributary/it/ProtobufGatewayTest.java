@@ -147,6 +147,17 @@ class ProtobufGatewayTest {
   }
 
   @Test
+  void centrifugeJsonSubprotocolIsEchoedAndSpeaksJson() throws Exception {
+    try (RawWsClient c = new RawWsClient(server.port, 0, "Sec-WebSocket-Protocol: centrifuge-json\r\n")) {
+      assertThat(c.responseHeaders().toLowerCase()).contains("sec-websocket-protocol: centrifuge-json");
+      c.sendText("{\"id\":1,\"connect\":{}}");
+      RawWsClient.Frame f = c.readFrame();
+      assertThat(f.opcode()).isEqualTo(1);
+      assertThat(new JsonObject(f.text()).getJsonObject("connect").getString("client")).isNotEmpty();
+    }
+  }
+
+  @Test
   void aPublicationIsTranscodedOncePerNodeWhateverTheNumberOfProtobufSubscribers() throws Exception {
     try (PbClient a = new PbClient(); PbClient b = new PbClient(); PbClient c = new PbClient();
         WsTestClient json = WsTestClient.open(vertx, server.port)) {
