@@ -213,7 +213,7 @@ class ObservabilityTest {
       JsonObject pub = new JsonObject().put("channel", "chat:1").put("data", 1);
       assertThat(c.reply(c.command("publish", pub)).getJsonObject("error").getInteger("code")).isEqualTo(103);
       // Live: namespace permission and API key. Restart-only: the ping interval.
-      Files.writeString(conf, base.replace("\"k1\"", "\"k2\"").replace("\"chat\":{}", "\"chat\":{\"allowClientPublish\":true}")
+      writeAtomically(conf, base.replace("\"k1\"", "\"k2\"").replace("\"chat\":{}", "\"chat\":{\"allowClientPublish\":true}")
           .formatted(",\"gateway\":{\"pingIntervalSeconds\":30}"));
       eventually("reload applied", () -> s.server.ops().lastReload().startsWith("applied"));
       assertThat(s.server.ops().lastReload()).contains("channels.namespaces.chat.allowClientPublish", "api.key")
@@ -222,11 +222,21 @@ class ObservabilityTest {
       assertThat(call(s, HttpMethod.GET, "/api/metrics", null, Map.of("X-API-Key", "k2")).statusCode()).isEqualTo(200);
       assertThat(s.server.gateway().options().getGateway().getPingIntervalSeconds()).isEqualTo(25);
       // A bad edit: rejected, and the running config stays.
-      Files.writeString(conf, base.replace("\"k1\"", "\"k3\"").formatted(",\"gateway\":{\"maxConnections\":\"many\"}"));
+      writeAtomically(conf, base.replace("\"k1\"", "\"k3\"").formatted(",\"gateway\":{\"maxConnections\":\"many\"}"));
       eventually("bad edit rejected", () -> s.server.ops().lastReload().startsWith("rejected"));
       assertThat(s.server.ops().lastReload()).contains("gateway.maxConnections");
       assertThat(s.server.gateway().options().getApi().getKey()).isEqualTo("k2");
       assertThat(c.reply(c.command("publish", pub)).containsKey("publish")).isTrue();
     }
+  }
+
+  /**
+   * Replaces the file in one step (write beside it, then an atomic rename): the watcher, scanning
+   * every 100 ms, never reads half an edit (a plain write made it see "Unexpected token" now and then).
+   */
+  static void writeAtomically(Path file, String text) throws java.io.IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.writeString(tmp, text);
+    Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 }
