@@ -8,7 +8,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Entry point: {@code java -jar tributary.jar [--conf FILE]}. A bad config prints one line naming
+ * Entry point: {@code java -jar tributary.jar [--conf FILE]}, or {@code java -cp tributary.jar:my-modules.jar
+ * dev.tributary.Main [--conf FILE]} with modules of one's own. A bad config prints one line naming
  * the key and exits with code 2; SIGTERM triggers a graceful, bounded shutdown.
  */
 public final class Main {

@@ -29,7 +29,9 @@ public final class ModuleOptions {
         throw new ConfigException(prefix + ".class", cls + " is not a Vert.x verticle");
       }
     } catch (ClassNotFoundException e) {
-      throw new ConfigException(prefix + ".class", "class not found: " + cls);
+      throw new ConfigException(prefix + ".class", "class not found: " + cls
+          + " (add the jar or class directory that holds it: scripts/run --classpath my.jar, or TRIBUTARY_CLASSPATH=my.jar;"
+          + " in Docker, mount it under /modules)");
     }
     this.className = cls;
     this.instances = f.intValue("instances", 1, 1, 1024);

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +29,10 @@ public final class ServerProcess implements AutoCloseable {
 
   /** @param jvmOptions options for the child JVM, e.g. {@code -Xmx128m}, {@code -XX:+UseSerialGC} */
   public ServerProcess(Path conf, List<String> jvmOptions) throws IOException {
+    this(mainCommand(conf, jvmOptions), null, Map.of());
+  }
+
+  private static List<String> mainCommand(Path conf, List<String> jvmOptions) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-cp");
@@ -36,9 +41,23 @@ public final class ServerProcess implements AutoCloseable {
     cmd.add("dev.tributary.Main");
     cmd.add("--conf");
     cmd.add(conf.toString());
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    return cmd;
+  }
+
+  /**
+   * Runs {@code command} (e.g. {@code scripts/run …}, which execs the JVM, so {@link #process} is
+   * the server itself) in {@code workDir} (null: this one) with {@code env} added to a copy of this
+   * environment, minus the variables that would override the test's config.
+   */
+  public ServerProcess(List<String> command, Path workDir, Map<String, String> env) throws IOException {
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+    if (workDir != null) {
+      pb.directory(workDir.toFile());
+    }
     pb.environment().remove("TRIBUTARY_HTTP_PORT");
     pb.environment().remove("TRIBUTARY_CONF");
+    pb.environment().remove("TRIBUTARY_CLASSPATH");
+    pb.environment().putAll(env);
     process = pb.start();
     reader = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
