@@ -53,13 +53,7 @@ class CoordinationPipelineTest {
 
   /** Waits (bounded) for a condition the server reaches by itself. */
   static void eventually(String what, BooleanSupplier cond) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-    while (!cond.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not reached within 15 s: " + what);
-      }
-      Thread.onSpinWait();
-    }
+    dev.tributary.testing.Poll.until(what, 15, cond);
   }
 
   HttpResponse<Buffer> http(TestServer s, String method, String path, String key, String body) {

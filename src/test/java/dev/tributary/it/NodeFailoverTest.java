@@ -2,6 +2,7 @@ package dev.tributary.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tributary.testing.Poll;
 import dev.tributary.testing.RedisServer;
 import dev.tributary.testing.ServerProcess;
 import dev.tributary.testing.WsTestClient;
@@ -62,11 +63,7 @@ class NodeFailoverTest {
         WsTestClient onB = WsTestClient.open(vertx, portB).autoPong();
         onB.connect();
         assertThat(onB.subscribe("h:room").getJsonObject("subscribe").getString("epoch")).isEqualTo(epoch);
-        long first = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        int present;
-        while ((present = presentClients(web, portB)) != 4) {
-          assertThat(System.nanoTime()).as("presence of the 4 clients: %d", present).isLessThan(first);
-        }
+        Poll.until("presence of the 4 clients", 30, () -> presentClients(web, portB), n -> n == 4);
 
         for (int i = 1; i <= 3; i++) {
           assertThat(api(web, portB, "publish", new JsonObject().put("channel", "h:room").put("data", i)).getLong("offset"))
@@ -91,10 +88,7 @@ class NodeFailoverTest {
           api(web, portB, "publish", new JsonObject().put("channel", "h:room").put("data", i));
         }
         // A said no goodbye: its entries go when their expiry (2 s) passes without a refresh.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while ((present = presentClients(web, portB)) != 1) {
-          assertThat(System.nanoTime()).as("A's presence entries still there (%d clients)", present).isLessThan(deadline);
-        }
+        Poll.until("A's presence entries gone, B's one client left", 30, () -> presentClients(web, portB), n -> n == 1);
 
         // A's clients come back on B and recover 4..6 once each, then get 7 live.
         List<WsTestClient> back = new ArrayList<>();
@@ -110,10 +104,7 @@ class NodeFailoverTest {
           back.add(c);
         }
         // Presence is written to Redis after the subscribe is answered: poll, bounded.
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while ((present = presentClients(web, portB)) != 4) {
-          assertThat(System.nanoTime()).as("presence after the reconnects: %d clients", present).isLessThan(until);
-        }
+        Poll.until("presence of the 4 clients after the reconnects", 30, () -> presentClients(web, portB), n -> n == 4);
         api(web, portB, "publish", new JsonObject().put("channel", "h:room").put("data", 7));
         for (WsTestClient c : back) {
           JsonObject pub = c.next().getJsonObject("push").getJsonObject("pub");

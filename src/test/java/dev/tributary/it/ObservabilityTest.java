@@ -20,7 +20,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -57,13 +56,7 @@ class ObservabilityTest {
   }
 
   static void eventually(String what, BooleanSupplier cond) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-    while (!cond.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not reached within 15 s: " + what);
-      }
-      Thread.onSpinWait();
-    }
+    dev.tributary.testing.Poll.until(what, 15, cond);
   }
 
   /** The value of one Prometheus sample line, e.g. {@code tributary_hub_publications_total}. */

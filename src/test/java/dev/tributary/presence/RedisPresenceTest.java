@@ -2,7 +2,6 @@ package dev.tributary.presence;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.fail;
 
 import dev.tributary.metrics.MetricNames;
 import dev.tributary.presence.PresenceStore.ClientInfo;
@@ -22,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -155,18 +153,14 @@ class RedisPresenceTest {
     assertThat(await(live.presence("p:expiry"))).containsOnlyKeys("dead", "alive");
 
     await(dying.close()); // the node stops refreshing and never removes its entry: it died
-    long start = System.nanoTime();
     until("the dead node's entry expired", () -> {
       Map<String, ClientInfo> p = now(live.presence("p:expiry"));
       return p != null && !p.containsKey("dead");
     });
 
     // Liveness, not timing: the refreshing node's entry is still there after several TTLs.
-    long threeTtls = TimeUnit.SECONDS.toNanos(3L * ttlSeconds);
-    while (System.nanoTime() - start < threeTtls) {
-      assertThat(await(live.presence("p:expiry"))).containsOnlyKeys("alive");
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100)); // poll interval
-    }
+    dev.tributary.testing.Poll.throughout(TimeUnit.SECONDS.toMillis(3L * ttlSeconds), 100,
+        () -> assertThat(now(live.presence("p:expiry"))).containsOnlyKeys("alive"));
     assertThat(await(live.stats("p:expiry"))).isEqualTo(new Stats(1, 1));
   }
 
