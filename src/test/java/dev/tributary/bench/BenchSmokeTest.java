@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tributary.TributaryServer;
 import dev.tributary.config.NamespaceOptions;
 import dev.tributary.config.TributaryOptions;
+import dev.tributary.metrics.MetricNames;
+import dev.tributary.testing.Poll;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -18,8 +20,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The benchmark kit's scenarios at tiny sizes against an in-process server: correctness only (no
- * losses, every figure present and non-negative), never speed.
+ * The benchmark kit's scenarios at tiny sizes against an in-process server: correctness only, never
+ * speed. The figures a scenario reports are checked against what happened: deliveries equal to what
+ * was sent times the subscribers, nothing lost, the server's own counters agreeing with the client's,
+ * one latency sample per delivery of a publication sent in the window.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class BenchSmokeTest {
@@ -62,8 +66,9 @@ class BenchSmokeTest {
 
   @Test
   void fanoutOverWebSocketPublishLosesNothing() {
+    ServerCounts before = ServerCounts.now();
     Result r = FanoutScenario.run(target, tinyFanout());
-    assertFanout(r);
+    assertFanout(r, before);
   }
 
   @Test
@@ -71,13 +76,23 @@ class BenchSmokeTest {
     FanoutScenario.Config c = tinyFanout();
     c.publishVia = "http";
     c.httpConnections = 2;
+    ServerCounts before = ServerCounts.now();
     Result r = FanoutScenario.run(target, c);
-    assertFanout(r);
+    assertFanout(r, before);
     assertThat(r.get("publishVia")).isEqualTo("http");
   }
 
+  /** The in-process server's own publication and delivery counters. */
+  record ServerCounts(long publications, long deliveries) {
+    static ServerCounts now() {
+      return new ServerCounts(
+          (long) server.registry().get(MetricNames.PUBLICATIONS).functionCounter().count(),
+          (long) server.registry().get(MetricNames.DELIVERIES).functionCounter().count());
+    }
+  }
+
   @SuppressWarnings("unchecked")
-  private static void assertFanout(Result r) {
+  private static void assertFanout(Result r, ServerCounts before) {
     assertThat(r.get("lost")).isEqualTo(0L);
     assertThat(r.get("duplicates")).isEqualTo(0L);
     assertThat(r.get("outOfOrder")).isEqualTo(0L);
@@ -87,11 +102,25 @@ class BenchSmokeTest {
     // 50/s for 2.5 s, each to the 10 subscribers of its channel.
     assertThat((Long) r.get("publications")).isGreaterThan(0L);
     assertThat((Long) r.get("expectedDeliveries")).isEqualTo((Long) r.get("publications") * 10);
+    assertThat(r.get("subscriberCloses")).isEqualTo(0);
+    assertThat(r.get("drainComplete")).isEqualTo(true);
+    // The server counted exactly what the client says it published and received (its delivery
+    // counters are summed across event loops: read until they settle, bounded).
+    long publications = (Long) r.get("publications");
+    long received = (Long) r.get("receivedDeliveries");
+    ServerCounts after = Poll.until("the server's counters reach the client's figures", 10, ServerCounts::now,
+        n -> n.publications() - before.publications() >= publications && n.deliveries() - before.deliveries() >= received);
+    assertThat(after.publications() - before.publications()).as("publications the server accepted").isEqualTo(publications);
+    assertThat(after.deliveries() - before.deliveries()).as("deliveries the server queued").isEqualTo(received);
     assertNonNegative(r, "publicationsPerSec", "publicationsSentPerSec", "deliveriesPerSec", "clientCpuCores");
     assertThat(r.number("deliveriesPerSec")).isPositive();
     Map<String, Object> lat = (Map<String, Object>) r.get("latencyMs");
     assertThat(lat.keySet()).contains("p50", "p90", "p99", "max", "count");
-    assertThat(((Number) lat.get("count")).longValue()).isPositive();
+    // One sample per delivery of a publication sent in the measured window: every such publication
+    // reached all 10 subscribers of its channel, so the count is a whole multiple of 10.
+    long samples = ((Number) lat.get("count")).longValue();
+    assertThat(samples).isPositive().isLessThanOrEqualTo(received);
+    assertThat(samples % 10).as("latency samples %d: not 10 per publication", samples).isZero();
     for (String k : List.of("p50", "p90", "p99", "max")) {
       assertThat(((Number) lat.get(k)).doubleValue()).as(k).isGreaterThanOrEqualTo(0);
     }
@@ -133,10 +162,15 @@ class BenchSmokeTest {
       c.warmupSeconds = 0.2;
       c.keepAlive = keepAlive;
       c.threads = 1;
+      long publicationsBefore = ServerCounts.now().publications();
       Result r = PublishHttpScenario.run(target, c);
       assertThat(r.get("errors")).as("keepAlive=" + keepAlive).isEqualTo(0L);
       assertThat(r.get("non200")).isEqualTo(0L);
       assertThat((Long) r.get("requests")).isPositive();
+      // Every request the scenario counts (those of the measured window) is a publication the server
+      // accepted; the warm-up's come on top.
+      long accepted = ServerCounts.now().publications() - publicationsBefore;
+      assertThat(accepted).as("keepAlive=" + keepAlive).isGreaterThanOrEqualTo((Long) r.get("requests"));
       assertNonNegative(r, "requestsPerSec", "clientCpuCores");
       if (!keepAlive) {
         // One TCP connection per request.
@@ -161,6 +195,13 @@ class BenchSmokeTest {
     assertThat(r.get("kneeRate")).isEqualTo(20);
     assertThat(r.number("kneeDeliveriesPerSec")).isPositive();
     assertThat((List<?>) r.get("steps")).hasSize(2);
+    for (Object o : (List<?>) r.get("steps")) {
+      Result step = (Result) o;
+      assertThat(step.get("passed")).isEqualTo(true);
+      assertThat(step.get("lost")).as("rate %s", step.get("targetRate")).isEqualTo(0L);
+      assertThat((Long) step.get("receivedDeliveries")).isEqualTo((Long) step.get("expectedDeliveries"))
+          .isEqualTo((Long) step.get("publications") * 10);
+    }
   }
 
   @Test
