@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * change live are applied and the others are reported as needing a restart.
  *
  * <p>Live: {@code api.key}, {@code metrics.token}, {@code dashboard.token}, {@code channels.*}
- * except {@code channels.presenceTtlSeconds} (the presence refresh runs at a period set at start),
+ * except {@link #CHANNELS_READ_AT_START} (the presence refresh, the in-memory history's bounds,
+ * the Redis history's meta TTL and the position check are set up at start),
  * {@code gateway.maxConnections}, {@code gateway.maxQueueBytes}, {@code gateway.maxChannelsPerConnection},
  * {@code gateway.maxChannelLength}, {@code gateway.closeTimeoutMillis}, {@code gateway.handshakeTimeoutMillis}, {@code gateway.batch.*}, {@code gateway.rateLimit.*} (new
  * connections), {@code coordinator.*} except {@code cacheMaxEntries}, {@code memory.highWatermark}
@@ -37,6 +38,11 @@ public final class ConfigWatcher {
   private static final Set<String> LIVE_PREFIXES = Set.of("api.key", "metrics.token", "dashboard.token", "channels.",
       "gateway.maxConnections", "gateway.maxQueueBytes", "gateway.maxChannelsPerConnection", "gateway.maxChannelLength",
       "gateway.closeTimeoutMillis", "gateway.handshakeTimeoutMillis", "gateway.batch.", "gateway.rateLimit.", "coordinator.", "memory.highWatermark", "memory.lowWatermark");
+
+  /** {@code channels.*} keys read once at start (the stores and timers they size are made then). */
+  static final List<String> CHANNELS_READ_AT_START = List.of("channels.presenceTtlSeconds",
+      "channels.historyMaxChannels", "channels.historyMaxBytes", "channels.historyMetaTtlSeconds",
+      "channels.positionCheckSeconds");
 
   private final Vertx vertx;
   private final Gateway gateway;
@@ -130,7 +136,7 @@ public final class ConfigWatcher {
   static boolean isLive(String key) {
     for (String p : LIVE_PREFIXES) {
       if (p.endsWith(".") ? key.startsWith(p) : key.equals(p)) {
-        return !key.equals("coordinator.cacheMaxEntries") && !key.equals("channels.presenceTtlSeconds");
+        return !key.equals("coordinator.cacheMaxEntries") && !CHANNELS_READ_AT_START.contains(key);
       }
     }
     return false;
@@ -143,8 +149,12 @@ public final class ConfigWatcher {
     j.getJsonObject("api").put("key", n.getJsonObject("api").getValue("key"));
     j.getJsonObject("metrics").put("token", n.getJsonObject("metrics").getValue("token"));
     j.getJsonObject("dashboard").put("token", n.getJsonObject("dashboard").getValue("token"));
-    j.put("channels", n.getJsonObject("channels").copy()
-        .put("presenceTtlSeconds", j.getJsonObject("channels").getValue("presenceTtlSeconds")));
+    JsonObject ch = n.getJsonObject("channels").copy();
+    for (String k : CHANNELS_READ_AT_START) {
+      String field = k.substring("channels.".length());
+      ch.put(field, j.getJsonObject("channels").getValue(field));
+    }
+    j.put("channels", ch);
     JsonObject g = j.getJsonObject("gateway");
     JsonObject ng = n.getJsonObject("gateway");
     for (String k : List.of("maxConnections", "maxQueueBytes", "maxChannelsPerConnection", "maxChannelLength",

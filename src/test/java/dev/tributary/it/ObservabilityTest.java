@@ -207,10 +207,12 @@ class ObservabilityTest {
       assertThat(c.reply(c.command("publish", pub)).getJsonObject("error").getInteger("code")).isEqualTo(103);
       // Live: namespace permission and API key. Restart-only: the ping interval.
       writeAtomically(conf, base.replace("\"k1\"", "\"k2\"").replace("\"chat\":{}", "\"chat\":{\"allowClientPublish\":true}")
+          .replace("\"channels\":{", "\"channels\":{\"positionCheckSeconds\":5,")
           .formatted(",\"gateway\":{\"pingIntervalSeconds\":30}"));
       eventually("reload applied", () -> s.server.ops().lastReload().startsWith("applied"));
       assertThat(s.server.ops().lastReload()).contains("channels.namespaces.chat.allowClientPublish", "api.key")
-          .contains("needs a restart: [gateway.pingIntervalSeconds]");
+          .contains("needs a restart: [channels.positionCheckSeconds, gateway.pingIntervalSeconds]");
+      assertThat(s.server.gateway().options().getChannels().getPositionCheckSeconds()).as("read at start: kept").isEqualTo(20);
       assertThat(c.reply(c.command("publish", pub)).containsKey("publish")).isTrue();
       assertThat(call(s, HttpMethod.GET, "/api/metrics", null, Map.of("X-API-Key", "k2")).statusCode()).isEqualTo(200);
       assertThat(s.server.gateway().options().getGateway().getPingIntervalSeconds()).isEqualTo(25);
