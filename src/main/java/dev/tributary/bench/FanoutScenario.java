@@ -14,6 +14,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 import org.HdrHistogram.Histogram;
 
@@ -49,6 +50,11 @@ public final class FanoutScenario {
     public int httpConnections = 8;
     /** Longest wait for the last deliveries after the publisher stopped. */
     public double drainSeconds = 20;
+    /**
+     * The subscribers' protocol: {@code json}, {@code protobuf} (WebSocket subprotocol
+     * {@code centrifuge-protobuf}, binary frames) or {@code mix} (every other subscriber protobuf).
+     */
+    public String proto = "json";
 
     static Config from(Params p) {
       Config c = new Config();
@@ -67,6 +73,10 @@ public final class FanoutScenario {
       c.connectConcurrency = p.intValue("connectConcurrency", c.connectConcurrency, 1, 100_000);
       c.httpConnections = p.intValue("httpConnections", c.httpConnections, 1, 1024);
       c.drainSeconds = p.doubleValue("drain", c.drainSeconds, 1, 600);
+      c.proto = p.string("proto", c.proto);
+      if (!c.proto.equals("json") && !c.proto.equals("protobuf") && !c.proto.equals("mix")) {
+        throw new BenchException("option proto must be json, protobuf or mix, got " + c.proto);
+      }
       if (c.channels > c.subscribers) {
         throw new BenchException("C (" + c.channels + ") must not exceed S (" + c.subscribers + ")");
       }
@@ -91,6 +101,11 @@ public final class FanoutScenario {
     long outOfOrder;
     final AtomicLong outOfOrderShared = new AtomicLong();
     long pings;
+    /** WebSocket frame payload bytes and pushes received, by protocol: [0] JSON, [1] Protobuf. */
+    final long[] bytes = new long[2];
+    final long[] pushes = new long[2];
+    final AtomicLongArray bytesShared = new AtomicLongArray(2);
+    final AtomicLongArray pushesShared = new AtomicLongArray(2);
   }
 
   // ---- the rig ------------------------------------------------------------------------------
@@ -161,9 +176,10 @@ public final class FanoutScenario {
         int ch = i % config.channels;
         subsPerChannel[ch]++;
         EventLoop loop = subLoops.nextLoop();
-        Sub s = new Sub(this, ch, subLoops.stats(loop));
+        boolean protobuf = config.proto.equals("protobuf") || config.proto.equals("mix") && i % 2 == 1;
+        Sub s = new Sub(this, ch, subLoops.stats(loop), protobuf);
         subs.add(s);
-        s.conn = WsConn.connect(loop, target.host(), target.port(), null, s);
+        s.conn = WsConn.connect(loop, target.host(), target.port(), null, protobuf ? Sub.PROTOBUF : null, s);
       }
       boolean all;
       try {
@@ -204,6 +220,15 @@ public final class FanoutScenario {
       return n;
     }
 
+    /** Frame payload bytes ({@code what=0}) or pushes ({@code what=1}) received over {@code proto}. */
+    long counted(int what, int proto) {
+      long n = 0;
+      for (SubStats s : subLoops.all()) {
+        n += (what == 0 ? s.bytesShared : s.pushesShared).get(proto);
+      }
+      return n;
+    }
+
     long expected() {
       long n = 0;
       for (int c = 0; c < channelNames.length; c++) {
@@ -236,6 +261,7 @@ public final class FanoutScenario {
       Time.sleepUntil(warmEnd);
       long t0 = System.nanoTime();
       long recv0 = received();
+      long[] wire0 = {counted(0, 0), counted(0, 1), counted(1, 0), counted(1, 1)};
       long acked0 = publisher.ackedTotal();
       long sent0 = publisher.sentTotal.get();
       long cpu0 = probe == null ? 0 : probe.cpuNanos();
@@ -245,6 +271,7 @@ public final class FanoutScenario {
       Time.sleepUntil(end);
       long t1 = System.nanoTime();
       long recv1 = received();
+      long[] wire1 = {counted(0, 0), counted(0, 1), counted(1, 0), counted(1, 1)};
       long acked1 = publisher.ackedTotal();
       long sent1 = publisher.sentTotal.get();
       long cpu1 = probe == null ? 0 : probe.cpuNanos();
@@ -303,6 +330,17 @@ public final class FanoutScenario {
       r.put("backlogAtWindowStart", backlog0);
       r.put("backlogAtWindowStartMs", 1000.0 * backlog0 / rate);
       r.put("deliveriesPerSec", deliveries / window);
+      r.put("proto", config.proto);
+      long wireBytes = wire1[0] - wire0[0] + wire1[1] - wire0[1];
+      r.put("wireBytesPerSec", wireBytes / window);
+      r.put("bytesPerDelivery", deliveries == 0 ? null : (double) wireBytes / deliveries);
+      for (int pr = 0; pr < 2; pr++) {
+        long b = wire1[pr] - wire0[pr];
+        long d = wire1[2 + pr] - wire0[2 + pr];
+        if (d > 0) {
+          r.put((pr == 0 ? "json" : "protobuf") + "BytesPerDelivery", (double) b / d);
+        }
+      }
       r.put("targetDeliveriesPerSec", (double) rate * config.subscribers / config.channels);
       Map<String, Object> lat = Result.latency(h);
       r.put("latencyMs", lat);
@@ -370,31 +408,80 @@ public final class FanoutScenario {
   static final class Sub implements WsConn.Handler {
     private static final byte[] TS = "\"ts\":".getBytes(StandardCharsets.US_ASCII);
 
+    static final String PROTOBUF = "centrifuge-protobuf";
+    /** The Protobuf pong: one frame holding an empty Command (its length prefix, 0). */
+    private static final byte[] PB_PONG = {0};
+
     final Rig rig;
     final int channel;
     final SubStats stats;
-    final int tsOffset;
+    final boolean protobuf;
+    /**
+     * Where the {@code ts} digits start in a push: fixed for JSON; for Protobuf learnt from the
+     * first push (the varint lengths before it depend on the payload size).
+     */
+    int tsOffset;
     WsConn conn;
     private boolean subscribed;
     private long lastSeq = -1;
     private long seq;
 
-    Sub(Rig rig, int channel, SubStats stats) {
+    Sub(Rig rig, int channel, SubStats stats, boolean protobuf) {
       this.rig = rig;
       this.channel = channel;
       this.stats = stats;
+      this.protobuf = protobuf;
       // {"push":{"channel":"<ch>","pub":{"data":{"ts":
       this.tsOffset = ("{\"push\":{\"channel\":\"" + rig.channelNames[channel] + "\",\"pub\":{\"data\":{\"ts\":").length();
     }
 
     @Override
     public void onOpen(WsConn c) {
+      if (protobuf) {
+        c.sendBinary(protobufConnectSubscribe(rig.channelNames[channel]), true);
+        return;
+      }
       String cmds = "{\"id\":1,\"connect\":{}}\n{\"id\":2,\"subscribe\":{\"channel\":\"" + rig.channelNames[channel] + "\"}}";
       c.send(cmds.getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * Two varint-length-delimited Commands in one frame: {@code Command{id=1, connect={}}} and
+     * {@code Command{id=2, subscribe={channel}}} (field numbers from client.proto).
+     */
+    static byte[] protobufConnectSubscribe(String channel) {
+      byte[] ch = channel.getBytes(StandardCharsets.UTF_8);
+      java.io.ByteArrayOutputStream sub = new java.io.ByteArrayOutputStream();
+      sub.write(0x0A); // SubscribeRequest.channel = 1, length-delimited
+      writeVarint(sub, ch.length);
+      sub.writeBytes(ch);
+      java.io.ByteArrayOutputStream cmd2 = new java.io.ByteArrayOutputStream();
+      cmd2.write(0x08); // Command.id = 1, varint
+      cmd2.write(2);
+      cmd2.write(0x2A); // Command.subscribe = 5, length-delimited
+      writeVarint(cmd2, sub.size());
+      cmd2.writeBytes(sub.toByteArray());
+      java.io.ByteArrayOutputStream frame = new java.io.ByteArrayOutputStream();
+      frame.writeBytes(new byte[] {4, 0x08, 1, 0x22, 0}); // Command{id=1, connect={}} (field 4)
+      writeVarint(frame, cmd2.size());
+      frame.writeBytes(cmd2.toByteArray());
+      return frame.toByteArray();
+    }
+
+    private static void writeVarint(java.io.ByteArrayOutputStream out, int v) {
+      while ((v & ~0x7f) != 0) {
+        out.write((v & 0x7f) | 0x80);
+        v >>>= 7;
+      }
+      out.write(v);
+    }
+
     @Override
     public void onText(WsConn c, ByteBuf buf, int from, int to) {
+      if (protobuf) {
+        onBinary(c, buf, from, to);
+        return;
+      }
       long now = System.nanoTime();
       long wFrom = rig.windowFrom;
       long wTo = rig.windowTo;
@@ -427,10 +514,76 @@ public final class FanoutScenario {
         }
         i = end + 1;
       }
+      count(0, pushes, to - from);
+    }
+
+    private void count(int proto, int pushes, int bytes) {
+      stats.bytes[proto] += bytes;
+      stats.bytesShared.lazySet(proto, stats.bytes[proto]);
       if (pushes > 0) {
         stats.received += pushes;
         stats.receivedShared.lazySet(stats.received);
+        stats.pushes[proto] += pushes;
+        stats.pushesShared.lazySet(proto, stats.pushes[proto]);
       }
+    }
+
+    /**
+     * A Protobuf frame: varint-length-delimited Replies. An empty one is the ping; one that starts
+     * with field 4 (push) carries the publication, whose data bytes are the publisher's JSON text,
+     * so its {@code "ts":} digits are found as in a JSON push; one that starts with field 1 (id) is
+     * a command's reply, an error if field 2 follows.
+     */
+    private void onBinary(WsConn c, ByteBuf buf, int from, int to) {
+      long now = System.nanoTime();
+      long wFrom = rig.windowFrom;
+      long wTo = rig.windowTo;
+      int pushes = 0;
+      int i = from;
+      while (i < to) {
+        int len = 0;
+        int shift = 0;
+        byte b;
+        do {
+          b = buf.getByte(i++);
+          len |= (b & 0x7f) << shift;
+          shift += 7;
+        } while (b < 0 && i < to && shift < 35);
+        int end = Math.min(to, i + len);
+        if (len == 0) {
+          stats.pings++;
+          c.sendBinary(PB_PONG, true);
+        } else {
+          byte tag = buf.getByte(i);
+          if (tag == 0x22) {
+            long ts = parsePush(buf, i, end);
+            if (ts >= 0) {
+              pushes++;
+              if (ts >= wFrom && ts < wTo) {
+                Loops.record(stats.latency, now - ts);
+              }
+              if (seq <= lastSeq) {
+                stats.outOfOrder++;
+                stats.outOfOrderShared.lazySet(stats.outOfOrder);
+              }
+              lastSeq = seq;
+            }
+          } else if (tag == 0x08) {
+            long id = 0;
+            int p = i + 1;
+            shift = 0;
+            do {
+              b = buf.getByte(p++);
+              id |= (long) (b & 0x7f) << shift;
+              shift += 7;
+            } while (b < 0 && p < end && shift < 64);
+            boolean error = p < end && buf.getByte(p) == 0x12;
+            replied(id, error, buf, i, end);
+          }
+        }
+        i = end;
+      }
+      count(1, pushes, to - from);
     }
 
     /** The {@code ts} of a push line (and {@link #seq}), or -1 if it has none. */
@@ -443,6 +596,9 @@ public final class FanoutScenario {
           return -1;
         }
         p += TS.length;
+        if (protobuf) {
+          tsOffset = p - from;
+        }
       }
       long ts = 0;
       byte b;
@@ -470,11 +626,16 @@ public final class FanoutScenario {
         p++;
       }
       boolean error = p + 2 < to && buf.getByte(p + 2) == 'e';
+      replied(id, error, buf, from, to);
+    }
+
+    private void replied(long id, boolean error, ByteBuf buf, int from, int to) {
       if (error) {
         if (!subscribed) {
           subscribed = true; // report once
           conn.close();
-          rig.setupFailed("server answered " + buf.toString(from, to - from, StandardCharsets.UTF_8));
+          rig.setupFailed("server answered " + (protobuf ? "with a Protobuf error reply: "
+              + io.netty.buffer.ByteBufUtil.hexDump(buf, from, to - from) : buf.toString(from, to - from, StandardCharsets.UTF_8)));
         }
         return;
       }

@@ -41,6 +41,8 @@ final class WsConn extends ByteToMessageDecoder {
 
   private final Handler handler;
   private final String hostHeader;
+  /** The WebSocket subprotocol asked for (and required in the answer), or null. */
+  private final String subprotocol;
   private volatile Channel channel;
   private boolean open;
   private boolean closeReported;
@@ -50,9 +52,10 @@ final class WsConn extends ByteToMessageDecoder {
   /** Free for the handler's per-connection state. */
   Object attachment;
 
-  private WsConn(Handler handler, String hostHeader) {
+  private WsConn(Handler handler, String hostHeader, String subprotocol) {
     this.handler = handler;
     this.hostHeader = hostHeader;
+    this.subprotocol = subprotocol;
   }
 
   /**
@@ -60,7 +63,15 @@ final class WsConn extends ByteToMessageDecoder {
    * 127.0.0.2, so that more than one range of ephemeral ports is available.
    */
   static WsConn connect(EventLoop loop, String host, int port, String source, Handler handler) {
-    WsConn c = new WsConn(handler, host + ":" + port);
+    return connect(loop, host, port, source, null, handler);
+  }
+
+  /**
+   * As above, asking for WebSocket subprotocol {@code subprotocol} (null: none); the upgrade fails
+   * unless the server echoes it.
+   */
+  static WsConn connect(EventLoop loop, String host, int port, String source, String subprotocol, Handler handler) {
+    WsConn c = new WsConn(handler, host + ":" + port, subprotocol);
     Bootstrap b = new Bootstrap()
         .group(loop)
         .channel(Net.channelClass())
@@ -118,7 +129,8 @@ final class WsConn extends ByteToMessageDecoder {
   public void channelActive(ChannelHandlerContext ctx) throws Exception {
     String req = "GET " + PATH + " HTTP/1.1\r\nHost: " + hostHeader + "\r\n"
         + "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-        + "Sec-WebSocket-Key: dHJpYnV0YXJ5LWJlbmNoLQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+        + "Sec-WebSocket-Key: dHJpYnV0YXJ5LWJlbmNoLQ==\r\nSec-WebSocket-Version: 13\r\n"
+        + (subprotocol == null ? "" : "Sec-WebSocket-Protocol: " + subprotocol + "\r\n") + "\r\n";
     ctx.writeAndFlush(ctx.alloc().buffer(req.length()).writeBytes(req.getBytes(StandardCharsets.US_ASCII)));
     super.channelActive(ctx);
   }
@@ -159,6 +171,13 @@ final class WsConn extends ByteToMessageDecoder {
       in.readerIndex(end + 4);
       if (!head.startsWith("HTTP/1.1 101")) {
         error = "WebSocket upgrade refused: " + head.lines().findFirst().orElse(head);
+        in.skipBytes(in.readableBytes());
+        ctx.close();
+        return;
+      }
+      if (subprotocol != null && !head.toLowerCase(java.util.Locale.ROOT)
+          .contains("\r\nsec-websocket-protocol: " + subprotocol.toLowerCase(java.util.Locale.ROOT))) {
+        error = "the server did not accept WebSocket subprotocol " + subprotocol;
         in.skipBytes(in.readableBytes());
         ctx.close();
         return;
@@ -266,6 +285,11 @@ final class WsConn extends ByteToMessageDecoder {
     ByteBuf b = frame(channel.alloc(), 0x81, len);
     b.writeBytes(text, off, len);
     write(b, flush);
+  }
+
+  /** Sends one binary frame; {@code flush=false} leaves it for a later {@link #flush()}. */
+  void sendBinary(byte[] payload, boolean flush) {
+    sendFrame(0x82, payload, flush);
   }
 
   void flush() {
