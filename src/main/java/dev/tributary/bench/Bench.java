@@ -69,8 +69,8 @@ public final class Bench {
         int retries = p.intValue("retries", 0, 0, 20);
         double quiet = p.doubleValue("quiet", DEFAULT_QUIET_CORES, 0, 64);
         p.rejectUnknown();
-        out.printf("fanout: %d subscribers on %d channel(s), %d publications/s of %d bytes via %s, %s s measured after %s s warm-up%n",
-            c.subscribers, c.channels, c.rate, c.payloadBytes, c.publishVia, c.seconds, c.warmupSeconds);
+        out.printf("fanout: %d %s subscribers on %d channel(s), %d publications/s of %d bytes via %s, %s s measured after %s s warm-up%n",
+            c.subscribers, c.proto, c.channels, c.rate, c.payloadBytes, c.publishVia, c.seconds, c.warmupSeconds);
         r = leastDisturbed(() -> FanoutScenario.run(target, c), retries, quiet, out, "fanout", 1);
         summary = fanoutSummary(r);
       }
@@ -279,6 +279,9 @@ public final class Bench {
             + ", out of order " + fmt(r.get("outOfOrder")) + ", publish errors " + fmt(r.get("publishErrors"))
             + ", publisher shortfall " + fmt(r.get("publishShortfall")) + ")",
         "server CPU           " + fmt(r.get("serverCpuCores")) + " cores, " + fmt(r.get("serverCpuUsPerDelivery")) + " µs per delivery",
+        "on the wire          " + fmt(r.get("bytesPerDelivery")) + " frame payload bytes per delivery (JSON "
+            + fmt(r.get("jsonBytesPerDelivery")) + ", Protobuf " + fmt(r.get("protobufBytesPerDelivery")) + "), "
+            + fmt(r.get("wireBytesPerSec")) + " B/s",
         "server RSS           " + fmt(r.get("serverRssKb")) + " KiB (peak " + fmt(r.get("serverPeakRssKb")) + " KiB)",
         "client CPU           " + fmt(r.get("clientCpuCores")) + " cores of " + fmt(r.get("clientCpuLimitCores")),
         "other CPU            " + fmt(r.get("otherCpuCores")) + " cores (the box " + fmt(r.get("boxCpuCores"))

@@ -82,6 +82,40 @@ class BenchSmokeTest {
     assertThat(r.get("publishVia")).isEqualTo("http");
   }
 
+  /**
+   * Protobuf subscribers (subprotocol centrifuge-protobuf, echoed by the server or the subscriber
+   * fails) and a 50/50 mix lose nothing, and the server's counters match. 3 s past the 2 s ping
+   * interval plus the 1 s pong timeout: a subscriber that did not answer the Protobuf ping (an empty
+   * Reply) with an empty Command would be closed, and subscriberCloses would not be 0.
+   */
+  @Test
+  void fanoutWithProtobufAndMixedSubscribersLosesNothing() {
+    for (String proto : List.of("protobuf", "mix")) {
+      FanoutScenario.Config c = tinyFanout();
+      c.proto = proto;
+      c.seconds = 3;
+      ServerCounts before = ServerCounts.now();
+      Result r = FanoutScenario.run(target, c);
+      assertFanout(r, before);
+      assertThat(r.get("proto")).isEqualTo(proto);
+      assertThat(r.number("bytesPerDelivery")).as(proto).isPositive();
+      assertThat(r.number("protobufBytesPerDelivery")).as(proto).isPositive();
+      if (proto.equals("mix")) {
+        // Same publications, both encodings: the binary push is the smaller one.
+        assertThat(r.number("protobufBytesPerDelivery")).isLessThan(r.number("jsonBytesPerDelivery"));
+      } else {
+        assertThat(r.fields()).doesNotContainKey("jsonBytesPerDelivery");
+      }
+    }
+  }
+
+  @Test
+  void unknownProtoIsRefused() {
+    PrintStream out = quiet();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Bench.run(new String[] {"fanout", "port=1", "proto=xml"}, out))
+        .isInstanceOf(BenchException.class).hasMessageContaining("proto must be json, protobuf or mix");
+  }
+
   /** The in-process server's own publication and delivery counters. */
   record ServerCounts(long publications, long deliveries) {
     static ServerCounts now() {
@@ -114,6 +148,7 @@ class BenchSmokeTest {
     assertThat(after.deliveries() - before.deliveries()).as("deliveries the server queued").isEqualTo(received);
     assertNonNegative(r, "publicationsPerSec", "publicationsSentPerSec", "deliveriesPerSec", "clientCpuCores");
     assertThat(r.number("deliveriesPerSec")).isPositive();
+    assertThat(r.number("bytesPerDelivery")).isPositive();
     Map<String, Object> lat = (Map<String, Object>) r.get("latencyMs");
     assertThat(lat.keySet()).contains("p50", "p90", "p99", "max", "count");
     // One sample per delivery of a publication sent in the measured window: every such publication
