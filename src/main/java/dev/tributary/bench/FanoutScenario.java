@@ -496,17 +496,8 @@ public final class FanoutScenario {
             stats.pings++;
             c.send(Rig.PONG);
           } else if (end - i > 8 && buf.getByte(i + 2) == 'p' && buf.getByte(i + 3) == 'u') {
-            long ts = parsePush(buf, i, end);
-            if (ts >= 0) {
+            if (delivered(parsePush(buf, i, end), now, wFrom, wTo)) {
               pushes++;
-              if (ts >= wFrom && ts < wTo) {
-                Loops.record(stats.latency, now - ts);
-              }
-              if (seq <= lastSeq) {
-                stats.outOfOrder++;
-                stats.outOfOrderShared.lazySet(stats.outOfOrder);
-              }
-              lastSeq = seq;
             }
           } else if (b1 == '"' && buf.getByte(i + 2) == 'i') {
             reply(buf, i, end);
@@ -515,6 +506,25 @@ public final class FanoutScenario {
         i = end + 1;
       }
       count(0, pushes, to - from);
+    }
+
+    /**
+     * One push's send time ({@code -1}: not a publication), from either protocol: its latency is
+     * recorded when it was sent in the measured window, and its {@code seq} checked for order.
+     */
+    private boolean delivered(long ts, long now, long wFrom, long wTo) {
+      if (ts < 0) {
+        return false;
+      }
+      if (ts >= wFrom && ts < wTo) {
+        Loops.record(stats.latency, now - ts);
+      }
+      if (seq <= lastSeq) {
+        stats.outOfOrder++;
+        stats.outOfOrderShared.lazySet(stats.outOfOrder);
+      }
+      lastSeq = seq;
+      return true;
     }
 
     private void count(int proto, int pushes, int bytes) {
@@ -556,17 +566,8 @@ public final class FanoutScenario {
         } else {
           byte tag = buf.getByte(i);
           if (tag == 0x22) {
-            long ts = parsePush(buf, i, end);
-            if (ts >= 0) {
+            if (delivered(parsePush(buf, i, end), now, wFrom, wTo)) {
               pushes++;
-              if (ts >= wFrom && ts < wTo) {
-                Loops.record(stats.latency, now - ts);
-              }
-              if (seq <= lastSeq) {
-                stats.outOfOrder++;
-                stats.outOfOrderShared.lazySet(stats.outOfOrder);
-              }
-              lastSeq = seq;
             }
           } else if (tag == 0x08) {
             long id = 0;
