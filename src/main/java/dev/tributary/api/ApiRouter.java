@@ -412,7 +412,7 @@ public final class ApiRouter {
   private static void refused(RoutingContext rc, List<String> channels, Throwable cause) {
     String which = channels.size() == 1 ? channels.get(0) : channels.size() + " channel(s): " + String.join(", ",
         channels.subList(0, Math.min(10, channels.size()))) + (channels.size() > 10 ? ", …" : "");
-    if (cause instanceof Hub.PublishRefused r && r.reason() == Hub.Refusal.TOO_LARGE) {
+    if (cause instanceof Hub.PublishRefused r && !r.reason().temporary) {
       error(rc, 413, ErrorCodes.LIMIT_EXCEEDED, "publication refused for " + which + ": " + r.getMessage());
       return;
     }

@@ -8,7 +8,6 @@ import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.json.Json;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
@@ -229,7 +228,7 @@ final class Broadcast {
    */
   private boolean kept(String ch) {
     return rules.historySize(ch) > 0 || hub.hasLocalSubscribers(ch) || (maxPublicationBytes > 0
-        && 80 + ProtocolCodec.utf8Length(Json.encode(ch)) + dataBytes > maxPublicationBytes);
+        && ProtocolCodec.publicationPushSizeBound(ch, dataBytes, -1) > maxPublicationBytes);
   }
 
   private void publish(int i) {

@@ -73,7 +73,7 @@ final class ChannelCommands {
   /** A refused publication's error reply: 106 when too large, else 100 marked temporary (retry later). */
   static byte[] refusal(long id, Throwable cause) {
     if (cause instanceof Hub.PublishRefused r) {
-      if (r.reason() == Hub.Refusal.TOO_LARGE) {
+      if (!r.reason().temporary) {
         return ProtocolCodec.error(id, ErrorCodes.LIMIT_EXCEEDED, "limit exceeded: " + r.getMessage());
       }
       return ProtocolCodec.temporaryError(id, ErrorCodes.INTERNAL, "internal server error: " + r.reason().tag);

@@ -108,20 +108,12 @@ public final class Hub {
 
       @Override
       public void interrupted(String channel) {
-        synchronized (lockFor(channel)) {
-          for (Shard shard : interest.getOrDefault(channel, NONE)) {
-            shard.context().runOnContext(v -> shard.resync(channel));
-          }
-        }
+        toShards(channel, Shard::resync);
       }
 
       @Override
       public void confirmedLate(String channel) {
-        synchronized (lockFor(channel)) {
-          for (Shard shard : interest.getOrDefault(channel, NONE)) {
-            shard.context().runOnContext(v -> shard.rejoin(channel));
-          }
-        }
+        toShards(channel, Shard::rejoin);
       }
     });
     // Channels that gained subscribers before the broker was attached (their addInterest saw no
@@ -131,6 +123,15 @@ public final class Hub {
         if (interest.containsKey(channel) && brokerSubscribed.add(channel)) {
           b.subscribe(channel);
         }
+      }
+    }
+  }
+
+  /** Runs {@code what} for {@code channel} on each shard with subscribers of it, in the channel's order. */
+  private void toShards(String channel, java.util.function.BiConsumer<Shard, String> what) {
+    synchronized (lockFor(channel)) {
+      for (Shard shard : interest.getOrDefault(channel, NONE)) {
+        shard.context().runOnContext(v -> what.accept(shard, channel));
       }
     }
   }
@@ -244,8 +245,7 @@ public final class Hub {
     if (max > 0) {
       long bytes = ProtocolCodec.publicationPushSizeBound(channel, dataJson, infoJson);
       if (bytes > max) {
-        return refuse(Refusal.TOO_LARGE, "publication of " + bytes + " bytes exceeds channels.maxPublicationBytes ("
-            + max + ")");
+        return tooLarge(bytes, max);
       }
     }
     ChannelRules r = rules == null ? null : rules.get();
@@ -303,8 +303,7 @@ public final class Hub {
   public Future<Published> publish(String channel, byte[] push) {
     int max = maxPublicationBytes;
     if (max > 0 && push.length > max) {
-      return refuse(Refusal.TOO_LARGE, "publication of " + push.length + " bytes exceeds channels.maxPublicationBytes ("
-          + max + ")");
+      return tooLarge(push.length, max);
     }
     return publishPush(channel, push);
   }
@@ -335,6 +334,10 @@ public final class Hub {
 
   private static final Future<Published> PLAIN = Future.succeededFuture(Published.PLAIN);
   private static final Future<Published> LOCAL = Future.succeededFuture(Published.LOCAL_ONLY);
+
+  private <T> Future<T> tooLarge(long bytes, int max) {
+    return refuse(Refusal.TOO_LARGE, "publication of " + bytes + " bytes exceeds channels.maxPublicationBytes (" + max + ")");
+  }
 
   private <T> Future<T> refuse(Refusal reason, String message) {
     refusedBy[reason.ordinal()].increment();

@@ -179,16 +179,31 @@ public final class RedisBroker implements Broker {
       return Future.failedFuture(new dev.tributary.redis.RedisUnavailableException(
           "redis " + link.name() + " unavailable: subscription to " + channel + " pending", null));
     }
+    return within(s.confirmed, readyTimeoutMillis, () -> {
+      s.answeredNotReady = true;
+      return new dev.tributary.redis.RedisUnavailableException("redis " + link.name() + ": subscription to " + channel
+          + " not confirmed within " + readyTimeoutMillis + " ms", null);
+    });
+  }
+
+  /**
+   * {@code f}, or a failure from {@code timedOut} (run once, only if {@code f} is not complete by
+   * then) after {@code millis}: one timer per call, cancelled when {@code f} completes.
+   */
+  private Future<Void> within(Future<Void> f, long millis, java.util.function.Supplier<RuntimeException> timedOut) {
     Promise<Void> p = Promise.promise();
-    long timer = vertx.setTimer(readyTimeoutMillis, id -> {
-      if (p.tryFail(new dev.tributary.redis.RedisUnavailableException("redis " + link.name()
-          + ": subscription to " + channel + " not confirmed within " + readyTimeoutMillis + " ms", null))) {
-        s.answeredNotReady = true;
+    long timer = vertx.setTimer(millis, id -> {
+      if (!p.future().isComplete()) {
+        p.tryFail(timedOut.get());
       }
     });
-    s.confirmed.onComplete(ar -> {
+    f.onComplete(ar -> {
       vertx.cancelTimer(timer);
-      if (ar.succeeded()) { p.tryComplete(); } else { p.tryFail(ar.cause()); }
+      if (ar.succeeded()) {
+        p.tryComplete();
+      } else {
+        p.tryFail(ar.cause());
+      }
     });
     return p.future();
   }
@@ -259,19 +274,9 @@ public final class RedisBroker implements Broker {
       Future<Void> f = confirmed.future()
           .compose(v -> link.accounted(publishers.get(link).send(Request.cmd(Command.PUBLISH).arg(ch).arg("barrier"))))
           .compose(v -> arrived.future());
-      Promise<Void> bounded = Promise.promise();
-      long timer = vertx.setTimer(readyTimeoutMillis * 2L, id -> bounded.tryFail(
-          new dev.tributary.redis.RedisUnavailableException("redis " + link.name() + ": barrier not back within "
-              + readyTimeoutMillis * 2L + " ms", null)));
-      f.onComplete(ar -> {
-        vertx.cancelTimer(timer);
-        if (ar.succeeded()) {
-          bounded.tryComplete();
-        } else {
-          bounded.tryFail(ar.cause());
-        }
-      });
-      all.add(bounded.future().andThen(ar -> sub[0].unsubscribe()));
+      all.add(within(f, readyTimeoutMillis * 2L, () -> new dev.tributary.redis.RedisUnavailableException(
+          "redis " + link.name() + ": barrier not back within " + readyTimeoutMillis * 2L + " ms", null))
+          .andThen(ar -> sub[0].unsubscribe()));
     }
     return Future.all(all).mapEmpty();
   }

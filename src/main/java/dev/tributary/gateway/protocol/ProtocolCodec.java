@@ -158,7 +158,12 @@ public final class ProtocolCodec {
    * without encoding it (exact but for the offset's digits, counted as 20).
    */
   public static long publicationPushSizeBound(String channel, String dataJson, String infoJson) {
-    return 80 + utf8Length(Json.encode(channel)) + utf8Length(dataJson) + (infoJson == null ? 0 : 8 + utf8Length(infoJson));
+    return publicationPushSizeBound(channel, utf8Length(dataJson), infoJson == null ? -1 : utf8Length(infoJson));
+  }
+
+  /** The same bound from the data's and the info's UTF-8 lengths ({@code infoBytes} -1: no info). */
+  public static long publicationPushSizeBound(String channel, long dataBytes, long infoBytes) {
+    return 80 + utf8Length(Json.encode(channel)) + dataBytes + (infoBytes < 0 ? 0 : 8 + infoBytes);
   }
 
   /** The UTF-8 length of {@code s} (a lone surrogate counts 3: at least what the encoder writes for it). */
