@@ -7,14 +7,14 @@
 FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src
 COPY pom.xml .
-RUN mvn -B -q dependency:go-offline
-COPY src ./src
-RUN mvn -B -q -DskipTests package
+COPY tributary-server ./tributary-server
+# Only the product is built: the reactor's other modules (tests, bench, microbench) stay out.
+RUN mvn -B -q -N install && mvn -B -q -f tributary-server/pom.xml -DskipTests package
 
 FROM eclipse-temurin:17-jre
 RUN useradd --system --uid 10001 tributary
 WORKDIR /app
-COPY --from=build /src/target/tributary.jar /app/tributary.jar
+COPY --from=build /src/tributary-server/target/tributary.jar /app/tributary.jar
 COPY conf /app/conf
 RUN mkdir /modules
 USER tributary

@@ -1,0 +1,243 @@
+package dev.tributary.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TributaryOptionsTest {
+
+  @Test
+  void defaultsRoundTripThroughJson() {
+    TributaryOptions o = new TributaryOptions();
+    JsonObject json = o.toJson();
+    assertThat(new TributaryOptions(json).toJson()).isEqualTo(json);
+    assertThat(o.getGateway().getBatch().getMaxMessages()).isEqualTo(BatchOptions.DEFAULT_MAX_MESSAGES);
+    assertThat(o.getHttp().isReusePort()).isFalse();
+    assertThat(o.getGateway().getMaxQueueBytes()).isEqualTo(1 << 20);
+    assertThat(o.getGateway().getPingIntervalSeconds()).isEqualTo(25);
+    assertThat(o.getGateway().getPongTimeoutSeconds()).isEqualTo(8);
+  }
+
+  @Test
+  void everyOptionsClassRoundTripsNonDefaultValues() {
+    JsonObject json = new JsonObject()
+        .put("server", new JsonObject().put("eventLoops", 3).put("shutdownTimeoutSeconds", 4).put("nativeTransport", false)
+            .put("maxEventLoopExecuteMillis", 100).put("blockedThreadCheckIntervalMillis", 20))
+        .put("http", new JsonObject().put("port", 9001).put("host", "127.0.0.1").put("maxBodyBytes", 4096).put("idleTimeoutSeconds", 30)
+            .put("reusePort", true))
+        .put("api", new JsonObject().put("key", "k"))
+        .put("auth", new JsonObject().put("tokenHmacSecret", "0123456789abcdef").put("expiredCloseDelaySeconds", 3)
+            .put("expiredSubCloseDelaySeconds", 4))
+        .put("gateway", new JsonObject().put("maxConnections", 10).put("maxFrameBytes", 1000)
+            .put("maxQueueBytes", 5000).put("maxChannelsPerConnection", 7).put("maxChannelLength", 50)
+            .put("pingIntervalSeconds", 9).put("pongTimeoutSeconds", 3).put("instances", 1)
+            .put("closeTimeoutMillis", 250).put("handshakeTimeoutMillis", 2000)
+            .put("batch", new JsonObject().put("maxMessages", 5).put("maxBytes", 999).put("maxDelayMillis", 15))
+            .put("rateLimit", new JsonObject().put("commandsPerSecond", 4).put("burst", 6).put("maxRejected", 2)))
+        .put("channels", new JsonObject().put("allowClientPublish", true).put("historyMaxChannels", 77)
+            .put("historyMetaTtlSeconds", 7200).put("historyMaxBytes", 10_485_760).put("presenceTtlSeconds", 15).put("positionCheckSeconds", 7)
+            .put("maxPublicationBytes", 4096)
+            .put("namespaces", new JsonObject().put("chat", new JsonObject().put("allowClientPublish", true).put("stateOnSubscribe", false)
+                .put("historySize", 10).put("historyTtlSeconds", 30).put("presence", true).put("joinLeave", true)
+                .put("subscribeToken", "required"))))
+        .put("coordinator", new JsonObject().put("mode", "MANUAL").put("normalDelayMillis", 200).put("criticalDelayMillis", 20)
+            .put("criticalBypass", true).put("maxWaitMillis", 900).put("cacheTtlMillis", 4000).put("cacheMaxEntries", 10)
+            .put("batchWindowMillis", 80).put("batchMaxSize", 5))
+        .put("memory", new JsonObject().put("inactiveThresholdMillis", 1000).put("sweepIntervalMillis", 500)
+            .put("heapCheckIntervalMillis", 200).put("highWatermark", 0.9).put("lowWatermark", 0.5).put("shedMinUnsentBytes", 1024).put("requestGc", false))
+        .put("modules", new io.vertx.core.json.JsonArray().add(new JsonObject().put("class", "dev.tributary.modules.TickerModule")
+            .put("instances", 1).put("config", new JsonObject().put("intervalMillis", 10))))
+        .put("metrics", new JsonObject().put("token", "m"))
+        .put("dashboard", new JsonObject().put("token", "d"))
+        .put("compression", new JsonObject().put("websocket", true).put("http", false).put("httpMinBytes", 10))
+        .put("ids", new JsonObject().put("publicationIds", "secure"))
+        .put("config", new JsonObject().put("watch", true).put("scanPeriodMillis", 500))
+        .put("redis", new dev.tributary.redis.RedisSettings().setPoolSize(3).toJson()
+            .put("urls", new io.vertx.core.json.JsonArray().add("redis://127.0.0.1:7000").add("redis://127.0.0.1:7001"))
+            .put("requiredForReadiness", true).put("degradedPublish", "local"))
+        .put("rpc", new JsonObject().put("timeoutMillis", 750));
+    ((JsonObject) json.getValue("redis")).remove("url");
+    TributaryOptions o = new TributaryOptions(json);
+    assertThat(o.toJson()).isEqualTo(json);
+    assertThat(new TributaryOptions(o).toJson()).isEqualTo(json);
+  }
+
+  @Test
+  void redisUrlAndUrlsAreExclusiveAndEnvOverrides() {
+    assertThatThrownBy(() -> new TributaryOptions(new JsonObject().put("redis", new JsonObject()
+        .put("url", "redis://a:1").put("urls", new io.vertx.core.json.JsonArray().add("redis://b:2")))))
+        .hasMessageStartingWith("config: redis.urls: use either");
+    assertThatThrownBy(() -> new TributaryOptions(new JsonObject().put("redis", new JsonObject().put("url", "http://x"))))
+        .hasMessageStartingWith("config: redis.url: must be a redis:// URL");
+    assertThat(ConfigLoader.load(new String[0], Map.of("TRIBUTARY_REDIS_URL", "redis://127.0.0.1:6390"))
+        .getRedis().getUrls()).containsExactly("redis://127.0.0.1:6390");
+  }
+
+  @Test
+  void subscribeTokenIsValidatedAndNeedsASecret() {
+    assertThatThrownBy(() -> new TributaryOptions(new JsonObject().put("channels", new JsonObject().put("namespaces",
+        new JsonObject().put("priv", new JsonObject().put("subscribeToken", "always"))))))
+        .hasMessageStartingWith("config: channels.namespaces.priv.subscribeToken: must be \"optional\" or \"required\"");
+    assertThatThrownBy(() -> new TributaryOptions(new JsonObject().put("channels", new JsonObject().put("namespaces",
+        new JsonObject().put("priv", new JsonObject().put("subscribeToken", "required"))))))
+        .hasMessageStartingWith("config: channels.namespaces.priv.subscribeToken: \"required\" needs auth.tokenHmacSecret");
+    assertThatThrownBy(() -> new TributaryOptions(new JsonObject().put("auth", new JsonObject().put("expiredCloseDelaySeconds", -1))))
+        .hasMessageStartingWith("config: auth.expiredCloseDelaySeconds: must be between 0 and 3600");
+    TributaryOptions defaults = new TributaryOptions();
+    assertThat(defaults.getAuth().getExpiredCloseDelaySeconds()).isEqualTo(25);
+    assertThat(defaults.getAuth().getExpiredSubCloseDelaySeconds()).isEqualTo(25);
+    assertThat(new NamespaceOptions().getSubscribeToken()).isEqualTo("optional");
+  }
+
+  @Test
+  void rpcTimeoutDefaultsTo5000AndIsValidated() {
+    assertThat(new TributaryOptions().getRpc().getTimeoutMillis()).isEqualTo(RpcOptions.DEFAULT_TIMEOUT_MILLIS).isEqualTo(5000);
+    assertThatThrownBy(() -> new TributaryOptions(new JsonObject().put("rpc", new JsonObject().put("timeoutMillis", 0))))
+        .hasMessageStartingWith("config: rpc.timeoutMillis: must be between 1 and 600000");
+    assertThatThrownBy(() -> new TributaryOptions(new JsonObject().put("rpc", new JsonObject().put("timeout", 5))))
+        .hasMessageStartingWith("config: rpc.timeout: unknown key");
+    assertThatThrownBy(() -> new RpcOptions().setTimeoutMillis(-1)).hasMessageContaining("rpc.timeoutMillis");
+  }
+
+  @Test
+  void unknownKeyIsNamed() {
+    JsonObject json = new JsonObject().put("gateway", new JsonObject().put("maxConection", 5));
+    assertThatThrownBy(() -> new TributaryOptions(json))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("config: gateway.maxConection: unknown key");
+  }
+
+  @Test
+  void wrongTypeIsNamed() {
+    JsonObject json = new JsonObject().put("gateway", new JsonObject().put("batch", new JsonObject().put("maxMessages", "many")));
+    assertThatThrownBy(() -> new TributaryOptions(json))
+        .hasMessage("config: gateway.batch.maxMessages: must be an integer, got \"many\"");
+  }
+
+  @Test
+  void outOfRangeIsNamed() {
+    JsonObject json = new JsonObject().put("http", new JsonObject().put("port", 70000));
+    assertThatThrownBy(() -> new TributaryOptions(json))
+        .hasMessage("config: http.port: must be between 0 and 65535, got 70000");
+  }
+
+  @Test
+  void reusePortMustBeABoolean() {
+    JsonObject json = new JsonObject().put("http", new JsonObject().put("reusePort", "yes"));
+    assertThatThrownBy(() -> new TributaryOptions(json))
+        .hasMessage("config: http.reusePort: must be true or false, got \"yes\"");
+  }
+
+  @Test
+  void blockedThreadSettingsAreRangeChecked() {
+    assertThatThrownBy(() -> new TributaryOptions(new JsonObject().put("server", new JsonObject().put("maxEventLoopExecuteMillis", 5))))
+        .hasMessage("config: server.maxEventLoopExecuteMillis: must be between 10 and 600000, got 5");
+    assertThatThrownBy(() -> new ServerOptions().setBlockedThreadCheckIntervalMillis(0))
+        .hasMessageStartingWith("config: server.blockedThreadCheckIntervalMillis");
+  }
+
+  @Test
+  void presenceTtlOutOfRangeIsNamed() {
+    JsonObject json = new JsonObject().put("channels", new JsonObject().put("presenceTtlSeconds", 0));
+    assertThatThrownBy(() -> new TributaryOptions(json))
+        .hasMessage("config: channels.presenceTtlSeconds: must be between 1 and 3600, got 0");
+    assertThatThrownBy(() -> new ChannelsOptions().setPresenceTtlSeconds(3601))
+        .hasMessageStartingWith("config: channels.presenceTtlSeconds");
+  }
+
+  @Test
+  void pongTimeoutMustBeShorterThanPingInterval() {
+    JsonObject json = new JsonObject().put("gateway", new JsonObject().put("pingIntervalSeconds", 5).put("pongTimeoutSeconds", 5));
+    assertThatThrownBy(() -> new TributaryOptions(json)).hasMessageContaining("gateway.pongTimeoutSeconds");
+  }
+
+  @Test
+  void unknownNamespaceKeyIsNamed() {
+    JsonObject json = new JsonObject().put("channels", new JsonObject()
+        .put("namespaces", new JsonObject().put("chat", new JsonObject().put("allowPublish", true))));
+    assertThatThrownBy(() -> new TributaryOptions(json))
+        .hasMessageStartingWith("config: channels.namespaces.chat.allowPublish: unknown key");
+  }
+
+  @Test
+  void moduleClassMustExistAndBeAVerticle() {
+    JsonObject missing = new JsonObject().put("modules", new io.vertx.core.json.JsonArray().add(new JsonObject().put("class", "no.such.Module")));
+    assertThatThrownBy(() -> new TributaryOptions(missing)).hasMessage("config: modules[0].class: class not found: no.such.Module"
+        + " (add the jar or class directory that holds it: scripts/run --classpath my.jar, or TRIBUTARY_CLASSPATH=my.jar;"
+        + " in Docker, mount it under /modules)");
+    JsonObject notVerticle = new JsonObject().put("modules", new io.vertx.core.json.JsonArray().add(new JsonObject().put("class", "java.lang.String")));
+    assertThatThrownBy(() -> new TributaryOptions(notVerticle)).hasMessageContaining("is not a Vert.x verticle");
+  }
+
+  @Test
+  void badModeAndWatermarksAreNamed() {
+    assertThatThrownBy(() -> new TributaryOptions(new JsonObject().put("coordinator", new JsonObject().put("mode", "TURBO"))))
+        .hasMessageStartingWith("config: coordinator.mode: must be MANUAL, HYBRID or FULLY_AUTO");
+    assertThatThrownBy(() -> new TributaryOptions(new JsonObject().put("memory", new JsonObject().put("highWatermark", 0.5).put("lowWatermark", 0.6))))
+        .hasMessageStartingWith("config: memory.lowWatermark: must be below");
+    assertThatThrownBy(() -> new TributaryOptions(new JsonObject().put("memory", new JsonObject().put("requestGc", "yes"))))
+        .hasMessage("config: memory.requestGc: must be true or false, got \"yes\"");
+    assertThat(new TributaryOptions(new JsonObject()).getMemory().isRequestGc()).isTrue();
+  }
+
+  @Test
+  void setterValidates() {
+    assertThatThrownBy(() -> new BatchOptions().setMaxDelayMillis(-1))
+        .hasMessageStartingWith("config: gateway.batch.maxDelayMillis");
+  }
+
+  @Test
+  void loaderPrefersConfArgThenEnvAndAppliesPortOverride(@TempDir Path dir) throws Exception {
+    Path a = dir.resolve("a.json");
+    Path b = dir.resolve("b.json");
+    Files.writeString(a, "{\"http\":{\"port\":1111}}");
+    Files.writeString(b, "{\"http\":{\"port\":2222}}");
+    assertThat(ConfigLoader.load(new String[] {"--conf", a.toString()}, Map.of("TRIBUTARY_CONF", b.toString()))
+        .getHttp().getPort()).isEqualTo(1111);
+    assertThat(ConfigLoader.load(new String[0], Map.of("TRIBUTARY_CONF", b.toString())).getHttp().getPort())
+        .isEqualTo(2222);
+    assertThat(ConfigLoader.load(new String[] {"--conf=" + a}, Map.of("TRIBUTARY_HTTP_PORT", "3333"))
+        .getHttp().getPort()).isEqualTo(3333);
+  }
+
+  @Test
+  void loaderNamesMissingFileAndBadJson(@TempDir Path dir) throws Exception {
+    Path bad = dir.resolve("bad.json");
+    Files.writeString(bad, "{ not json");
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--conf", dir.resolve("nope.json").toString()}, Map.of()))
+        .hasMessageContaining("file not found");
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--conf", bad.toString()}, Map.of()))
+        .hasMessageContaining("not a JSON object");
+    assertThatThrownBy(() -> ConfigLoader.load(new String[0], Map.of("TRIBUTARY_HTTP_PORT", "eighty")))
+        .hasMessage("config: TRIBUTARY_HTTP_PORT: must be an integer, got \"eighty\"");
+  }
+
+  @Test
+  void shippedConfigIsValid() {
+    TributaryOptions o = ConfigLoader.load(new String[] {"--conf", "../conf/tributary.json"}, Map.of());
+    assertThat(o.getChannels().getNamespaces()).containsKey("chat");
+  }
+
+  @Test
+  void maxPublicationBytesMustFitAQueueAndDefaultsToAQuarterOfItCappedByTheBodyLimit() {
+    TributaryOptions d = new TributaryOptions(new JsonObject());
+    assertThat(d.effectiveMaxPublicationBytes()).isEqualTo(d.getGateway().getMaxQueueBytes() / 4);
+    TributaryOptions smallBody = new TributaryOptions(new JsonObject().put("http", new JsonObject().put("maxBodyBytes", 1000)));
+    assertThat(smallBody.effectiveMaxPublicationBytes()).isEqualTo(1000);
+    TributaryOptions explicit = new TributaryOptions(new JsonObject()
+        .put("gateway", new JsonObject().put("maxQueueBytes", 65536))
+        .put("channels", new JsonObject().put("maxPublicationBytes", 65536)));
+    assertThat(explicit.effectiveMaxPublicationBytes()).isEqualTo(65536);
+    assertThatThrownBy(() -> new TributaryOptions(new JsonObject()
+        .put("gateway", new JsonObject().put("maxQueueBytes", 65536))
+        .put("channels", new JsonObject().put("maxPublicationBytes", 65537))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("channels.maxPublicationBytes").hasMessageContaining("gateway.maxQueueBytes");
+  }
+}
