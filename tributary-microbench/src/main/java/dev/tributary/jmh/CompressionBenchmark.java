@@ -1,6 +1,6 @@
 package dev.tributary.jmh;
 
-import dev.tributary.gateway.protocol.ProtocolCodec;
+import dev.tributary.protocol.ProtocolCodec;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.Deflater;

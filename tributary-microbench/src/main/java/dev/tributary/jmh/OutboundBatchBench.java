@@ -1,7 +1,7 @@
 package dev.tributary.jmh;
 
 import dev.tributary.gateway.OutboundBatch;
-import dev.tributary.gateway.protocol.ProtocolCodec;
+import dev.tributary.protocol.ProtocolCodec;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.util.concurrent.FastThreadLocalThread;

@@ -1,11 +1,11 @@
 package dev.tributary.jmh;
 
-import dev.tributary.gateway.protocol.Command;
-import dev.tributary.gateway.protocol.Encoding;
-import dev.tributary.gateway.protocol.ProtobufCodec;
-import dev.tributary.gateway.protocol.ProtocolCodec;
-import dev.tributary.gateway.protocol.SharedPush;
-import dev.tributary.gateway.protocol.pb.ClientProtocol;
+import dev.tributary.protocol.Command;
+import dev.tributary.protocol.Encoding;
+import dev.tributary.protocol.ProtobufCodec;
+import dev.tributary.protocol.ProtocolCodec;
+import dev.tributary.protocol.SharedPush;
+import dev.tributary.protocol.pb.ClientProtocol;
 import com.google.protobuf.ByteString;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package dev.tributary.jmh;
 
-import dev.tributary.gateway.protocol.Command;
-import dev.tributary.gateway.protocol.ProtocolCodec;
+import dev.tributary.protocol.Command;
+import dev.tributary.protocol.ProtocolCodec;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -1,8 +1,8 @@
 package dev.tributary.api;
 
 import dev.tributary.gateway.Gateway;
-import dev.tributary.gateway.protocol.ErrorCodes;
-import dev.tributary.gateway.protocol.ProtocolCodec;
+import dev.tributary.protocol.ErrorCodes;
+import dev.tributary.protocol.ProtocolCodec;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.tributary.bus.Addresses;
 import dev.tributary.metrics.MetricNames;

@@ -2,7 +2,7 @@ package dev.tributary.api;
 
 import dev.tributary.broker.Broker;
 import dev.tributary.channels.ChannelRules;
-import dev.tributary.gateway.protocol.ProtocolCodec;
+import dev.tributary.protocol.ProtocolCodec;
 import dev.tributary.hub.Hub;
 import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Context;

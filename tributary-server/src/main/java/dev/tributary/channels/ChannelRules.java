@@ -2,7 +2,7 @@ package dev.tributary.channels;
 
 import dev.tributary.config.ChannelsOptions;
 import dev.tributary.config.NamespaceOptions;
-import dev.tributary.gateway.protocol.ErrorCodes;
+import dev.tributary.protocol.ErrorCodes;
 
 /**
  * Channel names and namespaces: {@code name:rest} belongs to namespace {@code name}, which must be

@@ -7,7 +7,7 @@ import dev.tributary.bus.ModuleUpdate;
 import dev.tributary.cache.TieredCache;
 import dev.tributary.channels.ChannelRules;
 import dev.tributary.config.CoordinatorOptions;
-import dev.tributary.gateway.protocol.ProtocolCodec;
+import dev.tributary.protocol.ProtocolCodec;
 import dev.tributary.hub.Hub;
 import dev.tributary.metrics.MetricNames;
 import dev.tributary.ops.Toggles;

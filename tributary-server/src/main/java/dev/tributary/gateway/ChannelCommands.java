@@ -1,8 +1,8 @@
 package dev.tributary.gateway;
 
-import dev.tributary.gateway.protocol.Command;
-import dev.tributary.gateway.protocol.ErrorCodes;
-import dev.tributary.gateway.protocol.ProtocolCodec;
+import dev.tributary.protocol.Command;
+import dev.tributary.protocol.ErrorCodes;
+import dev.tributary.protocol.ProtocolCodec;
 import dev.tributary.history.HistoryJson;
 import dev.tributary.history.HistoryStore;
 import dev.tributary.presence.PresenceJson;

@@ -3,7 +3,7 @@ package dev.tributary.gateway;
 import dev.tributary.channels.ChannelRules;
 import dev.tributary.config.TributaryOptions;
 import dev.tributary.coordinator.ModuleChannels;
-import dev.tributary.gateway.protocol.ProtocolCodec;
+import dev.tributary.protocol.ProtocolCodec;
 import dev.tributary.hub.Hub;
 import dev.tributary.metrics.MetricNames;
 import dev.tributary.support.Clock;

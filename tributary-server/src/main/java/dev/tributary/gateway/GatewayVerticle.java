@@ -5,8 +5,8 @@ import dev.tributary.auth.TokenVerifier;
 import dev.tributary.bus.Addresses;
 import dev.tributary.bus.MemoryPressure;
 import dev.tributary.config.GatewayOptions;
-import dev.tributary.gateway.protocol.Encoding;
-import dev.tributary.gateway.protocol.SharedPush;
+import dev.tributary.protocol.Encoding;
+import dev.tributary.protocol.SharedPush;
 import dev.tributary.hub.Hub;
 import dev.tributary.support.Clock;
 import io.netty.channel.Channel;
@@ -307,7 +307,7 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
   }
 
   private static final String NOT_READY = new io.vertx.core.json.JsonObject().put("error", new io.vertx.core.json.JsonObject()
-      .put("code", dev.tributary.gateway.protocol.ErrorCodes.NOT_AVAILABLE).put("message", "starting: not ready yet")).encode();
+      .put("code", dev.tributary.protocol.ErrorCodes.NOT_AVAILABLE).put("message", "starting: not ready yet")).encode();
 
   private void handshake(ServerWebSocketHandshake hs) {
     firstRequest(hs.remoteAddress());

@@ -1,9 +1,9 @@
 package dev.tributary.gateway;
 
 import dev.tributary.bus.Addresses;
-import dev.tributary.gateway.protocol.Command;
-import dev.tributary.gateway.protocol.ErrorCodes;
-import dev.tributary.gateway.protocol.ProtocolCodec;
+import dev.tributary.protocol.Command;
+import dev.tributary.protocol.ErrorCodes;
+import dev.tributary.protocol.ProtocolCodec;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;

@@ -2,10 +2,10 @@ package dev.tributary.gateway;
 
 import dev.tributary.bus.Addresses;
 import dev.tributary.config.GatewayOptions;
-import dev.tributary.gateway.protocol.Command;
-import dev.tributary.gateway.protocol.ErrorCodes;
-import dev.tributary.gateway.protocol.ProtocolCodec;
-import dev.tributary.gateway.protocol.SharedPush;
+import dev.tributary.protocol.Command;
+import dev.tributary.protocol.ErrorCodes;
+import dev.tributary.protocol.ProtocolCodec;
+import dev.tributary.protocol.SharedPush;
 import dev.tributary.history.HistoryStore;
 import dev.tributary.presence.PresenceStore;
 import io.vertx.core.Future;

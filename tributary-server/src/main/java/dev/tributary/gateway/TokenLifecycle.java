@@ -1,9 +1,9 @@
 package dev.tributary.gateway;
 
 import dev.tributary.auth.TokenVerifier;
-import dev.tributary.gateway.protocol.Command;
-import dev.tributary.gateway.protocol.ErrorCodes;
-import dev.tributary.gateway.protocol.ProtocolCodec;
+import dev.tributary.protocol.Command;
+import dev.tributary.protocol.ErrorCodes;
+import dev.tributary.protocol.ProtocolCodec;
 import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package dev.tributary.gateway;
 
-import dev.tributary.gateway.protocol.Encoding;
+import dev.tributary.protocol.Encoding;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 

@@ -2,8 +2,8 @@ package dev.tributary.hub;
 
 import dev.tributary.broker.Broker;
 import dev.tributary.channels.ChannelRules;
-import dev.tributary.gateway.protocol.ProtocolCodec;
-import dev.tributary.gateway.protocol.SharedPush;
+import dev.tributary.protocol.ProtocolCodec;
+import dev.tributary.protocol.SharedPush;
 import dev.tributary.history.HistoryStore;
 import dev.tributary.history.MemoryHistory;
 import io.vertx.core.Context;

@@ -64,7 +64,7 @@ class HubOrderingTest {
     }
 
     @Override
-    public void deliver(String channel, dev.tributary.gateway.protocol.SharedPush shared, long offset, long publishedNanos) {
+    public void deliver(String channel, dev.tributary.protocol.SharedPush shared, long offset, long publishedNanos) {
       byte[] push = shared.json();
       threads.add(Thread.currentThread());
       received.add(ByteBuffer.wrap(push).getInt());

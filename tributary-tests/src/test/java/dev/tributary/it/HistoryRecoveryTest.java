@@ -131,7 +131,7 @@ class HistoryRecoveryTest {
       var hub = server.server.gateway().hub();
       // What a node sees when it missed publications (offset 3 never arrives here).
       for (long offset : new long[] {1, 2, 4}) {
-        hub.deliverLocal("hist:gap", dev.tributary.gateway.protocol.ProtocolCodec.publicationPush("hist:gap",
+        hub.deliverLocal("hist:gap", dev.tributary.protocol.ProtocolCodec.publicationPush("hist:gap",
             Long.toString(offset), null, offset), offset);
       }
       assertThat(c.next().getJsonObject("push").getJsonObject("pub").getLong("offset")).isEqualTo(1);

@@ -1,4 +1,4 @@
-package dev.tributary.gateway.protocol;
+package dev.tributary.protocol;
 
 /** Error codes of replies ({@code {"id":N,"error":{"code":C,"message":M}}}), as Centrifugo uses them. */
 public final class ErrorCodes {

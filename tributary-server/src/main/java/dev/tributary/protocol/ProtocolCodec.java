@@ -1,4 +1,4 @@
-package dev.tributary.gateway.protocol;
+package dev.tributary.protocol;
 
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;

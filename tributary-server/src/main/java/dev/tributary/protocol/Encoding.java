@@ -1,4 +1,4 @@
-package dev.tributary.gateway.protocol;
+package dev.tributary.protocol;
 
 /**
  * The encoding of one connection, chosen at the WebSocket upgrade by the

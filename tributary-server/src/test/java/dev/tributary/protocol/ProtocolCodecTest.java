@@ -1,4 +1,4 @@
-package dev.tributary.gateway.protocol;
+package dev.tributary.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,12 +1,12 @@
-package dev.tributary.gateway.protocol;
+package dev.tributary.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
-import dev.tributary.gateway.protocol.ProtocolCodec.BadFrameException;
-import dev.tributary.gateway.protocol.pb.ClientProtocol;
+import dev.tributary.protocol.ProtocolCodec.BadFrameException;
+import dev.tributary.protocol.pb.ClientProtocol;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;

@@ -1,12 +1,12 @@
-package dev.tributary.gateway.protocol;
+package dev.tributary.protocol;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
-import dev.tributary.gateway.protocol.ProtocolCodec.BadFrameException;
-import dev.tributary.gateway.protocol.pb.ClientProtocol;
+import dev.tributary.protocol.ProtocolCodec.BadFrameException;
+import dev.tributary.protocol.pb.ClientProtocol;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
