@@ -120,7 +120,7 @@ public final class ApiRouter {
    */
   private void timeAndCompress(RoutingContext rc) {
     long start = System.nanoTime();
-    if (!ops.toggles.compression()) {
+    if (!ops.toggles().compression()) {
       rc.response().putHeader("Content-Encoding", "identity");
     }
     rc.addEndHandler(v -> {

@@ -1,26 +1,36 @@
 package dev.tributary.config;
 
+import dev.tributary.config.Option.Reload;
 import io.vertx.core.json.JsonObject;
-import java.util.Set;
 
 /** {@code api.*}: the HTTP server API used by backends. */
 public final class ApiOptions {
+  static final OptionSet<ApiOptions> OPTIONS = OptionSet.of("api");
+  private static final Option<ApiOptions, String> KEY = OPTIONS.strings("key", null, "not empty",
+      (k, v) -> {
+        if (v != null && v.isEmpty()) {
+          throw new ConfigException(k, "must not be empty (omit it or use null to disable the API)");
+        }
+        return v;
+      }, Reload.LIVE, o -> o.key, (o, v) -> o.key = v);
+
   private String key;
 
-  public ApiOptions() {}
+  public ApiOptions() {
+    OPTIONS.reset(this);
+  }
 
   public ApiOptions(ApiOptions o) {
-    key = o.key;
+    OPTIONS.copy(o, this);
   }
 
   public ApiOptions(JsonObject json) {
-    JsonFields f = new JsonFields(json, "api");
-    f.rejectUnknown(Set.of("key"));
-    setKey(f.stringValue("key", null));
+    this();
+    OPTIONS.read(this, json);
   }
 
   public JsonObject toJson() {
-    return new JsonObject().put("key", key);
+    return OPTIONS.write(this);
   }
 
   /**
@@ -32,10 +42,7 @@ public final class ApiOptions {
   }
 
   public ApiOptions setKey(String key) {
-    if (key != null && key.isEmpty()) {
-      throw new ConfigException("api.key", "must not be empty (omit it or use null to disable the API)");
-    }
-    this.key = key;
+    this.key = KEY.check(key);
     return this;
   }
 }

@@ -1,37 +1,47 @@
 package dev.tributary.config;
 
+import dev.tributary.config.Option.Reload;
 import io.vertx.core.json.JsonObject;
-import java.util.Set;
 
 /** {@code auth.*}: connection authentication. */
 public final class AuthOptions {
   /** Default {@code auth.expiredCloseDelaySeconds} and {@code auth.expiredSubCloseDelaySeconds} (Centrifugo's). */
   public static final int DEFAULT_EXPIRED_CLOSE_DELAY_SECONDS = 25;
 
-  private String tokenHmacSecret;
-  private int expiredCloseDelaySeconds = DEFAULT_EXPIRED_CLOSE_DELAY_SECONDS;
-  private int expiredSubCloseDelaySeconds = DEFAULT_EXPIRED_CLOSE_DELAY_SECONDS;
+  static final OptionSet<AuthOptions> OPTIONS = OptionSet.of("auth");
+  private static final Option<AuthOptions, String> TOKEN_HMAC_SECRET = OPTIONS.strings("tokenHmacSecret", null,
+      "≥ 8 characters", (k, v) -> {
+        if (v != null && v.length() < 8) {
+          throw new ConfigException(k, "must be at least 8 characters");
+        }
+        return v;
+      }, Reload.RESTART, o -> o.tokenHmacSecret, (o, v) -> o.tokenHmacSecret = v);
+  private static final Option<AuthOptions, Integer> EXPIRED_CLOSE_DELAY_SECONDS = OPTIONS.ints(
+      "expiredCloseDelaySeconds", DEFAULT_EXPIRED_CLOSE_DELAY_SECONDS, 0, 3600, Reload.RESTART,
+      o -> o.expiredCloseDelaySeconds, (o, v) -> o.expiredCloseDelaySeconds = v);
+  private static final Option<AuthOptions, Integer> EXPIRED_SUB_CLOSE_DELAY_SECONDS = OPTIONS.ints(
+      "expiredSubCloseDelaySeconds", DEFAULT_EXPIRED_CLOSE_DELAY_SECONDS, 0, 3600, Reload.RESTART,
+      o -> o.expiredSubCloseDelaySeconds, (o, v) -> o.expiredSubCloseDelaySeconds = v);
 
-  public AuthOptions() {}
+  private String tokenHmacSecret;
+  private int expiredCloseDelaySeconds;
+  private int expiredSubCloseDelaySeconds;
+
+  public AuthOptions() {
+    OPTIONS.reset(this);
+  }
 
   public AuthOptions(AuthOptions o) {
-    tokenHmacSecret = o.tokenHmacSecret;
-    expiredCloseDelaySeconds = o.expiredCloseDelaySeconds;
-    expiredSubCloseDelaySeconds = o.expiredSubCloseDelaySeconds;
+    OPTIONS.copy(o, this);
   }
 
   public AuthOptions(JsonObject json) {
-    JsonFields f = new JsonFields(json, "auth");
-    f.rejectUnknown(Set.of("tokenHmacSecret", "expiredCloseDelaySeconds", "expiredSubCloseDelaySeconds"));
-    setTokenHmacSecret(f.stringValue("tokenHmacSecret", null));
-    expiredCloseDelaySeconds = f.intValue("expiredCloseDelaySeconds", DEFAULT_EXPIRED_CLOSE_DELAY_SECONDS, 0, 3600);
-    expiredSubCloseDelaySeconds = f.intValue("expiredSubCloseDelaySeconds", DEFAULT_EXPIRED_CLOSE_DELAY_SECONDS, 0, 3600);
+    this();
+    OPTIONS.read(this, json);
   }
 
   public JsonObject toJson() {
-    return new JsonObject().put("tokenHmacSecret", tokenHmacSecret)
-        .put("expiredCloseDelaySeconds", expiredCloseDelaySeconds)
-        .put("expiredSubCloseDelaySeconds", expiredSubCloseDelaySeconds);
+    return OPTIONS.write(this);
   }
 
   /**
@@ -43,7 +53,7 @@ public final class AuthOptions {
   }
 
   public AuthOptions setExpiredCloseDelaySeconds(int v) {
-    this.expiredCloseDelaySeconds = Check.range("auth.expiredCloseDelaySeconds", v, 0, 3600);
+    this.expiredCloseDelaySeconds = EXPIRED_CLOSE_DELAY_SECONDS.check(v);
     return this;
   }
 
@@ -57,7 +67,7 @@ public final class AuthOptions {
   }
 
   public AuthOptions setExpiredSubCloseDelaySeconds(int v) {
-    this.expiredSubCloseDelaySeconds = Check.range("auth.expiredSubCloseDelaySeconds", v, 0, 3600);
+    this.expiredSubCloseDelaySeconds = EXPIRED_SUB_CLOSE_DELAY_SECONDS.check(v);
     return this;
   }
 
@@ -70,10 +80,7 @@ public final class AuthOptions {
   }
 
   public AuthOptions setTokenHmacSecret(String secret) {
-    if (secret != null && secret.length() < 8) {
-      throw new ConfigException("auth.tokenHmacSecret", "must be at least 8 characters");
-    }
-    this.tokenHmacSecret = secret;
+    this.tokenHmacSecret = TOKEN_HMAC_SECRET.check(secret);
     return this;
   }
 }

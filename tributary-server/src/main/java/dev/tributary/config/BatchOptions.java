@@ -1,7 +1,7 @@
 package dev.tributary.config;
 
+import dev.tributary.config.Option.Reload;
 import io.vertx.core.json.JsonObject;
-import java.util.Set;
 
 /**
  * {@code gateway.batch.*}: per-connection outbound batching. Pending replies and pushes of one
@@ -20,31 +20,33 @@ public final class BatchOptions {
    */
   public static final int DEFAULT_MAX_DELAY_MILLIS = 2;
 
-  private int maxMessages = DEFAULT_MAX_MESSAGES;
-  private int maxBytes = DEFAULT_MAX_BYTES;
-  private int maxDelayMillis = DEFAULT_MAX_DELAY_MILLIS;
+  static final OptionSet<BatchOptions> OPTIONS = OptionSet.of("gateway.batch");
+  private static final Option<BatchOptions, Integer> MAX_MESSAGES = OPTIONS.ints("maxMessages", DEFAULT_MAX_MESSAGES,
+      1, 100_000, Reload.NEW_CONNECTIONS, o -> o.maxMessages, (o, v) -> o.maxMessages = v);
+  private static final Option<BatchOptions, Integer> MAX_BYTES = OPTIONS.ints("maxBytes", DEFAULT_MAX_BYTES,
+      64, 64 << 20, Reload.NEW_CONNECTIONS, o -> o.maxBytes, (o, v) -> o.maxBytes = v);
+  private static final Option<BatchOptions, Integer> MAX_DELAY_MILLIS = OPTIONS.ints("maxDelayMillis",
+      DEFAULT_MAX_DELAY_MILLIS, 0, 10_000, Reload.LIVE, o -> o.maxDelayMillis, (o, v) -> o.maxDelayMillis = v);
 
-  public BatchOptions() {}
+  private int maxMessages;
+  private int maxBytes;
+  private int maxDelayMillis;
+
+  public BatchOptions() {
+    OPTIONS.reset(this);
+  }
 
   public BatchOptions(BatchOptions o) {
-    maxMessages = o.maxMessages;
-    maxBytes = o.maxBytes;
-    maxDelayMillis = o.maxDelayMillis;
+    OPTIONS.copy(o, this);
   }
 
   public BatchOptions(JsonObject json) {
-    JsonFields f = new JsonFields(json, "gateway.batch");
-    f.rejectUnknown(Set.of("maxMessages", "maxBytes", "maxDelayMillis"));
-    setMaxMessages(f.intValue("maxMessages", maxMessages, 1, 100_000));
-    setMaxBytes(f.intValue("maxBytes", maxBytes, 64, 64 << 20));
-    setMaxDelayMillis(f.intValue("maxDelayMillis", maxDelayMillis, 0, 10_000));
+    this();
+    OPTIONS.read(this, json);
   }
 
   public JsonObject toJson() {
-    return new JsonObject()
-        .put("maxMessages", maxMessages)
-        .put("maxBytes", maxBytes)
-        .put("maxDelayMillis", maxDelayMillis);
+    return OPTIONS.write(this);
   }
 
   /** Messages per frame before a flush; 1 = no batching. Default 100. */
@@ -53,7 +55,7 @@ public final class BatchOptions {
   }
 
   public BatchOptions setMaxMessages(int v) {
-    this.maxMessages = Check.range("gateway.batch.maxMessages", v, 1, 100_000);
+    this.maxMessages = MAX_MESSAGES.check(v);
     return this;
   }
 
@@ -63,7 +65,7 @@ public final class BatchOptions {
   }
 
   public BatchOptions setMaxBytes(int v) {
-    this.maxBytes = Check.range("gateway.batch.maxBytes", v, 64, 64 << 20);
+    this.maxBytes = MAX_BYTES.check(v);
     return this;
   }
 
@@ -73,7 +75,7 @@ public final class BatchOptions {
   }
 
   public BatchOptions setMaxDelayMillis(int v) {
-    this.maxDelayMillis = Check.range("gateway.batch.maxDelayMillis", v, 0, 10_000);
+    this.maxDelayMillis = MAX_DELAY_MILLIS.check(v);
     return this;
   }
 }

@@ -1,9 +1,9 @@
 package dev.tributary.config;
 
+import dev.tributary.config.Option.Reload;
 import io.vertx.core.json.JsonObject;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -22,39 +22,54 @@ public final class ChannelsOptions {
   /** Default {@code channels.presenceTtlSeconds}: 60 s. */
   public static final int DEFAULT_PRESENCE_TTL_SECONDS = 60;
 
+  /** Default {@code channels.historyMetaTtlSeconds}: 30 days. */
+  public static final int DEFAULT_HISTORY_META_TTL_SECONDS = 30 * 86_400;
+
+  /** Default {@code channels.positionCheckSeconds}: 20 s. */
+  public static final int DEFAULT_POSITION_CHECK_SECONDS = 20;
+
+  static final OptionSet<ChannelsOptions> OPTIONS = OptionSet.of("channels", "namespaces");
+  private static final Option<ChannelsOptions, Boolean> ALLOW_CLIENT_PUBLISH = OPTIONS.bools("allowClientPublish",
+      false, Reload.LIVE, o -> o.allowClientPublish, (o, v) -> o.allowClientPublish = v);
+  private static final Option<ChannelsOptions, Integer> HISTORY_MAX_CHANNELS = OPTIONS.ints("historyMaxChannels",
+      DEFAULT_HISTORY_MAX_CHANNELS, 1, 100_000_000, Reload.RESTART, o -> o.historyMaxChannels,
+      (o, v) -> o.historyMaxChannels = v);
+  private static final Option<ChannelsOptions, Long> HISTORY_MAX_BYTES = OPTIONS.longs("historyMaxBytes",
+      DEFAULT_HISTORY_MAX_BYTES, 1L << 20, 1L << 40, Reload.RESTART, o -> o.historyMaxBytes,
+      (o, v) -> o.historyMaxBytes = v);
+  private static final Option<ChannelsOptions, Integer> HISTORY_META_TTL_SECONDS = OPTIONS.ints(
+      "historyMetaTtlSeconds", DEFAULT_HISTORY_META_TTL_SECONDS, 60, 365 * 86_400, Reload.RESTART,
+      o -> o.historyMetaTtlSeconds, (o, v) -> o.historyMetaTtlSeconds = v);
+  private static final Option<ChannelsOptions, Integer> MAX_PUBLICATION_BYTES = OPTIONS.ints("maxPublicationBytes",
+      0, 0, 1 << 30, Reload.LIVE, o -> o.maxPublicationBytes, (o, v) -> o.maxPublicationBytes = v);
+  private static final Option<ChannelsOptions, Integer> POSITION_CHECK_SECONDS = OPTIONS.ints("positionCheckSeconds",
+      DEFAULT_POSITION_CHECK_SECONDS, 1, 3600, Reload.RESTART, o -> o.positionCheckSeconds,
+      (o, v) -> o.positionCheckSeconds = v);
+  private static final Option<ChannelsOptions, Integer> PRESENCE_TTL_SECONDS = OPTIONS.ints("presenceTtlSeconds",
+      DEFAULT_PRESENCE_TTL_SECONDS, 1, 3600, Reload.RESTART, o -> o.presenceTtlSeconds,
+      (o, v) -> o.presenceTtlSeconds = v);
+
   private boolean allowClientPublish;
-  private int historyMaxChannels = DEFAULT_HISTORY_MAX_CHANNELS;
-  private int historyMetaTtlSeconds = 30 * 86_400;
-  private long historyMaxBytes = DEFAULT_HISTORY_MAX_BYTES;
-  private int presenceTtlSeconds = DEFAULT_PRESENCE_TTL_SECONDS;
-  private int positionCheckSeconds = 20;
+  private int historyMaxChannels;
+  private int historyMetaTtlSeconds;
+  private long historyMaxBytes;
+  private int presenceTtlSeconds;
+  private int positionCheckSeconds;
   private int maxPublicationBytes;
   private Map<String, NamespaceOptions> namespaces = new LinkedHashMap<>();
 
-  public ChannelsOptions() {}
+  public ChannelsOptions() {
+    OPTIONS.reset(this);
+  }
 
   public ChannelsOptions(ChannelsOptions o) {
-    allowClientPublish = o.allowClientPublish;
-    historyMaxChannels = o.historyMaxChannels;
-    historyMetaTtlSeconds = o.historyMetaTtlSeconds;
-    historyMaxBytes = o.historyMaxBytes;
-    presenceTtlSeconds = o.presenceTtlSeconds;
-    positionCheckSeconds = o.positionCheckSeconds;
-    maxPublicationBytes = o.maxPublicationBytes;
+    OPTIONS.copy(o, this);
     o.namespaces.forEach((k, v) -> namespaces.put(k, new NamespaceOptions(v)));
   }
 
   public ChannelsOptions(JsonObject json) {
-    JsonFields f = new JsonFields(json, "channels");
-    f.rejectUnknown(Set.of("allowClientPublish", "historyMaxChannels", "historyMetaTtlSeconds", "historyMaxBytes",
-        "presenceTtlSeconds", "positionCheckSeconds", "maxPublicationBytes", "namespaces"));
-    allowClientPublish = f.boolValue("allowClientPublish", false);
-    historyMaxChannels = f.intValue("historyMaxChannels", historyMaxChannels, 1, 100_000_000);
-    historyMetaTtlSeconds = f.intValue("historyMetaTtlSeconds", historyMetaTtlSeconds, 60, 365 * 86_400);
-    historyMaxBytes = f.longValue("historyMaxBytes", historyMaxBytes, 1L << 20, 1L << 40);
-    presenceTtlSeconds = f.intValue("presenceTtlSeconds", presenceTtlSeconds, 1, 3600);
-    positionCheckSeconds = f.intValue("positionCheckSeconds", positionCheckSeconds, 1, 3600);
-    maxPublicationBytes = f.intValue("maxPublicationBytes", 0, 0, 1 << 30);
+    this();
+    JsonFields f = OPTIONS.fields(this, json);
     JsonObject ns = f.object("namespaces");
     if (ns != null) {
       JsonFields nf = new JsonFields(ns, "channels.namespaces");
@@ -70,10 +85,7 @@ public final class ChannelsOptions {
   public JsonObject toJson() {
     JsonObject ns = new JsonObject();
     namespaces.forEach((k, v) -> ns.put(k, v.toJson()));
-    return new JsonObject().put("allowClientPublish", allowClientPublish).put("historyMaxChannels", historyMaxChannels)
-        .put("historyMetaTtlSeconds", historyMetaTtlSeconds).put("historyMaxBytes", historyMaxBytes)
-        .put("presenceTtlSeconds", presenceTtlSeconds).put("positionCheckSeconds", positionCheckSeconds)
-        .put("maxPublicationBytes", maxPublicationBytes).put("namespaces", ns);
+    return OPTIONS.write(this).put("namespaces", ns);
   }
 
   /**
@@ -86,7 +98,7 @@ public final class ChannelsOptions {
   }
 
   public ChannelsOptions setMaxPublicationBytes(int v) {
-    this.maxPublicationBytes = Check.range("channels.maxPublicationBytes", v, 0, 1 << 30);
+    this.maxPublicationBytes = MAX_PUBLICATION_BYTES.check(v);
     return this;
   }
 
@@ -96,7 +108,7 @@ public final class ChannelsOptions {
   }
 
   public ChannelsOptions setAllowClientPublish(boolean v) {
-    this.allowClientPublish = v;
+    this.allowClientPublish = ALLOW_CLIENT_PUBLISH.check(v);
     return this;
   }
 
@@ -106,7 +118,7 @@ public final class ChannelsOptions {
   }
 
   public ChannelsOptions setHistoryMaxChannels(int v) {
-    this.historyMaxChannels = Check.range("channels.historyMaxChannels", v, 1, 100_000_000);
+    this.historyMaxChannels = HISTORY_MAX_CHANNELS.check(v);
     return this;
   }
 
@@ -121,7 +133,7 @@ public final class ChannelsOptions {
   }
 
   public ChannelsOptions setHistoryMetaTtlSeconds(int v) {
-    this.historyMetaTtlSeconds = Check.range("channels.historyMetaTtlSeconds", v, 60, 365 * 86_400);
+    this.historyMetaTtlSeconds = HISTORY_META_TTL_SECONDS.check(v);
     return this;
   }
 
@@ -135,7 +147,7 @@ public final class ChannelsOptions {
   }
 
   public ChannelsOptions setHistoryMaxBytes(long v) {
-    this.historyMaxBytes = Check.range("channels.historyMaxBytes", v, 1L << 20, 1L << 40);
+    this.historyMaxBytes = HISTORY_MAX_BYTES.check(v);
     return this;
   }
 
@@ -149,7 +161,7 @@ public final class ChannelsOptions {
   }
 
   public ChannelsOptions setPresenceTtlSeconds(int v) {
-    this.presenceTtlSeconds = Check.range("channels.presenceTtlSeconds", v, 1, 3600);
+    this.presenceTtlSeconds = PRESENCE_TTL_SECONDS.check(v);
     return this;
   }
 
@@ -164,7 +176,7 @@ public final class ChannelsOptions {
   }
 
   public ChannelsOptions setPositionCheckSeconds(int v) {
-    this.positionCheckSeconds = Check.range("channels.positionCheckSeconds", v, 1, 3600);
+    this.positionCheckSeconds = POSITION_CHECK_SECONDS.check(v);
     return this;
   }
 

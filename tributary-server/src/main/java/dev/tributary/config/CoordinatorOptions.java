@@ -1,8 +1,8 @@
 package dev.tributary.config;
 
+import dev.tributary.config.Option.Reload;
 import io.vertx.core.json.JsonObject;
-import java.util.Locale;
-import java.util.Set;
+import java.util.List;
 
 /** {@code coordinator.*}: the module coordinator, its debouncing, coordination cache and batch processor. */
 public final class CoordinatorOptions {
@@ -16,45 +16,51 @@ public final class CoordinatorOptions {
   public static final int DEFAULT_CACHE_MAX_ENTRIES = 1000;
   public static final int DEFAULT_BATCH_WINDOW_MILLIS = 100;
   public static final int DEFAULT_BATCH_MAX_SIZE = 50;
-  private static final Set<String> MODES = Set.of("MANUAL", "HYBRID", "FULLY_AUTO");
+  static final OptionSet<CoordinatorOptions> OPTIONS = OptionSet.of("coordinator");
+  private static final Option<CoordinatorOptions, String> MODE = OPTIONS.choice("mode", DEFAULT_MODE,
+      List.of("MANUAL", "HYBRID", "FULLY_AUTO"), Option.upper(), false, Reload.LIVE, o -> o.mode, (o, v) -> o.mode = v);
+  private static final Option<CoordinatorOptions, Integer> NORMAL_DELAY_MILLIS = OPTIONS.ints("normalDelayMillis", DEFAULT_NORMAL_DELAY_MILLIS,
+      0, 600_000, Reload.LIVE, o -> o.normalDelayMillis, (o, v) -> o.normalDelayMillis = v);
+  private static final Option<CoordinatorOptions, Integer> CRITICAL_DELAY_MILLIS = OPTIONS.ints("criticalDelayMillis", DEFAULT_CRITICAL_DELAY_MILLIS,
+      0, 600_000, Reload.LIVE, o -> o.criticalDelayMillis, (o, v) -> o.criticalDelayMillis = v);
+  private static final Option<CoordinatorOptions, Boolean> CRITICAL_BYPASS = OPTIONS.bools("criticalBypass",
+      DEFAULT_CRITICAL_BYPASS, Reload.LIVE, o -> o.criticalBypass, (o, v) -> o.criticalBypass = v);
+  private static final Option<CoordinatorOptions, Integer> MAX_WAIT_MILLIS = OPTIONS.ints("maxWaitMillis", DEFAULT_MAX_WAIT_MILLIS,
+      1, 3_600_000, Reload.LIVE, o -> o.maxWaitMillis, (o, v) -> o.maxWaitMillis = v);
+  private static final Option<CoordinatorOptions, Integer> CACHE_TTL_MILLIS = OPTIONS.ints("cacheTtlMillis", DEFAULT_CACHE_TTL_MILLIS,
+      1, 86_400_000, Reload.LIVE, o -> o.cacheTtlMillis, (o, v) -> o.cacheTtlMillis = v);
+  private static final Option<CoordinatorOptions, Integer> CACHE_MAX_ENTRIES = OPTIONS.ints("cacheMaxEntries", DEFAULT_CACHE_MAX_ENTRIES,
+      1, 10_000_000, Reload.RESTART, o -> o.cacheMaxEntries, (o, v) -> o.cacheMaxEntries = v);
+  private static final Option<CoordinatorOptions, Integer> BATCH_WINDOW_MILLIS = OPTIONS.ints("batchWindowMillis", DEFAULT_BATCH_WINDOW_MILLIS,
+      1, 600_000, Reload.LIVE, o -> o.batchWindowMillis, (o, v) -> o.batchWindowMillis = v);
+  private static final Option<CoordinatorOptions, Integer> BATCH_MAX_SIZE = OPTIONS.ints("batchMaxSize", DEFAULT_BATCH_MAX_SIZE,
+      1, 1_000_000, Reload.LIVE, o -> o.batchMaxSize, (o, v) -> o.batchMaxSize = v);
 
-  private String mode = DEFAULT_MODE;
-  private int normalDelayMillis = DEFAULT_NORMAL_DELAY_MILLIS;
-  private int criticalDelayMillis = DEFAULT_CRITICAL_DELAY_MILLIS;
-  private boolean criticalBypass = DEFAULT_CRITICAL_BYPASS;
-  private int maxWaitMillis = DEFAULT_MAX_WAIT_MILLIS;
-  private int cacheTtlMillis = DEFAULT_CACHE_TTL_MILLIS;
-  private int cacheMaxEntries = DEFAULT_CACHE_MAX_ENTRIES;
-  private int batchWindowMillis = DEFAULT_BATCH_WINDOW_MILLIS;
-  private int batchMaxSize = DEFAULT_BATCH_MAX_SIZE;
+  private String mode;
+  private int normalDelayMillis;
+  private int criticalDelayMillis;
+  private boolean criticalBypass;
+  private int maxWaitMillis;
+  private int cacheTtlMillis;
+  private int cacheMaxEntries;
+  private int batchWindowMillis;
+  private int batchMaxSize;
 
-  public CoordinatorOptions() {}
+  public CoordinatorOptions() {
+    OPTIONS.reset(this);
+  }
 
   public CoordinatorOptions(CoordinatorOptions o) {
-    this(o.toJson());
+    OPTIONS.copy(o, this);
   }
 
   public CoordinatorOptions(JsonObject json) {
-    JsonFields f = new JsonFields(json, "coordinator");
-    f.rejectUnknown(Set.of("mode", "normalDelayMillis", "criticalDelayMillis", "criticalBypass",
-        "maxWaitMillis", "cacheTtlMillis", "cacheMaxEntries", "batchWindowMillis", "batchMaxSize"));
-    setMode(f.stringValue("mode", mode));
-    setNormalDelayMillis(f.intValue("normalDelayMillis", normalDelayMillis, 0, 600_000));
-    setCriticalDelayMillis(f.intValue("criticalDelayMillis", criticalDelayMillis, 0, 600_000));
-    setCriticalBypass(f.boolValue("criticalBypass", criticalBypass));
-    setMaxWaitMillis(f.intValue("maxWaitMillis", maxWaitMillis, 1, 3_600_000));
-    setCacheTtlMillis(f.intValue("cacheTtlMillis", cacheTtlMillis, 1, 86_400_000));
-    setCacheMaxEntries(f.intValue("cacheMaxEntries", cacheMaxEntries, 1, 10_000_000));
-    setBatchWindowMillis(f.intValue("batchWindowMillis", batchWindowMillis, 1, 600_000));
-    setBatchMaxSize(f.intValue("batchMaxSize", batchMaxSize, 1, 1_000_000));
+    this();
+    OPTIONS.read(this, json);
   }
 
   public JsonObject toJson() {
-    return new JsonObject().put("mode", mode).put("normalDelayMillis", normalDelayMillis)
-        .put("criticalDelayMillis", criticalDelayMillis).put("criticalBypass", criticalBypass)
-        .put("maxWaitMillis", maxWaitMillis).put("cacheTtlMillis", cacheTtlMillis)
-        .put("cacheMaxEntries", cacheMaxEntries).put("batchWindowMillis", batchWindowMillis)
-        .put("batchMaxSize", batchMaxSize);
+    return OPTIONS.write(this);
   }
 
   /** Start mode: MANUAL, HYBRID or FULLY_AUTO. Default HYBRID. Switchable at run time. */
@@ -63,11 +69,7 @@ public final class CoordinatorOptions {
   }
 
   public CoordinatorOptions setMode(String mode) {
-    String m = mode == null ? "" : mode.toUpperCase(Locale.ROOT);
-    if (!MODES.contains(m)) {
-      throw new ConfigException("coordinator.mode", "must be MANUAL, HYBRID or FULLY_AUTO, got \"" + mode + "\"");
-    }
-    this.mode = m;
+    this.mode = MODE.check(mode);
     return this;
   }
 
@@ -77,7 +79,7 @@ public final class CoordinatorOptions {
   }
 
   public CoordinatorOptions setNormalDelayMillis(int v) {
-    this.normalDelayMillis = Check.range("coordinator.normalDelayMillis", v, 0, 600_000);
+    this.normalDelayMillis = NORMAL_DELAY_MILLIS.check(v);
     return this;
   }
 
@@ -87,7 +89,7 @@ public final class CoordinatorOptions {
   }
 
   public CoordinatorOptions setCriticalDelayMillis(int v) {
-    this.criticalDelayMillis = Check.range("coordinator.criticalDelayMillis", v, 0, 600_000);
+    this.criticalDelayMillis = CRITICAL_DELAY_MILLIS.check(v);
     return this;
   }
 
@@ -97,7 +99,7 @@ public final class CoordinatorOptions {
   }
 
   public CoordinatorOptions setCriticalBypass(boolean v) {
-    this.criticalBypass = v;
+    this.criticalBypass = CRITICAL_BYPASS.check(v);
     return this;
   }
 
@@ -107,7 +109,7 @@ public final class CoordinatorOptions {
   }
 
   public CoordinatorOptions setMaxWaitMillis(int v) {
-    this.maxWaitMillis = Check.range("coordinator.maxWaitMillis", v, 1, 3_600_000);
+    this.maxWaitMillis = MAX_WAIT_MILLIS.check(v);
     return this;
   }
 
@@ -117,7 +119,7 @@ public final class CoordinatorOptions {
   }
 
   public CoordinatorOptions setCacheTtlMillis(int v) {
-    this.cacheTtlMillis = Check.range("coordinator.cacheTtlMillis", v, 1, 86_400_000);
+    this.cacheTtlMillis = CACHE_TTL_MILLIS.check(v);
     return this;
   }
 
@@ -127,7 +129,7 @@ public final class CoordinatorOptions {
   }
 
   public CoordinatorOptions setCacheMaxEntries(int v) {
-    this.cacheMaxEntries = Check.range("coordinator.cacheMaxEntries", v, 1, 10_000_000);
+    this.cacheMaxEntries = CACHE_MAX_ENTRIES.check(v);
     return this;
   }
 
@@ -137,7 +139,7 @@ public final class CoordinatorOptions {
   }
 
   public CoordinatorOptions setBatchWindowMillis(int v) {
-    this.batchWindowMillis = Check.range("coordinator.batchWindowMillis", v, 1, 600_000);
+    this.batchWindowMillis = BATCH_WINDOW_MILLIS.check(v);
     return this;
   }
 
@@ -147,7 +149,7 @@ public final class CoordinatorOptions {
   }
 
   public CoordinatorOptions setBatchMaxSize(int v) {
-    this.batchMaxSize = Check.range("coordinator.batchMaxSize", v, 1, 1_000_000);
+    this.batchMaxSize = BATCH_MAX_SIZE.check(v);
     return this;
   }
 }

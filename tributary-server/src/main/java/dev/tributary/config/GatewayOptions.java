@@ -1,7 +1,7 @@
 package dev.tributary.config;
 
+import dev.tributary.config.Option.Reload;
 import io.vertx.core.json.JsonObject;
-import java.util.Set;
 
 /** {@code gateway.*}: the WebSocket gateway, its limits, heartbeat and batching. */
 public final class GatewayOptions {
@@ -26,51 +26,59 @@ public final class GatewayOptions {
   /** Default {@code gateway.handshakeTimeoutMillis}: 10,000 ms from TCP accept to a first request. */
   public static final int DEFAULT_HANDSHAKE_TIMEOUT_MILLIS = 10_000;
 
-  private int maxConnections = DEFAULT_MAX_CONNECTIONS;
-  private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
-  private int maxQueueBytes = DEFAULT_MAX_QUEUE_BYTES;
-  private int maxChannelsPerConnection = DEFAULT_MAX_CHANNELS_PER_CONNECTION;
-  private int maxChannelLength = DEFAULT_MAX_CHANNEL_LENGTH;
-  private int pingIntervalSeconds = DEFAULT_PING_INTERVAL_SECONDS;
-  private int pongTimeoutSeconds = DEFAULT_PONG_TIMEOUT_SECONDS;
-  private int instances = DEFAULT_INSTANCES;
-  private int closeTimeoutMillis = DEFAULT_CLOSE_TIMEOUT_MILLIS;
-  private int handshakeTimeoutMillis = DEFAULT_HANDSHAKE_TIMEOUT_MILLIS;
+  static final OptionSet<GatewayOptions> OPTIONS = OptionSet.of("gateway", "batch", "rateLimit");
+  private static final Option<GatewayOptions, Integer> MAX_CONNECTIONS = OPTIONS.ints("maxConnections",
+      DEFAULT_MAX_CONNECTIONS, 1, 10_000_000, Reload.LIVE, o -> o.maxConnections, (o, v) -> o.maxConnections = v);
+  private static final Option<GatewayOptions, Integer> MAX_FRAME_BYTES = OPTIONS.ints("maxFrameBytes",
+      DEFAULT_MAX_FRAME_BYTES, 256, 64 << 20, Reload.RESTART, o -> o.maxFrameBytes, (o, v) -> o.maxFrameBytes = v);
+  private static final Option<GatewayOptions, Integer> MAX_QUEUE_BYTES = OPTIONS.ints("maxQueueBytes",
+      DEFAULT_MAX_QUEUE_BYTES, 1024, 1 << 30, Reload.NEW_CONNECTIONS, o -> o.maxQueueBytes, (o, v) -> o.maxQueueBytes = v);
+  private static final Option<GatewayOptions, Integer> MAX_CHANNELS_PER_CONNECTION = OPTIONS.ints(
+      "maxChannelsPerConnection", DEFAULT_MAX_CHANNELS_PER_CONNECTION, 1, 1_000_000, Reload.NEW_CONNECTIONS,
+      o -> o.maxChannelsPerConnection, (o, v) -> o.maxChannelsPerConnection = v);
+  private static final Option<GatewayOptions, Integer> MAX_CHANNEL_LENGTH = OPTIONS.ints("maxChannelLength",
+      DEFAULT_MAX_CHANNEL_LENGTH, 1, 65_536, Reload.LIVE, o -> o.maxChannelLength, (o, v) -> o.maxChannelLength = v);
+  private static final Option<GatewayOptions, Integer> PING_INTERVAL_SECONDS = OPTIONS.ints("pingIntervalSeconds",
+      DEFAULT_PING_INTERVAL_SECONDS, 1, 3600, Reload.RESTART, o -> o.pingIntervalSeconds,
+      (o, v) -> o.pingIntervalSeconds = v);
+  private static final Option<GatewayOptions, Integer> PONG_TIMEOUT_SECONDS = OPTIONS.ints("pongTimeoutSeconds",
+      DEFAULT_PONG_TIMEOUT_SECONDS, 1, 3600, Reload.RESTART, o -> o.pongTimeoutSeconds,
+      (o, v) -> o.pongTimeoutSeconds = v);
+  private static final Option<GatewayOptions, Integer> INSTANCES = OPTIONS.ints("instances", DEFAULT_INSTANCES,
+      0, 1024, Reload.RESTART, o -> o.instances, (o, v) -> o.instances = v);
+  private static final Option<GatewayOptions, Integer> CLOSE_TIMEOUT_MILLIS = OPTIONS.ints("closeTimeoutMillis",
+      DEFAULT_CLOSE_TIMEOUT_MILLIS, 1, 600_000, Reload.NEW_CONNECTIONS, o -> o.closeTimeoutMillis,
+      (o, v) -> o.closeTimeoutMillis = v);
+  private static final Option<GatewayOptions, Integer> HANDSHAKE_TIMEOUT_MILLIS = OPTIONS.ints(
+      "handshakeTimeoutMillis", DEFAULT_HANDSHAKE_TIMEOUT_MILLIS, 1, 600_000, Reload.NEW_CONNECTIONS,
+      o -> o.handshakeTimeoutMillis, (o, v) -> o.handshakeTimeoutMillis = v);
+
+  private int maxConnections;
+  private int maxFrameBytes;
+  private int maxQueueBytes;
+  private int maxChannelsPerConnection;
+  private int maxChannelLength;
+  private int pingIntervalSeconds;
+  private int pongTimeoutSeconds;
+  private int instances;
+  private int closeTimeoutMillis;
+  private int handshakeTimeoutMillis;
   private BatchOptions batch = new BatchOptions();
   private RateLimitOptions rateLimit = new RateLimitOptions();
 
-  public GatewayOptions() {}
+  public GatewayOptions() {
+    OPTIONS.reset(this);
+  }
 
   public GatewayOptions(GatewayOptions o) {
-    maxConnections = o.maxConnections;
-    maxFrameBytes = o.maxFrameBytes;
-    maxQueueBytes = o.maxQueueBytes;
-    maxChannelsPerConnection = o.maxChannelsPerConnection;
-    maxChannelLength = o.maxChannelLength;
-    pingIntervalSeconds = o.pingIntervalSeconds;
-    pongTimeoutSeconds = o.pongTimeoutSeconds;
-    instances = o.instances;
-    closeTimeoutMillis = o.closeTimeoutMillis;
-    handshakeTimeoutMillis = o.handshakeTimeoutMillis;
+    OPTIONS.copy(o, this);
     batch = new BatchOptions(o.batch);
     rateLimit = new RateLimitOptions(o.rateLimit);
   }
 
   public GatewayOptions(JsonObject json) {
-    JsonFields f = new JsonFields(json, "gateway");
-    f.rejectUnknown(Set.of("maxConnections", "maxFrameBytes", "maxQueueBytes",
-        "maxChannelsPerConnection", "maxChannelLength", "pingIntervalSeconds",
-        "pongTimeoutSeconds", "instances", "closeTimeoutMillis", "handshakeTimeoutMillis", "batch", "rateLimit"));
-    setMaxConnections(f.intValue("maxConnections", maxConnections, 1, 10_000_000));
-    setMaxFrameBytes(f.intValue("maxFrameBytes", maxFrameBytes, 256, 64 << 20));
-    setMaxQueueBytes(f.intValue("maxQueueBytes", maxQueueBytes, 1024, 1 << 30));
-    setMaxChannelsPerConnection(f.intValue("maxChannelsPerConnection", maxChannelsPerConnection, 1, 1_000_000));
-    setMaxChannelLength(f.intValue("maxChannelLength", maxChannelLength, 1, 65_536));
-    setPingIntervalSeconds(f.intValue("pingIntervalSeconds", pingIntervalSeconds, 1, 3600));
-    setPongTimeoutSeconds(f.intValue("pongTimeoutSeconds", pongTimeoutSeconds, 1, 3600));
-    setInstances(f.intValue("instances", instances, 0, 1024));
-    setCloseTimeoutMillis(f.intValue("closeTimeoutMillis", closeTimeoutMillis, 1, 600_000));
-    setHandshakeTimeoutMillis(f.intValue("handshakeTimeoutMillis", handshakeTimeoutMillis, 1, 600_000));
+    this();
+    JsonFields f = OPTIONS.fields(this, json);
     batch = new BatchOptions(f.object("batch"));
     rateLimit = new RateLimitOptions(f.object("rateLimit"));
     validate();
@@ -86,19 +94,7 @@ public final class GatewayOptions {
   }
 
   public JsonObject toJson() {
-    return new JsonObject()
-        .put("maxConnections", maxConnections)
-        .put("maxFrameBytes", maxFrameBytes)
-        .put("maxQueueBytes", maxQueueBytes)
-        .put("maxChannelsPerConnection", maxChannelsPerConnection)
-        .put("maxChannelLength", maxChannelLength)
-        .put("pingIntervalSeconds", pingIntervalSeconds)
-        .put("pongTimeoutSeconds", pongTimeoutSeconds)
-        .put("instances", instances)
-        .put("closeTimeoutMillis", closeTimeoutMillis)
-        .put("handshakeTimeoutMillis", handshakeTimeoutMillis)
-        .put("batch", batch.toJson())
-        .put("rateLimit", rateLimit.toJson());
+    return OPTIONS.write(this).put("batch", batch.toJson()).put("rateLimit", rateLimit.toJson());
   }
 
   /**
@@ -111,7 +107,7 @@ public final class GatewayOptions {
   }
 
   public GatewayOptions setCloseTimeoutMillis(int v) {
-    this.closeTimeoutMillis = Check.range("gateway.closeTimeoutMillis", v, 1, 600_000);
+    this.closeTimeoutMillis = CLOSE_TIMEOUT_MILLIS.check(v);
     return this;
   }
 
@@ -124,7 +120,7 @@ public final class GatewayOptions {
   }
 
   public GatewayOptions setHandshakeTimeoutMillis(int v) {
-    this.handshakeTimeoutMillis = Check.range("gateway.handshakeTimeoutMillis", v, 1, 600_000);
+    this.handshakeTimeoutMillis = HANDSHAKE_TIMEOUT_MILLIS.check(v);
     return this;
   }
 
@@ -138,7 +134,7 @@ public final class GatewayOptions {
   }
 
   public GatewayOptions setMaxConnections(int v) {
-    this.maxConnections = Check.range("gateway.maxConnections", v, 1, 10_000_000);
+    this.maxConnections = MAX_CONNECTIONS.check(v);
     return this;
   }
 
@@ -148,7 +144,7 @@ public final class GatewayOptions {
   }
 
   public GatewayOptions setMaxFrameBytes(int v) {
-    this.maxFrameBytes = Check.range("gateway.maxFrameBytes", v, 256, 64 << 20);
+    this.maxFrameBytes = MAX_FRAME_BYTES.check(v);
     return this;
   }
 
@@ -158,7 +154,7 @@ public final class GatewayOptions {
   }
 
   public GatewayOptions setMaxQueueBytes(int v) {
-    this.maxQueueBytes = Check.range("gateway.maxQueueBytes", v, 1024, 1 << 30);
+    this.maxQueueBytes = MAX_QUEUE_BYTES.check(v);
     return this;
   }
 
@@ -168,7 +164,7 @@ public final class GatewayOptions {
   }
 
   public GatewayOptions setMaxChannelsPerConnection(int v) {
-    this.maxChannelsPerConnection = Check.range("gateway.maxChannelsPerConnection", v, 1, 1_000_000);
+    this.maxChannelsPerConnection = MAX_CHANNELS_PER_CONNECTION.check(v);
     return this;
   }
 
@@ -178,7 +174,7 @@ public final class GatewayOptions {
   }
 
   public GatewayOptions setMaxChannelLength(int v) {
-    this.maxChannelLength = Check.range("gateway.maxChannelLength", v, 1, 65_536);
+    this.maxChannelLength = MAX_CHANNEL_LENGTH.check(v);
     return this;
   }
 
@@ -188,7 +184,7 @@ public final class GatewayOptions {
   }
 
   public GatewayOptions setPingIntervalSeconds(int v) {
-    this.pingIntervalSeconds = Check.range("gateway.pingIntervalSeconds", v, 1, 3600);
+    this.pingIntervalSeconds = PING_INTERVAL_SECONDS.check(v);
     return this;
   }
 
@@ -198,7 +194,7 @@ public final class GatewayOptions {
   }
 
   public GatewayOptions setPongTimeoutSeconds(int v) {
-    this.pongTimeoutSeconds = Check.range("gateway.pongTimeoutSeconds", v, 1, 3600);
+    this.pongTimeoutSeconds = PONG_TIMEOUT_SECONDS.check(v);
     return this;
   }
 
@@ -208,7 +204,7 @@ public final class GatewayOptions {
   }
 
   public GatewayOptions setInstances(int v) {
-    this.instances = Check.range("gateway.instances", v, 0, 1024);
+    this.instances = INSTANCES.check(v);
     return this;
   }
 

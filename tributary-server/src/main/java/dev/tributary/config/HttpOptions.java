@@ -1,7 +1,7 @@
 package dev.tributary.config;
 
+import dev.tributary.config.Option.Reload;
 import io.vertx.core.json.JsonObject;
-import java.util.Set;
 
 /** {@code http.*}: the one listening socket shared by the WebSocket gateway and the HTTP API. */
 public final class HttpOptions {
@@ -16,35 +16,45 @@ public final class HttpOptions {
   /** Default {@code http.reusePort}: false, a port in use makes the server fail to start. */
   public static final boolean DEFAULT_REUSE_PORT = false;
 
-  private int port = DEFAULT_PORT;
-  private String host = DEFAULT_HOST;
-  private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
-  private int idleTimeoutSeconds = DEFAULT_IDLE_TIMEOUT_SECONDS;
-  private boolean reusePort = DEFAULT_REUSE_PORT;
+  static final OptionSet<HttpOptions> OPTIONS = OptionSet.of("http");
+  private static final Option<HttpOptions, Integer> PORT = OPTIONS.ints("port", DEFAULT_PORT, 0, 65535,
+      Reload.RESTART, o -> o.port, (o, v) -> o.port = v);
+  private static final Option<HttpOptions, String> HOST = OPTIONS.strings("host", DEFAULT_HOST, "not empty",
+      (k, v) -> {
+        if (v == null || v.isBlank()) {
+          throw new ConfigException(k, "must not be empty");
+        }
+        return v;
+      }, Reload.RESTART, o -> o.host, (o, v) -> o.host = v);
+  private static final Option<HttpOptions, Integer> MAX_BODY_BYTES = OPTIONS.ints("maxBodyBytes",
+      DEFAULT_MAX_BODY_BYTES, 1, Integer.MAX_VALUE, Reload.RESTART, o -> o.maxBodyBytes, (o, v) -> o.maxBodyBytes = v);
+  private static final Option<HttpOptions, Integer> IDLE_TIMEOUT_SECONDS = OPTIONS.ints("idleTimeoutSeconds",
+      DEFAULT_IDLE_TIMEOUT_SECONDS, 1, 86_400, Reload.RESTART, o -> o.idleTimeoutSeconds,
+      (o, v) -> o.idleTimeoutSeconds = v);
+  private static final Option<HttpOptions, Boolean> REUSE_PORT = OPTIONS.bools("reusePort", DEFAULT_REUSE_PORT,
+      Reload.RESTART, o -> o.reusePort, (o, v) -> o.reusePort = v);
 
-  public HttpOptions() {}
+  private int port;
+  private String host;
+  private int maxBodyBytes;
+  private int idleTimeoutSeconds;
+  private boolean reusePort;
+
+  public HttpOptions() {
+    OPTIONS.reset(this);
+  }
 
   public HttpOptions(HttpOptions o) {
-    port = o.port;
-    host = o.host;
-    maxBodyBytes = o.maxBodyBytes;
-    idleTimeoutSeconds = o.idleTimeoutSeconds;
-    reusePort = o.reusePort;
+    OPTIONS.copy(o, this);
   }
 
   public HttpOptions(JsonObject json) {
-    JsonFields f = new JsonFields(json, "http");
-    f.rejectUnknown(Set.of("port", "host", "maxBodyBytes", "idleTimeoutSeconds", "reusePort"));
-    setPort(f.intValue("port", port, 0, 65535));
-    setHost(f.stringValue("host", host));
-    setMaxBodyBytes(f.intValue("maxBodyBytes", maxBodyBytes, 1, Integer.MAX_VALUE));
-    setIdleTimeoutSeconds(f.intValue("idleTimeoutSeconds", idleTimeoutSeconds, 1, 86_400));
-    setReusePort(f.boolValue("reusePort", reusePort));
+    this();
+    OPTIONS.read(this, json);
   }
 
   public JsonObject toJson() {
-    return new JsonObject().put("port", port).put("host", host).put("maxBodyBytes", maxBodyBytes)
-        .put("idleTimeoutSeconds", idleTimeoutSeconds).put("reusePort", reusePort);
+    return OPTIONS.write(this);
   }
 
   /** TCP port, 0 = any free port. Default {@value #DEFAULT_PORT}. */
@@ -53,7 +63,7 @@ public final class HttpOptions {
   }
 
   public HttpOptions setPort(int port) {
-    this.port = Check.range("http.port", port, 0, 65535);
+    this.port = PORT.check(port);
     return this;
   }
 
@@ -63,10 +73,7 @@ public final class HttpOptions {
   }
 
   public HttpOptions setHost(String host) {
-    if (host == null || host.isBlank()) {
-      throw new ConfigException("http.host", "must not be empty");
-    }
-    this.host = host;
+    this.host = HOST.check(host);
     return this;
   }
 
@@ -76,7 +83,7 @@ public final class HttpOptions {
   }
 
   public HttpOptions setMaxBodyBytes(int maxBodyBytes) {
-    this.maxBodyBytes = Check.range("http.maxBodyBytes", maxBodyBytes, 1, Integer.MAX_VALUE);
+    this.maxBodyBytes = MAX_BODY_BYTES.check(maxBodyBytes);
     return this;
   }
 
@@ -86,7 +93,7 @@ public final class HttpOptions {
   }
 
   public HttpOptions setIdleTimeoutSeconds(int v) {
-    this.idleTimeoutSeconds = Check.range("http.idleTimeoutSeconds", v, 1, 86_400);
+    this.idleTimeoutSeconds = IDLE_TIMEOUT_SECONDS.check(v);
     return this;
   }
 
@@ -100,7 +107,7 @@ public final class HttpOptions {
   }
 
   public HttpOptions setReusePort(boolean reusePort) {
-    this.reusePort = reusePort;
+    this.reusePort = REUSE_PORT.check(reusePort);
     return this;
   }
 }

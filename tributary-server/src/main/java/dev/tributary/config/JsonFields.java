@@ -22,6 +22,10 @@ final class JsonFields {
     return prefix.isEmpty() ? name : prefix + "." + name;
   }
 
+  boolean containsKey(String name) {
+    return json.containsKey(name);
+  }
+
   boolean has(String name) {
     return json.containsKey(name) && json.getValue(name) != null;
   }
@@ -34,11 +38,7 @@ final class JsonFields {
     if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())) {
       throw new ConfigException(key(name), "must be an integer, got " + describe(v));
     }
-    long l = n.longValue();
-    if (l < min || l > max) {
-      throw new ConfigException(key(name), "must be between " + min + " and " + max + ", got " + l);
-    }
-    return (int) l;
+    return (int) Check.range(key(name), n.longValue(), min, max);
   }
 
   long longValue(String name, long current, long min, long max) {
@@ -49,11 +49,7 @@ final class JsonFields {
     if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())) {
       throw new ConfigException(key(name), "must be an integer, got " + describe(v));
     }
-    long l = n.longValue();
-    if (l < min || l > max) {
-      throw new ConfigException(key(name), "must be between " + min + " and " + max + ", got " + l);
-    }
-    return l;
+    return Check.range(key(name), n.longValue(), min, max);
   }
 
   double doubleValue(String name, double current, double min, double max) {

@@ -1,7 +1,8 @@
 package dev.tributary.config;
 
+import dev.tributary.config.Option.Reload;
 import io.vertx.core.json.JsonObject;
-import java.util.Set;
+
 
 /** {@code memory.*}: the memory manager: inactive cleanup and heap-pressure response. */
 public final class MemoryOptions {
@@ -13,31 +14,45 @@ public final class MemoryOptions {
   public static final int DEFAULT_SHED_MIN_UNSENT_BYTES = 64 * 1024;
   public static final boolean DEFAULT_REQUEST_GC = true;
 
-  private int inactiveThresholdMillis = DEFAULT_INACTIVE_THRESHOLD_MILLIS;
-  private int sweepIntervalMillis = DEFAULT_SWEEP_INTERVAL_MILLIS;
-  private int heapCheckIntervalMillis = DEFAULT_HEAP_CHECK_INTERVAL_MILLIS;
-  private double highWatermark = DEFAULT_HIGH_WATERMARK;
-  private double lowWatermark = DEFAULT_LOW_WATERMARK;
-  private int shedMinUnsentBytes = DEFAULT_SHED_MIN_UNSENT_BYTES;
-  private boolean requestGc = DEFAULT_REQUEST_GC;
+  static final OptionSet<MemoryOptions> OPTIONS = OptionSet.of("memory");
+  private static final Option<MemoryOptions, Integer> INACTIVE_THRESHOLD_MILLIS = OPTIONS.ints("inactiveThresholdMillis",
+      DEFAULT_INACTIVE_THRESHOLD_MILLIS, 1, 86_400_000, Reload.RESTART, o -> o.inactiveThresholdMillis,
+      (o, v) -> o.inactiveThresholdMillis = v);
+  private static final Option<MemoryOptions, Integer> SWEEP_INTERVAL_MILLIS = OPTIONS.ints("sweepIntervalMillis",
+      DEFAULT_SWEEP_INTERVAL_MILLIS, 10, 3_600_000, Reload.RESTART, o -> o.sweepIntervalMillis,
+      (o, v) -> o.sweepIntervalMillis = v);
+  private static final Option<MemoryOptions, Integer> HEAP_CHECK_INTERVAL_MILLIS = OPTIONS.ints("heapCheckIntervalMillis",
+      DEFAULT_HEAP_CHECK_INTERVAL_MILLIS, 10, 3_600_000, Reload.RESTART, o -> o.heapCheckIntervalMillis,
+      (o, v) -> o.heapCheckIntervalMillis = v);
+  private static final Option<MemoryOptions, Double> HIGH_WATERMARK = OPTIONS.numbers("highWatermark",
+      DEFAULT_HIGH_WATERMARK, 0, true, Reload.LIVE, o -> o.highWatermark, (o, v) -> o.highWatermark = v);
+  private static final Option<MemoryOptions, Double> LOW_WATERMARK = OPTIONS.numbers("lowWatermark",
+      DEFAULT_LOW_WATERMARK, 0, false, Reload.LIVE, o -> o.lowWatermark, (o, v) -> o.lowWatermark = v);
+  private static final Option<MemoryOptions, Integer> SHED_MIN_UNSENT_BYTES = OPTIONS.ints("shedMinUnsentBytes",
+      DEFAULT_SHED_MIN_UNSENT_BYTES, 0, Integer.MAX_VALUE, Reload.RESTART, o -> o.shedMinUnsentBytes,
+      (o, v) -> o.shedMinUnsentBytes = v);
+  private static final Option<MemoryOptions, Boolean> REQUEST_GC = OPTIONS.bools("requestGc", DEFAULT_REQUEST_GC,
+      Reload.RESTART, o -> o.requestGc, (o, v) -> o.requestGc = v);
 
-  public MemoryOptions() {}
+  private int inactiveThresholdMillis;
+  private int sweepIntervalMillis;
+  private int heapCheckIntervalMillis;
+  private double highWatermark;
+  private double lowWatermark;
+  private int shedMinUnsentBytes;
+  private boolean requestGc;
+
+  public MemoryOptions() {
+    OPTIONS.reset(this);
+  }
 
   public MemoryOptions(MemoryOptions o) {
-    this(o.toJson());
+    OPTIONS.copy(o, this);
   }
 
   public MemoryOptions(JsonObject json) {
-    JsonFields f = new JsonFields(json, "memory");
-    f.rejectUnknown(Set.of("inactiveThresholdMillis", "sweepIntervalMillis", "heapCheckIntervalMillis",
-        "highWatermark", "lowWatermark", "shedMinUnsentBytes", "requestGc"));
-    setInactiveThresholdMillis(f.intValue("inactiveThresholdMillis", inactiveThresholdMillis, 1, 86_400_000));
-    setSweepIntervalMillis(f.intValue("sweepIntervalMillis", sweepIntervalMillis, 10, 3_600_000));
-    setHeapCheckIntervalMillis(f.intValue("heapCheckIntervalMillis", heapCheckIntervalMillis, 10, 3_600_000));
-    setHighWatermark(f.doubleValue("highWatermark", highWatermark, 0, Long.MAX_VALUE));
-    setLowWatermark(f.doubleValue("lowWatermark", lowWatermark, 0, Long.MAX_VALUE));
-    setShedMinUnsentBytes(f.intValue("shedMinUnsentBytes", shedMinUnsentBytes, 0, Integer.MAX_VALUE));
-    setRequestGc(f.boolValue("requestGc", requestGc));
+    this();
+    OPTIONS.read(this, json);
     validate();
   }
 
@@ -53,10 +68,7 @@ public final class MemoryOptions {
   }
 
   public JsonObject toJson() {
-    return new JsonObject().put("inactiveThresholdMillis", inactiveThresholdMillis)
-        .put("sweepIntervalMillis", sweepIntervalMillis).put("heapCheckIntervalMillis", heapCheckIntervalMillis)
-        .put("highWatermark", highWatermark).put("lowWatermark", lowWatermark)
-        .put("shedMinUnsentBytes", shedMinUnsentBytes).put("requestGc", requestGc);
+    return OPTIONS.write(this);
   }
 
   /** Modules without heartbeat or update for this long are unregistered, ms. Default 30,000. */
@@ -65,7 +77,7 @@ public final class MemoryOptions {
   }
 
   public MemoryOptions setInactiveThresholdMillis(int v) {
-    this.inactiveThresholdMillis = Check.range("memory.inactiveThresholdMillis", v, 1, 86_400_000);
+    this.inactiveThresholdMillis = INACTIVE_THRESHOLD_MILLIS.check(v);
     return this;
   }
 
@@ -75,7 +87,7 @@ public final class MemoryOptions {
   }
 
   public MemoryOptions setSweepIntervalMillis(int v) {
-    this.sweepIntervalMillis = Check.range("memory.sweepIntervalMillis", v, 10, 3_600_000);
+    this.sweepIntervalMillis = SWEEP_INTERVAL_MILLIS.check(v);
     return this;
   }
 
@@ -85,7 +97,7 @@ public final class MemoryOptions {
   }
 
   public MemoryOptions setHeapCheckIntervalMillis(int v) {
-    this.heapCheckIntervalMillis = Check.range("memory.heapCheckIntervalMillis", v, 10, 3_600_000);
+    this.heapCheckIntervalMillis = HEAP_CHECK_INTERVAL_MILLIS.check(v);
     return this;
   }
 
@@ -95,10 +107,7 @@ public final class MemoryOptions {
   }
 
   public MemoryOptions setHighWatermark(double v) {
-    if (!(v > 0)) {
-      throw new ConfigException("memory.highWatermark", "must be > 0, got " + v);
-    }
-    this.highWatermark = v;
+    this.highWatermark = HIGH_WATERMARK.check(v);
     return this;
   }
 
@@ -108,10 +117,7 @@ public final class MemoryOptions {
   }
 
   public MemoryOptions setLowWatermark(double v) {
-    if (!(v >= 0)) {
-      throw new ConfigException("memory.lowWatermark", "must be >= 0, got " + v);
-    }
-    this.lowWatermark = v;
+    this.lowWatermark = LOW_WATERMARK.check(v);
     return this;
   }
 
@@ -121,7 +127,7 @@ public final class MemoryOptions {
   }
 
   public MemoryOptions setShedMinUnsentBytes(int v) {
-    this.shedMinUnsentBytes = Check.range("memory.shedMinUnsentBytes", v, 0, Integer.MAX_VALUE);
+    this.shedMinUnsentBytes = SHED_MIN_UNSENT_BYTES.check(v);
     return this;
   }
 
@@ -135,7 +141,7 @@ public final class MemoryOptions {
   }
 
   public MemoryOptions setRequestGc(boolean v) {
-    this.requestGc = v;
+    this.requestGc = REQUEST_GC.check(v);
     return this;
   }
 }

@@ -1,46 +1,56 @@
 package dev.tributary.config;
 
+import dev.tributary.config.Option.Reload;
 import io.vertx.core.json.JsonObject;
-import java.util.Set;
 
 /** One entry of {@code modules}: a module verticle deployed at start. */
 public final class ModuleOptions {
-  private final String className;
-  private final int instances;
-  private final JsonObject config;
+  static final OptionSet<ModuleOptions> OPTIONS = OptionSet.of("modules[i]");
+  private static final Option<ModuleOptions, String> CLASS = OPTIONS.strings("class", null, "required",
+      ModuleOptions::checkClass, Reload.RESTART, o -> o.className, (o, v) -> o.className = v);
+  private static final Option<ModuleOptions, Integer> INSTANCES = OPTIONS.ints("instances", 1, 1, 1024,
+      Reload.RESTART, o -> o.instances, (o, v) -> o.instances = v);
+  private static final Option<ModuleOptions, JsonObject> CONFIG = OPTIONS.objects("config", Reload.RESTART,
+      o -> o.config, (o, v) -> o.config = v);
+
+  private String className;
+  private int instances;
+  private JsonObject config;
 
   public ModuleOptions(String className, int instances, JsonObject config) {
     this.className = className;
-    this.instances = instances;
-    this.config = config == null ? new JsonObject() : config;
+    this.instances = INSTANCES.check(instances);
+    this.config = CONFIG.check(config);
   }
 
   ModuleOptions(int index, JsonObject json) {
-    String prefix = "modules[" + index + "]";
-    JsonFields f = new JsonFields(json, prefix);
-    f.rejectUnknown(Set.of("class", "instances", "config"));
-    String cls = f.stringValue("class", null);
+    OPTIONS.reset(this);
+    OPTIONS.fields(this, json, "modules[" + index + "]", true);
+    if (className == null) {
+      checkClass("modules[" + index + "].class", null);
+    }
+  }
+
+  /** A Vert.x verticle class on the classpath. */
+  private static String checkClass(String key, String cls) {
     if (cls == null || cls.isBlank()) {
-      throw new ConfigException(prefix + ".class", "is required (a Verticle class name)");
+      throw new ConfigException(key, "is required (a Verticle class name)");
     }
     try {
       Class<?> c = Class.forName(cls);
       if (!io.vertx.core.Deployable.class.isAssignableFrom(c) && !io.vertx.core.Verticle.class.isAssignableFrom(c)) {
-        throw new ConfigException(prefix + ".class", cls + " is not a Vert.x verticle");
+        throw new ConfigException(key, cls + " is not a Vert.x verticle");
       }
     } catch (ClassNotFoundException e) {
-      throw new ConfigException(prefix + ".class", "class not found: " + cls
+      throw new ConfigException(key, "class not found: " + cls
           + " (add the jar or class directory that holds it: scripts/run --classpath my.jar, or TRIBUTARY_CLASSPATH=my.jar;"
           + " in Docker, mount it under /modules)");
     }
-    this.className = cls;
-    this.instances = f.intValue("instances", 1, 1, 1024);
-    JsonObject cfg = f.object("config");
-    this.config = cfg == null ? new JsonObject() : cfg;
+    return cls;
   }
 
   public JsonObject toJson() {
-    return new JsonObject().put("class", className).put("instances", instances).put("config", config);
+    return OPTIONS.write(this);
   }
 
   public String getClassName() {

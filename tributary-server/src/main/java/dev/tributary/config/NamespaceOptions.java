@@ -1,52 +1,55 @@
 package dev.tributary.config;
 
+import dev.tributary.config.Option.Reload;
 import io.vertx.core.json.JsonObject;
-import java.util.Set;
+import java.util.List;
 
 /** {@code channels.namespaces.<name>.*}: options of channels named {@code <name>:rest}. */
 public final class NamespaceOptions {
-  private boolean allowClientPublish;
-  private boolean stateOnSubscribe = true;
-  private int historySize;
-  private boolean presence;
-  private boolean joinLeave;
-  private int historyTtlSeconds = 300;
-  private String subscribeToken = SUBSCRIBE_TOKEN_OPTIONAL;
-
   /** {@code subscribeToken} values: a token is verified when sent, or must be sent. */
   public static final String SUBSCRIBE_TOKEN_OPTIONAL = "optional";
   public static final String SUBSCRIBE_TOKEN_REQUIRED = "required";
 
-  public NamespaceOptions() {}
+  static final OptionSet<NamespaceOptions> OPTIONS = OptionSet.of("channels.namespaces.<name>");
+  private static final Option<NamespaceOptions, Boolean> ALLOW_CLIENT_PUBLISH = OPTIONS.bools("allowClientPublish",
+      false, Reload.LIVE, o -> o.allowClientPublish, (o, v) -> o.allowClientPublish = v);
+  private static final Option<NamespaceOptions, Boolean> STATE_ON_SUBSCRIBE = OPTIONS.bools("stateOnSubscribe",
+      true, Reload.LIVE, o -> o.stateOnSubscribe, (o, v) -> o.stateOnSubscribe = v);
+  private static final Option<NamespaceOptions, Integer> HISTORY_SIZE = OPTIONS.ints("historySize", 0, 0, 1_000_000,
+      Reload.LIVE, o -> o.historySize, (o, v) -> o.historySize = v);
+  private static final Option<NamespaceOptions, Integer> HISTORY_TTL_SECONDS = OPTIONS.ints("historyTtlSeconds",
+      300, 1, 30 * 86_400, Reload.LIVE, o -> o.historyTtlSeconds, (o, v) -> o.historyTtlSeconds = v);
+  private static final Option<NamespaceOptions, Boolean> PRESENCE = OPTIONS.bools("presence", false, Reload.LIVE,
+      o -> o.presence, (o, v) -> o.presence = v);
+  private static final Option<NamespaceOptions, Boolean> JOIN_LEAVE = OPTIONS.bools("joinLeave", false, Reload.LIVE,
+      o -> o.joinLeave, (o, v) -> o.joinLeave = v);
+  private static final Option<NamespaceOptions, String> SUBSCRIBE_TOKEN = OPTIONS.choice("subscribeToken",
+      SUBSCRIBE_TOKEN_OPTIONAL, List.of(SUBSCRIBE_TOKEN_OPTIONAL, SUBSCRIBE_TOKEN_REQUIRED), Option.exact(), true,
+      Reload.LIVE, o -> o.subscribeToken, (o, v) -> o.subscribeToken = v);
+
+  private boolean allowClientPublish;
+  private boolean stateOnSubscribe;
+  private int historySize;
+  private boolean presence;
+  private boolean joinLeave;
+  private int historyTtlSeconds;
+  private String subscribeToken;
+
+  public NamespaceOptions() {
+    OPTIONS.reset(this);
+  }
 
   public NamespaceOptions(NamespaceOptions o) {
-    allowClientPublish = o.allowClientPublish;
-    stateOnSubscribe = o.stateOnSubscribe;
-    historySize = o.historySize;
-    historyTtlSeconds = o.historyTtlSeconds;
-    presence = o.presence;
-    joinLeave = o.joinLeave;
-    subscribeToken = o.subscribeToken;
+    OPTIONS.copy(o, this);
   }
 
   public NamespaceOptions(String name, JsonObject json) {
-    JsonFields f = new JsonFields(json, "channels.namespaces." + name);
-    f.rejectUnknown(Set.of("allowClientPublish", "stateOnSubscribe", "historySize", "historyTtlSeconds",
-        "presence", "joinLeave", "subscribeToken"));
-    subscribeToken = checkSubscribeToken("channels.namespaces." + name + ".subscribeToken",
-        f.stringValue("subscribeToken", SUBSCRIBE_TOKEN_OPTIONAL));
-    presence = f.boolValue("presence", false);
-    joinLeave = f.boolValue("joinLeave", false);
-    historySize = f.intValue("historySize", 0, 0, 1_000_000);
-    historyTtlSeconds = f.intValue("historyTtlSeconds", 300, 1, 30 * 86_400);
-    allowClientPublish = f.boolValue("allowClientPublish", false);
-    stateOnSubscribe = f.boolValue("stateOnSubscribe", true);
+    this();
+    OPTIONS.fields(this, json, "channels.namespaces." + name, true);
   }
 
   public JsonObject toJson() {
-    return new JsonObject().put("allowClientPublish", allowClientPublish).put("stateOnSubscribe", stateOnSubscribe)
-        .put("historySize", historySize).put("historyTtlSeconds", historyTtlSeconds)
-        .put("presence", presence).put("joinLeave", joinLeave).put("subscribeToken", subscribeToken);
+    return OPTIONS.write(this);
   }
 
   /** Clients may publish to this namespace's channels. Default false. */
@@ -55,7 +58,7 @@ public final class NamespaceOptions {
   }
 
   public NamespaceOptions setAllowClientPublish(boolean v) {
-    this.allowClientPublish = v;
+    this.allowClientPublish = ALLOW_CLIENT_PUBLISH.check(v);
     return this;
   }
 
@@ -65,7 +68,7 @@ public final class NamespaceOptions {
   }
 
   public NamespaceOptions setHistorySize(int v) {
-    this.historySize = Check.range("channels.namespaces.historySize", v, 0, 1_000_000);
+    this.historySize = HISTORY_SIZE.check(v);
     return this;
   }
 
@@ -75,7 +78,7 @@ public final class NamespaceOptions {
   }
 
   public NamespaceOptions setPresence(boolean v) {
-    this.presence = v;
+    this.presence = PRESENCE.check(v);
     return this;
   }
 
@@ -85,7 +88,7 @@ public final class NamespaceOptions {
   }
 
   public NamespaceOptions setJoinLeave(boolean v) {
-    this.joinLeave = v;
+    this.joinLeave = JOIN_LEAVE.check(v);
     return this;
   }
 
@@ -95,7 +98,7 @@ public final class NamespaceOptions {
   }
 
   public NamespaceOptions setHistoryTtlSeconds(int v) {
-    this.historyTtlSeconds = Check.range("channels.namespaces.historyTtlSeconds", v, 1, 30 * 86_400);
+    this.historyTtlSeconds = HISTORY_TTL_SECONDS.check(v);
     return this;
   }
 
@@ -108,7 +111,7 @@ public final class NamespaceOptions {
   }
 
   public NamespaceOptions setStateOnSubscribe(boolean v) {
-    this.stateOnSubscribe = v;
+    this.stateOnSubscribe = STATE_ON_SUBSCRIBE.check(v);
     return this;
   }
 
@@ -127,14 +130,7 @@ public final class NamespaceOptions {
   }
 
   public NamespaceOptions setSubscribeToken(String v) {
-    this.subscribeToken = checkSubscribeToken("channels.namespaces.subscribeToken", v);
+    this.subscribeToken = SUBSCRIBE_TOKEN.check(v);
     return this;
-  }
-
-  private static String checkSubscribeToken(String key, String v) {
-    if (!SUBSCRIBE_TOKEN_OPTIONAL.equals(v) && !SUBSCRIBE_TOKEN_REQUIRED.equals(v)) {
-      throw new ConfigException(key, "must be \"optional\" or \"required\", got " + v);
-    }
-    return v;
   }
 }

@@ -1,8 +1,8 @@
 package dev.tributary.config;
 
+import dev.tributary.config.Option.Reload;
 import io.vertx.core.json.JsonObject;
-import java.util.Locale;
-import java.util.Set;
+import java.util.List;
 
 /**
  * Operator-facing settings, one small JSON object each: {@code metrics.*}, {@code dashboard.*},
@@ -14,75 +14,84 @@ public final class OperationsOptions {
   /** Default {@code config.scanPeriodMillis}: 2 s. */
   public static final int DEFAULT_SCAN_PERIOD_MILLIS = 2000;
 
+  private static final Option.Rule NOT_EMPTY = (k, v) -> {
+    if (v != null && v.isEmpty()) {
+      throw new ConfigException(k, "must not be empty (omit it for none)");
+    }
+    return v;
+  };
+
+  static final OptionSet<OperationsOptions> METRICS = OptionSet.of("metrics");
+  private static final Option<OperationsOptions, String> METRICS_TOKEN = METRICS.strings("token", null, "not empty",
+      NOT_EMPTY, Reload.LIVE, o -> o.metricsToken, (o, v) -> o.metricsToken = v);
+  static final OptionSet<OperationsOptions> DASHBOARD = OptionSet.of("dashboard");
+  private static final Option<OperationsOptions, String> DASHBOARD_TOKEN = DASHBOARD.strings("token", null,
+      "not empty", NOT_EMPTY, Reload.LIVE, o -> o.dashboardToken, (o, v) -> o.dashboardToken = v);
+  static final OptionSet<OperationsOptions> COMPRESSION = OptionSet.of("compression");
+  private static final Option<OperationsOptions, Boolean> WEBSOCKET_DEFLATE = COMPRESSION.bools("websocket", false,
+      Reload.RESTART, o -> o.websocketDeflate, (o, v) -> o.websocketDeflate = v);
+  private static final Option<OperationsOptions, Boolean> HTTP_GZIP = COMPRESSION.bools("http", true,
+      Reload.RESTART, o -> o.httpGzip, (o, v) -> o.httpGzip = v);
+  private static final Option<OperationsOptions, Integer> HTTP_GZIP_MIN_BYTES = COMPRESSION.ints("httpMinBytes",
+      DEFAULT_HTTP_GZIP_MIN_BYTES, 0, Integer.MAX_VALUE, Reload.RESTART, o -> o.httpGzipMinBytes,
+      (o, v) -> o.httpGzipMinBytes = v);
+  static final OptionSet<OperationsOptions> IDS = OptionSet.of("ids");
+  private static final Option<OperationsOptions, String> PUBLICATION_IDS = IDS.choice("publicationIds", "hybrid",
+      List.of("fast", "secure", "hybrid"), Option.lower(), false, Reload.RESTART, o -> o.publicationIds,
+      (o, v) -> o.publicationIds = v);
+  static final OptionSet<OperationsOptions> CONFIG = OptionSet.of("config");
+  private static final Option<OperationsOptions, Boolean> CONFIG_WATCH = CONFIG.bools("watch", false, Reload.RESTART,
+      o -> o.configWatch, (o, v) -> o.configWatch = v);
+  private static final Option<OperationsOptions, Integer> CONFIG_SCAN_PERIOD_MILLIS = CONFIG.ints("scanPeriodMillis",
+      DEFAULT_SCAN_PERIOD_MILLIS, 100, 3_600_000, Reload.RESTART, o -> o.configScanPeriodMillis,
+      (o, v) -> o.configScanPeriodMillis = v);
+  private static final List<OptionSet<OperationsOptions>> SETS = List.of(METRICS, DASHBOARD, COMPRESSION, IDS, CONFIG);
+
   private String metricsToken;
   private String dashboardToken;
   private boolean websocketDeflate;
-  private boolean httpGzip = true;
-  private int httpGzipMinBytes = DEFAULT_HTTP_GZIP_MIN_BYTES;
-  private String publicationIds = "hybrid";
+  private boolean httpGzip;
+  private int httpGzipMinBytes;
+  private String publicationIds;
   private boolean configWatch;
-  private int configScanPeriodMillis = DEFAULT_SCAN_PERIOD_MILLIS;
+  private int configScanPeriodMillis;
 
-  public OperationsOptions() {}
+  public OperationsOptions() {
+    SETS.forEach(set -> set.reset(this));
+  }
 
   public OperationsOptions(OperationsOptions o) {
-    metricsToken = o.metricsToken;
-    dashboardToken = o.dashboardToken;
-    websocketDeflate = o.websocketDeflate;
-    httpGzip = o.httpGzip;
-    httpGzipMinBytes = o.httpGzipMinBytes;
-    publicationIds = o.publicationIds;
-    configWatch = o.configWatch;
-    configScanPeriodMillis = o.configScanPeriodMillis;
+    SETS.forEach(set -> set.copy(o, this));
   }
 
   /** Reads the five root objects (each may be null). */
   public OperationsOptions(JsonObject metrics, JsonObject dashboard, JsonObject compression, JsonObject ids, JsonObject config) {
-    JsonFields m = new JsonFields(metrics, "metrics");
-    m.rejectUnknown(Set.of("token"));
-    metricsToken = emptyToNull("metrics.token", m.stringValue("token", null));
-    JsonFields d = new JsonFields(dashboard, "dashboard");
-    d.rejectUnknown(Set.of("token"));
-    dashboardToken = emptyToNull("dashboard.token", d.stringValue("token", null));
-    JsonFields c = new JsonFields(compression, "compression");
-    c.rejectUnknown(Set.of("websocket", "http", "httpMinBytes"));
-    websocketDeflate = c.boolValue("websocket", false);
-    httpGzip = c.boolValue("http", true);
-    httpGzipMinBytes = c.intValue("httpMinBytes", httpGzipMinBytes, 0, Integer.MAX_VALUE);
-    JsonFields i = new JsonFields(ids, "ids");
-    i.rejectUnknown(Set.of("publicationIds"));
-    setPublicationIds(i.stringValue("publicationIds", publicationIds));
-    JsonFields w = new JsonFields(config, "config");
-    w.rejectUnknown(Set.of("watch", "scanPeriodMillis"));
-    configWatch = w.boolValue("watch", false);
-    configScanPeriodMillis = w.intValue("scanPeriodMillis", configScanPeriodMillis, 100, 3_600_000);
-  }
-
-  private static String emptyToNull(String key, String v) {
-    if (v != null && v.isEmpty()) {
-      throw new ConfigException(key, "must not be empty (omit it for none)");
-    }
-    return v;
+    this();
+    METRICS.read(this, metrics);
+    DASHBOARD.read(this, dashboard);
+    COMPRESSION.read(this, compression);
+    IDS.read(this, ids);
+    CONFIG.read(this, config);
   }
 
   public JsonObject metricsJson() {
-    return new JsonObject().put("token", metricsToken);
+    return METRICS.write(this);
   }
 
   public JsonObject dashboardJson() {
-    return new JsonObject().put("token", dashboardToken);
+    return DASHBOARD.write(this);
   }
 
   public JsonObject compressionJson() {
-    return new JsonObject().put("websocket", websocketDeflate).put("http", httpGzip).put("httpMinBytes", httpGzipMinBytes);
+    return COMPRESSION.write(this);
   }
 
   public JsonObject idsJson() {
-    return new JsonObject().put("publicationIds", publicationIds);
+    return IDS.write(this);
   }
 
   public JsonObject configJson() {
-    return new JsonObject().put("watch", configWatch).put("scanPeriodMillis", configScanPeriodMillis);
+    return CONFIG.write(this);
   }
 
   /** Bearer token {@code GET /metrics} requires. Default none (open). */
@@ -91,7 +100,7 @@ public final class OperationsOptions {
   }
 
   public OperationsOptions setMetricsToken(String t) {
-    this.metricsToken = emptyToNull("metrics.token", t);
+    this.metricsToken = METRICS_TOKEN.check(t);
     return this;
   }
 
@@ -101,7 +110,7 @@ public final class OperationsOptions {
   }
 
   public OperationsOptions setDashboardToken(String t) {
-    this.dashboardToken = emptyToNull("dashboard.token", t);
+    this.dashboardToken = DASHBOARD_TOKEN.check(t);
     return this;
   }
 
@@ -111,7 +120,7 @@ public final class OperationsOptions {
   }
 
   public OperationsOptions setWebsocketDeflate(boolean v) {
-    this.websocketDeflate = v;
+    this.websocketDeflate = WEBSOCKET_DEFLATE.check(v);
     return this;
   }
 
@@ -121,7 +130,7 @@ public final class OperationsOptions {
   }
 
   public OperationsOptions setHttpGzip(boolean v) {
-    this.httpGzip = v;
+    this.httpGzip = HTTP_GZIP.check(v);
     return this;
   }
 
@@ -131,7 +140,7 @@ public final class OperationsOptions {
   }
 
   public OperationsOptions setHttpGzipMinBytes(int v) {
-    this.httpGzipMinBytes = Check.range("compression.httpMinBytes", v, 0, Integer.MAX_VALUE);
+    this.httpGzipMinBytes = HTTP_GZIP_MIN_BYTES.check(v);
     return this;
   }
 
@@ -141,11 +150,7 @@ public final class OperationsOptions {
   }
 
   public OperationsOptions setPublicationIds(String s) {
-    String v = s == null ? "" : s.toLowerCase(Locale.ROOT);
-    if (!Set.of("fast", "secure", "hybrid").contains(v)) {
-      throw new ConfigException("ids.publicationIds", "must be fast, secure or hybrid, got \"" + s + "\"");
-    }
-    this.publicationIds = v;
+    this.publicationIds = PUBLICATION_IDS.check(s);
     return this;
   }
 
@@ -155,7 +160,7 @@ public final class OperationsOptions {
   }
 
   public OperationsOptions setConfigWatch(boolean v) {
-    this.configWatch = v;
+    this.configWatch = CONFIG_WATCH.check(v);
     return this;
   }
 
@@ -165,7 +170,7 @@ public final class OperationsOptions {
   }
 
   public OperationsOptions setConfigScanPeriodMillis(int v) {
-    this.configScanPeriodMillis = Check.range("config.scanPeriodMillis", v, 100, 3_600_000);
+    this.configScanPeriodMillis = CONFIG_SCAN_PERIOD_MILLIS.check(v);
     return this;
   }
 }

@@ -1,7 +1,7 @@
 package dev.tributary.config;
 
+import dev.tributary.config.Option.Reload;
 import io.vertx.core.json.JsonObject;
-import java.util.Set;
 
 /**
  * {@code gateway.rateLimit.*}: per-connection command rate (token bucket). A command over the rate
@@ -15,31 +15,34 @@ public final class RateLimitOptions {
   /** Default {@code gateway.rateLimit.maxRejected}: 20 rejected commands in a row. */
   public static final int DEFAULT_MAX_REJECTED = 20;
 
-  private int commandsPerSecond = DEFAULT_COMMANDS_PER_SECOND;
-  private int burst = DEFAULT_BURST;
-  private int maxRejected = DEFAULT_MAX_REJECTED;
+  static final OptionSet<RateLimitOptions> OPTIONS = OptionSet.of("gateway.rateLimit");
+  private static final Option<RateLimitOptions, Integer> COMMANDS_PER_SECOND = OPTIONS.ints("commandsPerSecond",
+      DEFAULT_COMMANDS_PER_SECOND, 0, 1_000_000, Reload.NEW_CONNECTIONS, o -> o.commandsPerSecond,
+      (o, v) -> o.commandsPerSecond = v);
+  private static final Option<RateLimitOptions, Integer> BURST = OPTIONS.ints("burst", DEFAULT_BURST, 1, 1_000_000,
+      Reload.NEW_CONNECTIONS, o -> o.burst, (o, v) -> o.burst = v);
+  private static final Option<RateLimitOptions, Integer> MAX_REJECTED = OPTIONS.ints("maxRejected",
+      DEFAULT_MAX_REJECTED, 1, 1_000_000, Reload.NEW_CONNECTIONS, o -> o.maxRejected, (o, v) -> o.maxRejected = v);
 
-  public RateLimitOptions() {}
+  private int commandsPerSecond;
+  private int burst;
+  private int maxRejected;
+
+  public RateLimitOptions() {
+    OPTIONS.reset(this);
+  }
 
   public RateLimitOptions(RateLimitOptions o) {
-    commandsPerSecond = o.commandsPerSecond;
-    burst = o.burst;
-    maxRejected = o.maxRejected;
+    OPTIONS.copy(o, this);
   }
 
   public RateLimitOptions(JsonObject json) {
-    JsonFields f = new JsonFields(json, "gateway.rateLimit");
-    f.rejectUnknown(Set.of("commandsPerSecond", "burst", "maxRejected"));
-    setCommandsPerSecond(f.intValue("commandsPerSecond", commandsPerSecond, 0, 1_000_000));
-    setBurst(f.intValue("burst", burst, 1, 1_000_000));
-    setMaxRejected(f.intValue("maxRejected", maxRejected, 1, 1_000_000));
+    this();
+    OPTIONS.read(this, json);
   }
 
   public JsonObject toJson() {
-    return new JsonObject()
-        .put("commandsPerSecond", commandsPerSecond)
-        .put("burst", burst)
-        .put("maxRejected", maxRejected);
+    return OPTIONS.write(this);
   }
 
   /** Sustained commands per second per connection; 0 = unlimited. Default 100. */
@@ -48,7 +51,7 @@ public final class RateLimitOptions {
   }
 
   public RateLimitOptions setCommandsPerSecond(int v) {
-    this.commandsPerSecond = Check.range("gateway.rateLimit.commandsPerSecond", v, 0, 1_000_000);
+    this.commandsPerSecond = COMMANDS_PER_SECOND.check(v);
     return this;
   }
 
@@ -58,7 +61,7 @@ public final class RateLimitOptions {
   }
 
   public RateLimitOptions setBurst(int v) {
-    this.burst = Check.range("gateway.rateLimit.burst", v, 1, 1_000_000);
+    this.burst = BURST.check(v);
     return this;
   }
 
@@ -68,7 +71,7 @@ public final class RateLimitOptions {
   }
 
   public RateLimitOptions setMaxRejected(int v) {
-    this.maxRejected = Check.range("gateway.rateLimit.maxRejected", v, 1, 1_000_000);
+    this.maxRejected = MAX_REJECTED.check(v);
     return this;
   }
 }

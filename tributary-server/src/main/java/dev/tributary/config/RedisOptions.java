@@ -1,6 +1,7 @@
 package dev.tributary.config;
 
 import dev.tributary.redis.RedisSettings;
+import dev.tributary.config.Option.Reload;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -14,27 +15,38 @@ import java.util.List;
  * are those of {@link RedisSettings} and apply to every URL.
  */
 public final class RedisOptions {
+  static final OptionSet<RedisOptions> OPTIONS = OptionSet.of("redis");
+  static {
+    OPTIONS.described("url", Option.strings("`redis://[user:password@]host:port[/db]`", (k, v) -> v), null,
+        Reload.RESTART);
+    OPTIONS.described("urls", Option.stringLists("list of URLs (instead of `url`)"), List.of(), Reload.RESTART);
+  }
+
+  private static final Option<RedisOptions, Boolean> REQUIRED_FOR_READINESS = OPTIONS.bools("requiredForReadiness",
+      false, Reload.RESTART, o -> o.requiredForReadiness, (o, v) -> o.requiredForReadiness = v);
+
+  static {
+    OPTIONS.choice("degradedPublish", "refuse", List.of("refuse", "local"), Option.exact(), true, Reload.RESTART,
+        o -> o.degradedPublishLocal ? "local" : "refuse", (o, v) -> o.degradedPublishLocal = "local".equals(v));
+  }
+
   private List<String> urls = new ArrayList<>();
   private boolean requiredForReadiness;
   private boolean degradedPublishLocal;
   private RedisSettings link = new RedisSettings();
 
-  public RedisOptions() {}
+  public RedisOptions() {
+    OPTIONS.reset(this);
+  }
 
   public RedisOptions(RedisOptions o) {
     this(o.toJson());
   }
 
   public RedisOptions(JsonObject json) {
+    this();
     JsonObject j = json == null ? new JsonObject() : json.copy();
-    JsonFields f = new JsonFields(j, "redis");
-    requiredForReadiness = f.boolValue("requiredForReadiness", false);
-    Object dp = j.getValue("degradedPublish");
-    if (dp != null && !"refuse".equals(dp) && !"local".equals(dp)) {
-      throw new ConfigException("redis.degradedPublish", "must be \"refuse\" or \"local\", got " + JsonFields.describe(dp));
-    }
-    degradedPublishLocal = "local".equals(dp);
-    j.remove("degradedPublish");
+    JsonFields f = OPTIONS.fields(this, j, "redis", false);
     JsonArray list = f.array("urls");
     Object single = j.getValue("url");
     if (list != null && single != null) {
@@ -42,29 +54,28 @@ public final class RedisOptions {
     }
     if (list != null) {
       for (int i = 0; i < list.size(); i++) {
-        if (!(list.getValue(i) instanceof String s) || !s.startsWith("redis")) {
-          throw new ConfigException("redis.urls[" + i + "]", "must be a redis:// URL, got " + JsonFields.describe(list.getValue(i)));
-        }
-        urls.add(s);
+        urls.add(checkUrl("redis.urls[" + i + "]", list.getValue(i)));
       }
     } else if (single != null) {
-      if (!(single instanceof String s) || !s.startsWith("redis")) {
-        throw new ConfigException("redis.url", "must be a redis:// URL, got " + JsonFields.describe(single));
-      }
-      urls.add(s);
+      urls.add(checkUrl("redis.url", single));
     }
-    j.remove("urls");
-    j.remove("url");
-    j.remove("requiredForReadiness");
+    for (Option<RedisOptions, ?> o : OPTIONS.options()) {
+      j.remove(o.name());
+    }
     link = new RedisSettings(j);
+  }
+
+  private static String checkUrl(String key, Object v) {
+    if (!(v instanceof String s) || !s.startsWith("redis")) {
+      throw new ConfigException(key, "must be a redis:// URL, got " + JsonFields.describe(v));
+    }
+    return s;
   }
 
   public JsonObject toJson() {
     JsonObject j = link.toJson();
     j.remove("url");
-    j.put("urls", new JsonArray(urls)).put("requiredForReadiness", requiredForReadiness)
-        .put("degradedPublish", degradedPublishLocal ? "local" : "refuse");
-    return j;
+    return j.put("urls", new JsonArray(urls)).mergeIn(OPTIONS.write(this));
   }
 
   /** Redis URLs; empty = no Redis (one node, memory only). Default none. */
@@ -87,7 +98,7 @@ public final class RedisOptions {
   }
 
   public RedisOptions setRequiredForReadiness(boolean v) {
-    this.requiredForReadiness = v;
+    this.requiredForReadiness = REQUIRED_FOR_READINESS.check(v);
     return this;
   }
 

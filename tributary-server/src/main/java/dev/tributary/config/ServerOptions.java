@@ -1,7 +1,7 @@
 package dev.tributary.config;
 
+import dev.tributary.config.Option.Reload;
 import io.vertx.core.json.JsonObject;
-import java.util.Set;
 
 /** {@code server.*}: process-level settings. */
 public final class ServerOptions {
@@ -16,40 +16,42 @@ public final class ServerOptions {
   /** Default {@code server.blockedThreadCheckIntervalMillis}: 1000 ms (Vert.x's own default). */
   public static final int DEFAULT_BLOCKED_THREAD_CHECK_INTERVAL_MILLIS = 1000;
 
-  private int eventLoops = DEFAULT_EVENT_LOOPS;
-  private int shutdownTimeoutSeconds = DEFAULT_SHUTDOWN_TIMEOUT_SECONDS;
-  private boolean nativeTransport = DEFAULT_NATIVE_TRANSPORT;
-  private int maxEventLoopExecuteMillis = DEFAULT_MAX_EVENT_LOOP_EXECUTE_MILLIS;
-  private int blockedThreadCheckIntervalMillis = DEFAULT_BLOCKED_THREAD_CHECK_INTERVAL_MILLIS;
+  static final OptionSet<ServerOptions> OPTIONS = OptionSet.of("server");
+  private static final Option<ServerOptions, Integer> EVENT_LOOPS = OPTIONS.ints("eventLoops", DEFAULT_EVENT_LOOPS,
+      0, 1024, Reload.RESTART, o -> o.eventLoops, (o, v) -> o.eventLoops = v);
+  private static final Option<ServerOptions, Integer> SHUTDOWN_TIMEOUT_SECONDS = OPTIONS.ints("shutdownTimeoutSeconds",
+      DEFAULT_SHUTDOWN_TIMEOUT_SECONDS, 1, 3600, Reload.RESTART, o -> o.shutdownTimeoutSeconds,
+      (o, v) -> o.shutdownTimeoutSeconds = v);
+  private static final Option<ServerOptions, Boolean> NATIVE_TRANSPORT = OPTIONS.bools("nativeTransport",
+      DEFAULT_NATIVE_TRANSPORT, Reload.RESTART, o -> o.nativeTransport, (o, v) -> o.nativeTransport = v);
+  private static final Option<ServerOptions, Integer> MAX_EVENT_LOOP_EXECUTE_MILLIS = OPTIONS.ints(
+      "maxEventLoopExecuteMillis", DEFAULT_MAX_EVENT_LOOP_EXECUTE_MILLIS, 10, 600_000, Reload.RESTART,
+      o -> o.maxEventLoopExecuteMillis, (o, v) -> o.maxEventLoopExecuteMillis = v);
+  private static final Option<ServerOptions, Integer> BLOCKED_THREAD_CHECK_INTERVAL_MILLIS = OPTIONS.ints(
+      "blockedThreadCheckIntervalMillis", DEFAULT_BLOCKED_THREAD_CHECK_INTERVAL_MILLIS, 10, 60_000, Reload.RESTART,
+      o -> o.blockedThreadCheckIntervalMillis, (o, v) -> o.blockedThreadCheckIntervalMillis = v);
 
-  public ServerOptions() {}
+  private int eventLoops;
+  private int shutdownTimeoutSeconds;
+  private boolean nativeTransport;
+  private int maxEventLoopExecuteMillis;
+  private int blockedThreadCheckIntervalMillis;
+
+  public ServerOptions() {
+    OPTIONS.reset(this);
+  }
 
   public ServerOptions(ServerOptions o) {
-    eventLoops = o.eventLoops;
-    shutdownTimeoutSeconds = o.shutdownTimeoutSeconds;
-    nativeTransport = o.nativeTransport;
-    maxEventLoopExecuteMillis = o.maxEventLoopExecuteMillis;
-    blockedThreadCheckIntervalMillis = o.blockedThreadCheckIntervalMillis;
+    OPTIONS.copy(o, this);
   }
 
   public ServerOptions(JsonObject json) {
-    JsonFields f = new JsonFields(json, "server");
-    f.rejectUnknown(Set.of("eventLoops", "shutdownTimeoutSeconds", "nativeTransport", "maxEventLoopExecuteMillis",
-        "blockedThreadCheckIntervalMillis"));
-    setEventLoops(f.intValue("eventLoops", eventLoops, 0, 1024));
-    setShutdownTimeoutSeconds(f.intValue("shutdownTimeoutSeconds", shutdownTimeoutSeconds, 1, 3600));
-    setNativeTransport(f.boolValue("nativeTransport", nativeTransport));
-    setMaxEventLoopExecuteMillis(f.intValue("maxEventLoopExecuteMillis", maxEventLoopExecuteMillis, 10, 600_000));
-    setBlockedThreadCheckIntervalMillis(f.intValue("blockedThreadCheckIntervalMillis", blockedThreadCheckIntervalMillis, 10, 60_000));
+    this();
+    OPTIONS.read(this, json);
   }
 
   public JsonObject toJson() {
-    return new JsonObject()
-        .put("eventLoops", eventLoops)
-        .put("shutdownTimeoutSeconds", shutdownTimeoutSeconds)
-        .put("nativeTransport", nativeTransport)
-        .put("maxEventLoopExecuteMillis", maxEventLoopExecuteMillis)
-        .put("blockedThreadCheckIntervalMillis", blockedThreadCheckIntervalMillis);
+    return OPTIONS.write(this);
   }
 
   /** Event-loop threads, one gateway instance each; 0 = available processors. */
@@ -58,7 +60,7 @@ public final class ServerOptions {
   }
 
   public ServerOptions setEventLoops(int eventLoops) {
-    this.eventLoops = Check.range("server.eventLoops", eventLoops, 0, 1024);
+    this.eventLoops = EVENT_LOOPS.check(eventLoops);
     return this;
   }
 
@@ -73,7 +75,7 @@ public final class ServerOptions {
   }
 
   public ServerOptions setShutdownTimeoutSeconds(int s) {
-    this.shutdownTimeoutSeconds = Check.range("server.shutdownTimeoutSeconds", s, 1, 3600);
+    this.shutdownTimeoutSeconds = SHUTDOWN_TIMEOUT_SECONDS.check(s);
     return this;
   }
 
@@ -83,31 +85,31 @@ public final class ServerOptions {
   }
 
   public ServerOptions setNativeTransport(boolean nativeTransport) {
-    this.nativeTransport = nativeTransport;
+    this.nativeTransport = NATIVE_TRANSPORT.check(nativeTransport);
     return this;
   }
 
   /**
    * How long one task may hold an event loop before Vert.x logs "Thread ... has been blocked"
-   * (a WARN from {@code io.vertx.core.impl.BlockedThreadChecker}), milliseconds, 10–600000.
-   * Default 2000 (Vert.x's default).
+   * (a WARN from {@code io.vertx.core.impl.BlockedThreadChecker}), milliseconds. Default 2000
+   * (Vert.x's default).
    */
   public int getMaxEventLoopExecuteMillis() {
     return maxEventLoopExecuteMillis;
   }
 
   public ServerOptions setMaxEventLoopExecuteMillis(int millis) {
-    this.maxEventLoopExecuteMillis = Check.range("server.maxEventLoopExecuteMillis", millis, 10, 600_000);
+    this.maxEventLoopExecuteMillis = MAX_EVENT_LOOP_EXECUTE_MILLIS.check(millis);
     return this;
   }
 
-  /** How often Vert.x checks for blocked event loops, milliseconds, 10–60000. Default 1000. */
+  /** How often Vert.x checks for blocked event loops, milliseconds. Default 1000. */
   public int getBlockedThreadCheckIntervalMillis() {
     return blockedThreadCheckIntervalMillis;
   }
 
   public ServerOptions setBlockedThreadCheckIntervalMillis(int millis) {
-    this.blockedThreadCheckIntervalMillis = Check.range("server.blockedThreadCheckIntervalMillis", millis, 10, 60_000);
+    this.blockedThreadCheckIntervalMillis = BLOCKED_THREAD_CHECK_INTERVAL_MILLIS.check(millis);
     return this;
   }
 }

@@ -101,7 +101,7 @@ public final class CoordinatorVerticle extends VerticleBase {
         .publishPercentileHistogram().register(registry);
     hold = Timer.builder(MetricNames.COORDINATOR_HOLD).publishPercentiles(0.5, 0.95, 0.99).register(registry);
     rejected = Counter.builder(MetricNames.COORDINATOR_UPDATES_IN).tag("outcome", "rejected").register(registry);
-    dropped = Counter.builder("tributary.coordinator.updates.dropped").description("pending updates dropped with their module (unregister, inactivity)").register(registry);
+    dropped = Counter.builder(MetricNames.COORDINATOR_DROPPED).description("pending updates dropped with their module (unregister, inactivity)").register(registry);
     FunctionCounter.builder(MetricNames.COORDINATOR_UPDATES_IN, this, c -> c.debouncer.offered()).tag("outcome", "accepted").register(registry);
     FunctionCounter.builder(MetricNames.COORDINATOR_COALESCED, this, c -> c.debouncer.coalesced()).register(registry);
     FunctionCounter.builder(MetricNames.COORDINATOR_EMITTED, this, c -> c.debouncer.emitted()).register(registry);

@@ -45,10 +45,26 @@ public final class MetricNames {
   public static final String CACHE_HITS = "tributary.cache.hits";
   public static final String CACHE_MISSES = "tributary.cache.misses";
   public static final String CACHE_SIZE = "tributary.cache.size";
+  /** Operations that skipped or lost L2 because Redis was unavailable. Tags: cache, op=get|put|invalidate. */
+  public static final String CACHE_DEGRADED = "tributary.cache.degraded";
+  /** Invalidations applied to L1. Tags: cache, origin=local|remote. */
+  public static final String CACHE_INVALIDATIONS = "tributary.cache.invalidations";
+
+  // Redis link meters. Tag: redis=<link name> (bounded: one per link).
+  public static final String REDIS_AVAILABLE = "tributary.redis.available";
+  public static final String REDIS_COMMANDS_FAILED = "tributary.redis.commands.failed";
+  public static final String REDIS_COMMANDS_REJECTED = "tributary.redis.commands.rejected";
+  public static final String REDIS_RECONNECTS = "tributary.redis.subscriber.reconnects";
+
+  public static final String BROKER_PUBLISHED = "tributary.broker.published";
+  public static final String BROKER_RECEIVED = "tributary.broker.received";
+  public static final String BROKER_PUBLISH_FAILED = "tributary.broker.publish.failed";
 
   public static final String COORDINATOR_UPDATES_IN = "tributary.coordinator.updates.in";
   public static final String COORDINATOR_COALESCED = "tributary.coordinator.updates.coalesced";
   public static final String COORDINATOR_EMITTED = "tributary.coordinator.updates.emitted";
+  /** Pending updates dropped with their module (unregister, inactivity). */
+  public static final String COORDINATOR_DROPPED = "tributary.coordinator.updates.dropped";
   public static final String COORDINATOR_PENDING = "tributary.coordinator.pending";
   public static final String COORDINATOR_MODULES = "tributary.coordinator.modules";
   /** Time from an update's release by the debouncer to its publication (pipeline overhead + batch wait). */

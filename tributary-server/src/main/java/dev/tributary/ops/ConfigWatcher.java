@@ -2,6 +2,8 @@ package dev.tributary.ops;
 
 import dev.tributary.bus.Addresses;
 import dev.tributary.config.ConfigException;
+import dev.tributary.config.Option.Reload;
+import dev.tributary.config.OptionRegistry;
 import dev.tributary.config.TributaryOptions;
 import dev.tributary.gateway.Gateway;
 import io.vertx.config.ConfigRetriever;
@@ -22,27 +24,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code config.watch}: vertx-config scans the config file; each change is validated as a whole
- * (a bad edit is rejected with one log line and the running config stays), then the keys that can
- * change live are applied and the others are reported as needing a restart.
- *
- * <p>Live: {@code api.key}, {@code metrics.token}, {@code dashboard.token}, {@code channels.*}
- * except {@link #CHANNELS_READ_AT_START} (the presence refresh, the in-memory history's bounds,
- * the Redis history's meta TTL and the position check are set up at start),
- * {@code gateway.maxConnections}, {@code gateway.maxQueueBytes}, {@code gateway.maxChannelsPerConnection},
- * {@code gateway.maxChannelLength}, {@code gateway.closeTimeoutMillis}, {@code gateway.handshakeTimeoutMillis}, {@code gateway.batch.*}, {@code gateway.rateLimit.*} (new
- * connections), {@code coordinator.*} except {@code cacheMaxEntries}, {@code memory.highWatermark}
- * and {@code memory.lowWatermark}. Everything else needs a restart.
+ * (a bad edit is rejected with one log line and the running config stays), then the changed keys
+ * whose {@link dev.tributary.config.Option option} says {@link Reload#isLive() live} are applied
+ * and the others are reported as needing a restart, keeping their running values. Which keys are
+ * live is stated once, by each option's descriptor (docs/CONFIGURATION.md shows it per key).
  */
 public final class ConfigWatcher {
   private static final Logger log = LoggerFactory.getLogger(ConfigWatcher.class);
-  private static final Set<String> LIVE_PREFIXES = Set.of("api.key", "metrics.token", "dashboard.token", "channels.",
-      "gateway.maxConnections", "gateway.maxQueueBytes", "gateway.maxChannelsPerConnection", "gateway.maxChannelLength",
-      "gateway.closeTimeoutMillis", "gateway.handshakeTimeoutMillis", "gateway.batch.", "gateway.rateLimit.", "coordinator.", "memory.highWatermark", "memory.lowWatermark");
-
-  /** {@code channels.*} keys read once at start (the stores and timers they size are made then). */
-  static final List<String> CHANNELS_READ_AT_START = List.of("channels.presenceTtlSeconds",
-      "channels.historyMaxChannels", "channels.historyMaxBytes", "channels.historyMetaTtlSeconds",
-      "channels.positionCheckSeconds");
 
   private final Vertx vertx;
   private final Gateway gateway;
@@ -112,10 +100,17 @@ public final class ConfigWatcher {
     List<String> live = new ArrayList<>();
     List<String> restart = new ArrayList<>();
     for (String k : changed) {
-      (isLive(k) ? live : restart).add(k);
+      (OptionRegistry.reload(k).isLive() ? live : restart).add(k);
     }
     // Keep the restart-only values as they run now, so what is reported as running is true.
-    TributaryOptions applied = merge(current, next);
+    TributaryOptions applied;
+    try {
+      applied = keep(current, next, restart);
+    } catch (ConfigException e) {
+      reject("config reload rejected: " + e.getMessage() + " (with the restart-only keys at their running values)"
+          + "; the running config stays");
+      return;
+    }
     gateway.update(applied);
     if (live.stream().anyMatch(k -> k.startsWith("coordinator."))) {
       vertx.eventBus().request(Addresses.COORDINATOR_CONFIGURE, applied.getCoordinator().toJson());
@@ -133,40 +128,26 @@ public final class ConfigWatcher {
     ops.lastReload(outcome);
   }
 
-  static boolean isLive(String key) {
-    for (String p : LIVE_PREFIXES) {
-      if (p.endsWith(".") ? key.startsWith(p) : key.equals(p)) {
-        return !key.equals("coordinator.cacheMaxEntries") && !CHANNELS_READ_AT_START.contains(key);
+  /** {@code next} with each of the {@code restart} keys (dotted paths) at its value in {@code current}. */
+  private static TributaryOptions keep(TributaryOptions current, TributaryOptions next, List<String> restart) {
+    JsonObject running = current.toJson();
+    JsonObject merged = next.toJson();
+    for (String key : restart) {
+      String[] path = key.split("\\.");
+      JsonObject from = running;
+      JsonObject to = merged;
+      for (int i = 0; i < path.length - 1 && from != null; i++) {
+        from = from.getJsonObject(path[i]);
+        to = to.getJsonObject(path[i]);
+      }
+      String field = path[path.length - 1];
+      if (from != null && from.containsKey(field)) {
+        to.put(field, from.getValue(field));
+      } else if (to != null) {
+        to.remove(field);
       }
     }
-    return false;
-  }
-
-  /** {@code next}'s live sections over {@code current}'s restart-only ones. */
-  private static TributaryOptions merge(TributaryOptions current, TributaryOptions next) {
-    JsonObject j = current.toJson();
-    JsonObject n = next.toJson();
-    j.getJsonObject("api").put("key", n.getJsonObject("api").getValue("key"));
-    j.getJsonObject("metrics").put("token", n.getJsonObject("metrics").getValue("token"));
-    j.getJsonObject("dashboard").put("token", n.getJsonObject("dashboard").getValue("token"));
-    JsonObject ch = n.getJsonObject("channels").copy();
-    for (String k : CHANNELS_READ_AT_START) {
-      String field = k.substring("channels.".length());
-      ch.put(field, j.getJsonObject("channels").getValue(field));
-    }
-    j.put("channels", ch);
-    JsonObject g = j.getJsonObject("gateway");
-    JsonObject ng = n.getJsonObject("gateway");
-    for (String k : List.of("maxConnections", "maxQueueBytes", "maxChannelsPerConnection", "maxChannelLength",
-        "closeTimeoutMillis", "handshakeTimeoutMillis", "batch", "rateLimit")) {
-      g.put(k, ng.getValue(k));
-    }
-    JsonObject c = n.getJsonObject("coordinator").copy();
-    c.put("cacheMaxEntries", j.getJsonObject("coordinator").getValue("cacheMaxEntries"));
-    j.put("coordinator", c);
-    j.getJsonObject("memory").put("highWatermark", n.getJsonObject("memory").getValue("highWatermark"))
-        .put("lowWatermark", n.getJsonObject("memory").getValue("lowWatermark"));
-    return new TributaryOptions(j);
+    return new TributaryOptions(merged);
   }
 
   private static Map<String, Object> flat(JsonObject o) {

@@ -2,34 +2,78 @@ package dev.tributary.ops;
 
 import dev.tributary.cache.TieredCache;
 import dev.tributary.gateway.Gateway;
+import dev.tributary.redis.RedisLink;
 import dev.tributary.support.IdGenerator;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Node-wide operational state the HTTP handlers share: switches, rate samplers, the publication-id
- * generator, the coordination cache, and the outcome of the last config reload. Thread-safe.
+ * What the operator endpoints ({@link OpsApi}, the HTTP API's publish and info) read of this node:
+ * the gateway, the switches, the coordination cache and the Redis links, all given at construction
+ * and never replaced; plus the few figures it keeps itself (publication and delivery rates, the
+ * publication-id generator and its count, the outcome of the last config reload). Thread-safe.
  */
 public final class Ops {
-  public final Gateway gateway;
-  public final Toggles toggles;
-  public final TieredCache cache;
-  public final RateSampler publications;
-  public final RateSampler deliveries;
-  public final IdGenerator publicationIds;
-  public final String publicationIdStrategy;
-  public final AtomicLong publicationIdsIssued = new AtomicLong();
+  private final Gateway gateway;
+  private final Toggles toggles;
+  private final TieredCache cache;
+  private final List<RedisLink> redis;
+  private final RateSampler publications;
+  private final RateSampler deliveries;
+  private final IdGenerator publicationIds;
+  private final String publicationIdStrategy;
+  private final AtomicLong publicationIdsIssued = new AtomicLong();
   private final long startedMillis = System.currentTimeMillis();
   private volatile String lastReload = "none";
-  /** This node's Redis links (empty without Redis). */
-  public volatile java.util.List<dev.tributary.redis.RedisLink> redis = java.util.List.of();
+
+  /**
+   * @param redis this node's Redis links (empty without Redis)
+   * @param publicationIdStrategy {@code ids.publicationIds}: fast, secure or hybrid
+   */
+  public Ops(Gateway gateway, Toggles toggles, TieredCache cache, List<RedisLink> redis, String publicationIdStrategy) {
+    this.gateway = gateway;
+    this.toggles = toggles;
+    this.cache = cache;
+    this.redis = List.copyOf(redis);
+    long now = System.nanoTime();
+    this.publications = new RateSampler(() -> gateway.hub().publicationCount(), now);
+    this.deliveries = new RateSampler(gateway::deliveryCount, now);
+    this.publicationIdStrategy = publicationIdStrategy;
+    this.publicationIds = IdGenerator.create(IdGenerator.Strategy.valueOf(publicationIdStrategy.toUpperCase(Locale.ROOT)));
+  }
+
+  public Gateway gateway() {
+    return gateway;
+  }
+
+  public Toggles toggles() {
+    return toggles;
+  }
+
+  /** The coordination cache. */
+  public TieredCache cache() {
+    return cache;
+  }
+
+  /** Publications per second (the hub's count, sampled by {@link #sample()}). */
+  public RateSampler publications() {
+    return publications;
+  }
+
+  /** Deliveries per second (the gateway's count, sampled by {@link #sample()}). */
+  public RateSampler deliveries() {
+    return deliveries;
+  }
 
   /** "not configured", "up", or "degraded: …" naming the links that are down. */
   public String redisState() {
     if (redis.isEmpty()) {
       return "not configured";
     }
-    java.util.List<String> down = new java.util.ArrayList<>();
-    for (var l : redis) {
+    List<String> down = new ArrayList<>();
+    for (RedisLink l : redis) {
       if (!l.isAvailable()) {
         down.add(l.name() + " " + l.state());
       } else if (!l.isHealthy()) {
@@ -45,21 +89,20 @@ public final class Ops {
     return redisState().equals("up") || redis.isEmpty();
   }
 
-  public Ops(Gateway gateway, Toggles toggles, TieredCache cache, String publicationIdStrategy) {
-    this.gateway = gateway;
-    this.toggles = toggles;
-    this.cache = cache;
-    long now = System.nanoTime();
-    this.publications = new RateSampler(() -> gateway.hub().publicationCount(), now);
-    this.deliveries = new RateSampler(gateway::deliveryCount, now);
-    this.publicationIdStrategy = publicationIdStrategy;
-    this.publicationIds = IdGenerator.create(IdGenerator.Strategy.valueOf(publicationIdStrategy.toUpperCase(java.util.Locale.ROOT)));
-  }
-
   /** A new publication id (returned to HTTP API publishers). */
   public String nextPublicationId() {
     publicationIdsIssued.incrementAndGet();
     return publicationIds.next();
+  }
+
+  /** {@code ids.publicationIds} in force. */
+  public String publicationIdStrategy() {
+    return publicationIdStrategy;
+  }
+
+  /** Publication ids handed out since start. */
+  public long publicationIdsIssued() {
+    return publicationIdsIssued.get();
   }
 
   /** Called once a second by the server's timer. */
@@ -73,6 +116,7 @@ public final class Ops {
     return System.currentTimeMillis() - startedMillis;
   }
 
+  /** Outcome of the last config reload: "none", "applied …" or "rejected: …". */
   public String lastReload() {
     return lastReload;
   }

@@ -45,7 +45,7 @@ public final class OpsApi {
 
   private OpsApi(Ops ops) {
     this.ops = ops;
-    this.registry = ops.gateway.registry();
+    this.registry = ops.gateway().registry();
     this.dashboardHtml = resource("webroot/dashboard.html");
   }
 
@@ -62,7 +62,7 @@ public final class OpsApi {
     OpsApi api = new OpsApi(ops);
     router.get("/api/metrics").handler(api::metrics);
     router.get("/api/metrics/detailed").handler(api::detailed);
-    router.get("/api/admin/optimizations").handler(rc -> json(rc, new JsonObject().put("result", ops.toggles.toJson())));
+    router.get("/api/admin/optimizations").handler(rc -> json(rc, new JsonObject().put("result", ops.toggles().toJson())));
     router.post("/api/admin/optimizations").handler(api::setOptimizations);
     router.get("/dashboard").handler(api::dashboard);
     router.get("/dashboard/data").handler(api::dashboardData);
@@ -79,20 +79,20 @@ public final class OpsApi {
     return Future.join(batch, coord).transform(ar -> {
       MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
       long max = heap.getMax() > 0 ? heap.getMax() : heap.getCommitted();
-      Timer connect = ops.gateway.connectTimer();
-      Timer publish = ops.gateway.publishToDeliverTimer();
+      Timer connect = ops.gateway().connectTimer();
+      Timer publish = ops.gateway().publishToDeliverTimer();
       Timer coordination = registry.find(MetricNames.COORDINATOR_LATENCY).timer();
       long opened = (long) count(MetricNames.CONNECTIONS_OPENED);
-      long frames = ops.gateway.framesOut();
-      long delivered = ops.gateway.deliveryCount();
+      long frames = ops.gateway().framesOut();
+      long delivered = ops.gateway().deliveryCount();
       JsonObject b = batch.result();
       JsonObject c = coord.result();
       JsonObject s = new JsonObject()
           .put("sessions", new JsonObject()
-              .put("count", ops.gateway.connectionCount())
-              .put("active", ops.gateway.connectionCount())
+              .put("count", ops.gateway().connectionCount())
+              .put("active", ops.gateway().connectionCount())
               .put("created", opened)
-              .put("closed", Math.max(0, opened - ops.gateway.connectionCount()))
+              .put("closed", Math.max(0, opened - ops.gateway().connectionCount()))
               .put("creationMillis", timer(connect)))
           .put("updates", new JsonObject()
               .put("in", c.getLong("updatesIn", 0L))
@@ -100,26 +100,26 @@ public final class OpsApi {
               .put("emitted", c.getLong("updatesEmitted", 0L))
               .put("coordinationMillis", timer(coordination)))
           .put("publish", new JsonObject()
-              .put("count", ops.gateway.hub().publicationCount())
+              .put("count", ops.gateway().hub().publicationCount())
               .put("publishToDeliverMillis", timer(publish)))
           .put("throughput", new JsonObject()
-              .put("publicationsPerSec", ops.publications.lastSecond())
-              .put("publicationsPerSec10s", ops.publications.tenSeconds())
-              .put("deliveriesPerSec", ops.deliveries.lastSecond())
-              .put("deliveriesPerSec10s", ops.deliveries.tenSeconds()))
+              .put("publicationsPerSec", ops.publications().lastSecond())
+              .put("publicationsPerSec10s", ops.publications().tenSeconds())
+              .put("deliveriesPerSec", ops.deliveries().lastSecond())
+              .put("deliveriesPerSec10s", ops.deliveries().tenSeconds()))
           .put("memory", new JsonObject()
               .put("heapUsedBytes", heap.getUsed())
               .put("heapMaxBytes", max)
               .put("percent", max == 0 ? 0 : 100.0 * heap.getUsed() / max)
-              .put("underPressure", ops.gateway.isUnderPressure()))
+              .put("underPressure", ops.gateway().isUnderPressure()))
           .put("pool", new JsonObject()
               .put("enabled", false)
               .put("utilization", 0)
               .put("why", "session objects are plainly allocated: the JMH pool comparison showed no win (docs/JMH-RESULTS.md)"))
           .put("ids", new JsonObject()
-              .put("clientIds", new JsonObject().put("strategy", "secure").put("generated", ops.gateway.clientIdsIssued()))
-              .put("publicationIds", new JsonObject().put("strategy", ops.publicationIdStrategy)
-                  .put("generated", ops.publicationIdsIssued.get())))
+              .put("clientIds", new JsonObject().put("strategy", "secure").put("generated", ops.gateway().clientIdsIssued()))
+              .put("publicationIds", new JsonObject().put("strategy", ops.publicationIdStrategy())
+                  .put("generated", ops.publicationIdsIssued())))
           .put("batch", new JsonObject()
               .put("coordinatorMeanSize", b.getDouble("meanBatchSize", 0.0))
               .put("coordinatorMaxSize", b.getDouble("maxBatchSize", 0.0))
@@ -224,21 +224,21 @@ public final class OpsApi {
         error(rc, 400, "bad request: " + k + " must be true or false");
         return;
       }
-      if (!ops.toggles.toJson().containsKey(k)) {
-        error(rc, 400, "bad request: unknown optimization " + k + " (known: " + String.join(", ", ops.toggles.toJson().fieldNames()) + ")");
+      if (!ops.toggles().toJson().containsKey(k)) {
+        error(rc, 400, "bad request: unknown optimization " + k + " (known: " + String.join(", ", ops.toggles().toJson().fieldNames()) + ")");
         return;
       }
     }
     for (String k : req.fieldNames()) {
-      ops.toggles.set(k, req.getBoolean(k));
+      ops.toggles().set(k, req.getBoolean(k));
     }
-    json(rc, new JsonObject().put("result", ops.toggles.toJson()));
+    json(rc, new JsonObject().put("result", ops.toggles().toJson()));
   }
 
   // ---- dashboard -------------------------------------------------------------------------------
 
   private boolean dashboardAllowed(RoutingContext rc) {
-    String token = ops.gateway.options().getOperations().getDashboardToken();
+    String token = ops.gateway().options().getOperations().getDashboardToken();
     if (token == null) {
       return true;
     }
@@ -266,29 +266,29 @@ public final class OpsApi {
         .otherwise(new JsonObject())
         .onSuccess(c -> {
           MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
-          Timer p = ops.gateway.publishToDeliverTimer();
+          Timer p = ops.gateway().publishToDeliverTimer();
           JsonObject pd = new JsonObject();
           for (ValueAtPercentile v : p.takeSnapshot().percentileValues()) {
             pd.put("p" + Math.round(v.percentile() * 100), v.value(TimeUnit.MILLISECONDS));
           }
           json(rc, new JsonObject()
               .put("ts", System.currentTimeMillis())
-              .put("connections", ops.gateway.connectionCount())
-              .put("publicationsTotal", ops.gateway.hub().publicationCount())
-              .put("deliveriesTotal", ops.gateway.deliveryCount())
-              .put("framesOutTotal", ops.gateway.framesOut())
-              .put("bytesOutTotal", ops.gateway.bytesOut())
+              .put("connections", ops.gateway().connectionCount())
+              .put("publicationsTotal", ops.gateway().hub().publicationCount())
+              .put("deliveriesTotal", ops.gateway().deliveryCount())
+              .put("framesOutTotal", ops.gateway().framesOut())
+              .put("bytesOutTotal", ops.gateway().bytesOut())
               .put("publishToDeliverMillis", pd)
               .put("mode", c.getString("mode", "unknown"))
               .put("coordinator", new JsonObject()
                   .put("pendingUpdates", c.getInteger("pendingUpdates", 0))
                   .put("updatesIn", c.getLong("updatesIn", 0L))
                   .put("updatesEmitted", c.getLong("updatesEmitted", 0L)))
-              .put("cache", new JsonObject().put("l1HitRate", ops.cache.l1HitRate()).put("l1Size", ops.cache.l1Size()))
+              .put("cache", new JsonObject().put("l1HitRate", ops.cache().l1HitRate()).put("l1Size", ops.cache().l1Size()))
               .put("memory", new JsonObject()
                   .put("heapUsedBytes", heap.getUsed())
                   .put("heapMaxBytes", heap.getMax() > 0 ? heap.getMax() : heap.getCommitted())
-                  .put("underPressure", ops.gateway.isUnderPressure()))
+                  .put("underPressure", ops.gateway().isUnderPressure()))
               .put("slowConsumerCloses", (long) count(MetricNames.SLOW_CLOSES))
               .put("rateLimited", (long) count(MetricNames.RATE_LIMITED)));
         });
@@ -298,7 +298,7 @@ public final class OpsApi {
 
   private void ready(RoutingContext rc) {
     List<Future<Void>> loops = new ArrayList<>();
-    for (GatewayVerticle g : ops.gateway.instances()) {
+    for (GatewayVerticle g : ops.gateway().instances()) {
       Promise<Void> p = Promise.promise();
       g.context().runOnContext(v -> p.tryComplete());
       loops.add(p.future().timeout(1, TimeUnit.SECONDS));
@@ -314,13 +314,13 @@ public final class OpsApi {
       if (stuck > 0) {
         reasons.add(stuck + " event loop(s) did not answer within 1 s");
       }
-      if (ops.gateway.isUnderPressure()) {
+      if (ops.gateway().isUnderPressure()) {
         reasons.add("memory pressure: new connections are refused");
       }
-      if (!ops.redisUp() && ops.gateway.options().getRedis().isRequiredForReadiness()) {
+      if (!ops.redisUp() && ops.gateway().options().getRedis().isRequiredForReadiness()) {
         reasons.add("redis: " + ops.redisState());
       }
-      if (ops.gateway.isShuttingDown()) {
+      if (ops.gateway().isShuttingDown()) {
         reasons.add("shutting down");
       }
       JsonObject body = new JsonObject()
@@ -328,7 +328,7 @@ public final class OpsApi {
           .put("eventLoops", new JsonObject().put("total", loops.size()).put("responsive", loops.size() - stuck))
           .put("config", new JsonObject().put("loaded", true).put("lastReload", ops.lastReload()))
           .put("redis", ops.redisState())
-          .put("memoryPressure", ops.gateway.isUnderPressure());
+          .put("memoryPressure", ops.gateway().isUnderPressure());
       if (!reasons.isEmpty()) {
         body.put("reasons", reasons);
       }

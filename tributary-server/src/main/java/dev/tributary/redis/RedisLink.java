@@ -1,5 +1,6 @@
 package dev.tributary.redis;
 
+import dev.tributary.metrics.MetricNames;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -96,12 +97,6 @@ public final class RedisLink {
 
   private static final Logger log = LoggerFactory.getLogger(RedisLink.class);
 
-  // Meter names; to move to metrics/MetricNames. Tag: redis=<link name> (bounded: one per link).
-  static final String METRIC_AVAILABLE = "tributary.redis.available";
-  static final String METRIC_FAILED = "tributary.redis.commands.failed";
-  static final String METRIC_REJECTED = "tributary.redis.commands.rejected";
-  static final String METRIC_RECONNECTS = "tributary.redis.subscriber.reconnects";
-
   private final String name;
   private final Vertx vertx;
   private final RedisSettings settings;
@@ -180,10 +175,10 @@ public final class RedisLink {
       available = true;
       ctx.runOnContext(x -> breakerClosed());
     });
-    this.failed = Counter.builder(METRIC_FAILED).tag("redis", name).register(registry);
-    this.rejected = Counter.builder(METRIC_REJECTED).tag("redis", name).register(registry);
-    this.reconnects = Counter.builder(METRIC_RECONNECTS).tag("redis", name).register(registry);
-    Gauge.builder(METRIC_AVAILABLE, this, l -> l.isAvailable() ? 1 : 0).tag("redis", name).register(registry);
+    this.failed = Counter.builder(MetricNames.REDIS_COMMANDS_FAILED).tag("redis", name).register(registry);
+    this.rejected = Counter.builder(MetricNames.REDIS_COMMANDS_REJECTED).tag("redis", name).register(registry);
+    this.reconnects = Counter.builder(MetricNames.REDIS_RECONNECTS).tag("redis", name).register(registry);
+    Gauge.builder(MetricNames.REDIS_AVAILABLE, this, l -> l.isAvailable() ? 1 : 0).tag("redis", name).register(registry);
   }
 
   /**

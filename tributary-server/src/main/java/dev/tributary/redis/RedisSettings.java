@@ -1,8 +1,10 @@
 package dev.tributary.redis;
 
 import dev.tributary.config.ConfigException;
+import dev.tributary.config.Option;
+import dev.tributary.config.Option.Reload;
+import dev.tributary.config.OptionSet;
 import io.vertx.core.json.JsonObject;
-import java.util.List;
 
 /**
  * How a node talks to one Redis ({@code redis.*} in the config file): where it is, how many pooled
@@ -40,69 +42,62 @@ public final class RedisSettings {
   /** Default {@code redis.reconnectMaxDelayMillis}: 5000 ms, the cap of the doubling backoff. */
   public static final int DEFAULT_RECONNECT_MAX_DELAY_MILLIS = 5000;
 
-  static final List<String> KEYS = List.of("url", "poolSize", "maxPoolWaiting", "connectTimeoutMillis",
-      "commandTimeoutMillis", "breakerMaxFailures", "breakerResetTimeoutMillis",
-      "reconnectInitialDelayMillis", "reconnectMaxDelayMillis");
+  /**
+   * The link keys of {@code redis.*} ({@code redis.url} is read by {@code RedisOptions}, which also
+   * accepts {@code redis.urls}); all need a restart.
+   */
+  public static final OptionSet<RedisSettings> OPTIONS = OptionSet.of("redis", "url");
+  private static final Option<RedisSettings, Integer> POOL_SIZE = OPTIONS.ints("poolSize", DEFAULT_POOL_SIZE,
+      1, 1024, Reload.RESTART, o -> o.poolSize, (o, v) -> o.poolSize = v);
+  private static final Option<RedisSettings, Integer> MAX_POOL_WAITING = OPTIONS.ints("maxPoolWaiting", DEFAULT_MAX_POOL_WAITING,
+      1, 1_000_000, Reload.RESTART, o -> o.maxPoolWaiting, (o, v) -> o.maxPoolWaiting = v);
+  private static final Option<RedisSettings, Integer> CONNECT_TIMEOUT_MILLIS = OPTIONS.ints("connectTimeoutMillis", DEFAULT_CONNECT_TIMEOUT_MILLIS,
+      1, 60_000, Reload.RESTART, o -> o.connectTimeoutMillis, (o, v) -> o.connectTimeoutMillis = v);
+  private static final Option<RedisSettings, Integer> COMMAND_TIMEOUT_MILLIS = OPTIONS.ints("commandTimeoutMillis", DEFAULT_COMMAND_TIMEOUT_MILLIS,
+      1, 60_000, Reload.RESTART, o -> o.commandTimeoutMillis, (o, v) -> o.commandTimeoutMillis = v);
+  private static final Option<RedisSettings, Integer> BREAKER_MAX_FAILURES = OPTIONS.ints("breakerMaxFailures", DEFAULT_BREAKER_MAX_FAILURES,
+      1, 10_000, Reload.RESTART, o -> o.breakerMaxFailures, (o, v) -> o.breakerMaxFailures = v);
+  private static final Option<RedisSettings, Integer> BREAKER_RESET_TIMEOUT_MILLIS = OPTIONS.ints("breakerResetTimeoutMillis", DEFAULT_BREAKER_RESET_TIMEOUT_MILLIS,
+      10, 600_000, Reload.RESTART, o -> o.breakerResetTimeoutMillis, (o, v) -> o.breakerResetTimeoutMillis = v);
+  private static final Option<RedisSettings, Integer> RECONNECT_INITIAL_DELAY_MILLIS = OPTIONS.ints("reconnectInitialDelayMillis", DEFAULT_RECONNECT_INITIAL_DELAY_MILLIS,
+      1, 600_000, Reload.RESTART, o -> o.reconnectInitialDelayMillis, (o, v) -> o.reconnectInitialDelayMillis = v);
+  private static final Option<RedisSettings, Integer> RECONNECT_MAX_DELAY_MILLIS = OPTIONS.ints("reconnectMaxDelayMillis", DEFAULT_RECONNECT_MAX_DELAY_MILLIS,
+      1, 600_000, Reload.RESTART, o -> o.reconnectMaxDelayMillis, (o, v) -> o.reconnectMaxDelayMillis = v);
 
   private String url = DEFAULT_URL;
-  private int poolSize = DEFAULT_POOL_SIZE;
-  private int maxPoolWaiting = DEFAULT_MAX_POOL_WAITING;
-  private int connectTimeoutMillis = DEFAULT_CONNECT_TIMEOUT_MILLIS;
-  private int commandTimeoutMillis = DEFAULT_COMMAND_TIMEOUT_MILLIS;
-  private int breakerMaxFailures = DEFAULT_BREAKER_MAX_FAILURES;
-  private int breakerResetTimeoutMillis = DEFAULT_BREAKER_RESET_TIMEOUT_MILLIS;
-  private int reconnectInitialDelayMillis = DEFAULT_RECONNECT_INITIAL_DELAY_MILLIS;
-  private int reconnectMaxDelayMillis = DEFAULT_RECONNECT_MAX_DELAY_MILLIS;
+  private int poolSize;
+  private int maxPoolWaiting;
+  private int connectTimeoutMillis;
+  private int commandTimeoutMillis;
+  private int breakerMaxFailures;
+  private int breakerResetTimeoutMillis;
+  private int reconnectInitialDelayMillis;
+  private int reconnectMaxDelayMillis;
 
-  public RedisSettings() {}
+  public RedisSettings() {
+    OPTIONS.reset(this);
+  }
 
   public RedisSettings(RedisSettings o) {
     url = o.url;
-    poolSize = o.poolSize;
-    maxPoolWaiting = o.maxPoolWaiting;
-    connectTimeoutMillis = o.connectTimeoutMillis;
-    commandTimeoutMillis = o.commandTimeoutMillis;
-    breakerMaxFailures = o.breakerMaxFailures;
-    breakerResetTimeoutMillis = o.breakerResetTimeoutMillis;
-    reconnectInitialDelayMillis = o.reconnectInitialDelayMillis;
-    reconnectMaxDelayMillis = o.reconnectMaxDelayMillis;
+    OPTIONS.copy(o, this);
   }
 
   /** Reads {@code redis.*} strictly: unknown keys, wrong types and out-of-range values throw. */
   public RedisSettings(JsonObject json) {
-    JsonObject j = json == null ? new JsonObject() : json;
-    for (String name : j.fieldNames()) {
-      if (!KEYS.contains(name)) {
-        throw new ConfigException(key(name), "unknown key (known here: " + String.join(", ", KEYS) + ")");
-      }
-    }
-    if (j.getValue("url") != null) {
-      if (!(j.getValue("url") instanceof String s)) {
-        throw new ConfigException(key("url"), "must be a string, got " + j.getValue("url"));
+    this();
+    OPTIONS.read(this, json);
+    Object u = json == null ? null : json.getValue("url");
+    if (u != null) {
+      if (!(u instanceof String s)) {
+        throw new ConfigException(key("url"), "must be a string, got " + u);
       }
       setUrl(s);
     }
-    setPoolSize(intField(j, "poolSize", poolSize));
-    setMaxPoolWaiting(intField(j, "maxPoolWaiting", maxPoolWaiting));
-    setConnectTimeoutMillis(intField(j, "connectTimeoutMillis", connectTimeoutMillis));
-    setCommandTimeoutMillis(intField(j, "commandTimeoutMillis", commandTimeoutMillis));
-    setBreakerMaxFailures(intField(j, "breakerMaxFailures", breakerMaxFailures));
-    setBreakerResetTimeoutMillis(intField(j, "breakerResetTimeoutMillis", breakerResetTimeoutMillis));
-    setReconnectInitialDelayMillis(intField(j, "reconnectInitialDelayMillis", reconnectInitialDelayMillis));
-    setReconnectMaxDelayMillis(intField(j, "reconnectMaxDelayMillis", reconnectMaxDelayMillis));
   }
 
   public JsonObject toJson() {
-    return new JsonObject()
-        .put("url", url)
-        .put("poolSize", poolSize)
-        .put("maxPoolWaiting", maxPoolWaiting)
-        .put("connectTimeoutMillis", connectTimeoutMillis)
-        .put("commandTimeoutMillis", commandTimeoutMillis)
-        .put("breakerMaxFailures", breakerMaxFailures)
-        .put("breakerResetTimeoutMillis", breakerResetTimeoutMillis)
-        .put("reconnectInitialDelayMillis", reconnectInitialDelayMillis)
-        .put("reconnectMaxDelayMillis", reconnectMaxDelayMillis);
+    return new JsonObject().put("url", url).mergeIn(OPTIONS.write(this));
   }
 
   /** Connection string, {@code redis://[user:password@]host:port[/db]}. Default {@value #DEFAULT_URL}. */
@@ -124,7 +119,7 @@ public final class RedisSettings {
   }
 
   public RedisSettings setPoolSize(int v) {
-    this.poolSize = range("poolSize", v, 1, 1024);
+    this.poolSize = POOL_SIZE.check(v);
     return this;
   }
 
@@ -134,7 +129,7 @@ public final class RedisSettings {
   }
 
   public RedisSettings setMaxPoolWaiting(int v) {
-    this.maxPoolWaiting = range("maxPoolWaiting", v, 1, 1_000_000);
+    this.maxPoolWaiting = MAX_POOL_WAITING.check(v);
     return this;
   }
 
@@ -144,7 +139,7 @@ public final class RedisSettings {
   }
 
   public RedisSettings setConnectTimeoutMillis(int v) {
-    this.connectTimeoutMillis = range("connectTimeoutMillis", v, 1, 60_000);
+    this.connectTimeoutMillis = CONNECT_TIMEOUT_MILLIS.check(v);
     return this;
   }
 
@@ -154,7 +149,7 @@ public final class RedisSettings {
   }
 
   public RedisSettings setCommandTimeoutMillis(int v) {
-    this.commandTimeoutMillis = range("commandTimeoutMillis", v, 1, 60_000);
+    this.commandTimeoutMillis = COMMAND_TIMEOUT_MILLIS.check(v);
     return this;
   }
 
@@ -164,7 +159,7 @@ public final class RedisSettings {
   }
 
   public RedisSettings setBreakerMaxFailures(int v) {
-    this.breakerMaxFailures = range("breakerMaxFailures", v, 1, 10_000);
+    this.breakerMaxFailures = BREAKER_MAX_FAILURES.check(v);
     return this;
   }
 
@@ -174,7 +169,7 @@ public final class RedisSettings {
   }
 
   public RedisSettings setBreakerResetTimeoutMillis(int v) {
-    this.breakerResetTimeoutMillis = range("breakerResetTimeoutMillis", v, 10, 600_000);
+    this.breakerResetTimeoutMillis = BREAKER_RESET_TIMEOUT_MILLIS.check(v);
     return this;
   }
 
@@ -184,7 +179,7 @@ public final class RedisSettings {
   }
 
   public RedisSettings setReconnectInitialDelayMillis(int v) {
-    this.reconnectInitialDelayMillis = range("reconnectInitialDelayMillis", v, 1, 600_000);
+    this.reconnectInitialDelayMillis = RECONNECT_INITIAL_DELAY_MILLIS.check(v);
     return this;
   }
 
@@ -194,7 +189,7 @@ public final class RedisSettings {
   }
 
   public RedisSettings setReconnectMaxDelayMillis(int v) {
-    this.reconnectMaxDelayMillis = range("reconnectMaxDelayMillis", v, 1, 600_000);
+    this.reconnectMaxDelayMillis = RECONNECT_MAX_DELAY_MILLIS.check(v);
     return this;
   }
 
@@ -205,25 +200,6 @@ public final class RedisSettings {
 
   private static String key(String name) {
     return "redis." + name;
-  }
-
-  private static int range(String name, int v, int min, int max) {
-    if (v < min || v > max) {
-      throw new ConfigException(key(name), "must be between " + min + " and " + max + ", got " + v);
-    }
-    return v;
-  }
-
-  private static int intField(JsonObject j, String name, int current) {
-    Object v = j.getValue(name);
-    if (v == null) {
-      return current;
-    }
-    if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())
-        || n.doubleValue() > Integer.MAX_VALUE || n.doubleValue() < Integer.MIN_VALUE) {
-      throw new ConfigException(key(name), "must be an integer, got " + (v instanceof String s ? "\"" + s + "\"" : v));
-    }
-    return n.intValue();
   }
 
   @Override

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
+import dev.tributary.metrics.MetricNames;
 import dev.tributary.testing.RedisServer;
 import dev.tributary.testing.RedisServerExtension;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -160,7 +161,7 @@ class RedisLinkTest {
       // Fails fast: refused by the open breaker (RedisUnavailableException), not a command timeout.
       assertThatThrownBy(() -> await(link.send(Request.cmd(Command.PING))))
           .cause().isInstanceOf(RedisUnavailableException.class);
-      assertThat(registry.get(RedisLink.METRIC_AVAILABLE).gauge().value()).isZero();
+      assertThat(registry.get(MetricNames.REDIS_AVAILABLE).gauge().value()).isZero();
 
       own.restart();
       until("breaker closed", link::isAvailable);
@@ -172,7 +173,7 @@ class RedisLinkTest {
       assertThat(await(link.send(Request.cmd(Command.PING))).toString()).isEqualTo("PONG");
       await(link.publish("link:out", "after"));
       until("message after restart", () -> got.contains("after"));
-      assertThat(registry.get(RedisLink.METRIC_RECONNECTS).counter().count()).isGreaterThanOrEqualTo(1);
+      assertThat(registry.get(MetricNames.REDIS_RECONNECTS).counter().count()).isGreaterThanOrEqualTo(1);
       await(link.close()); // before the server goes, or teardown logs a second outage
       link = null;
     }
@@ -206,7 +207,7 @@ class RedisLinkTest {
       });
       assertThatThrownBy(() -> await(link.sendPipelined(Request.cmd(Command.PING))))
           .cause().isInstanceOf(RedisUnavailableException.class).hasMessageContaining("circuit breaker open");
-      assertThat(registry.get(RedisLink.METRIC_REJECTED).counter().count()).isGreaterThanOrEqualTo(1);
+      assertThat(registry.get(MetricNames.REDIS_COMMANDS_REJECTED).counter().count()).isGreaterThanOrEqualTo(1);
 
       own.restart();
       until("breaker closed", link::isAvailable);

@@ -1,5 +1,6 @@
 package dev.tributary.broker.internal;
 
+import dev.tributary.metrics.MetricNames;
 import dev.tributary.broker.Broker;
 import dev.tributary.redis.ConsistentHash;
 import dev.tributary.redis.RedisLink;
@@ -115,9 +116,9 @@ public final class RedisBroker implements Broker {
     }
     this.ring = new ConsistentHash<>(this.links, RedisLink::name);
     this.history = new RedisHistory(this::linkFor, c -> publishers.get(linkFor(c)), clock, historyMetaTtlSeconds);
-    this.published = Counter.builder("tributary.broker.published").register(registry);
-    this.received = Counter.builder("tributary.broker.received").register(registry);
-    this.failed = Counter.builder("tributary.broker.publish.failed").register(registry);
+    this.published = Counter.builder(MetricNames.BROKER_PUBLISHED).register(registry);
+    this.received = Counter.builder(MetricNames.BROKER_RECEIVED).register(registry);
+    this.failed = Counter.builder(MetricNames.BROKER_PUBLISH_FAILED).register(registry);
     this.lateConfirmations = Counter.builder(dev.tributary.metrics.MetricNames.BROKER_LATE_SUBSCRIPTIONS)
         .description("Channel subscriptions Redis confirmed after their subscribers were answered without it")
         .register(registry);

@@ -73,13 +73,6 @@ import org.slf4j.LoggerFactory;
 public final class RedisTieredCache implements TieredCache {
   private static final Logger log = LoggerFactory.getLogger(RedisTieredCache.class);
 
-  // Meter names; to move to metrics/MetricNames.
-  /** Operations that skipped or lost L2 because Redis was unavailable. Tags: cache, op=get|put|invalidate. */
-  static final String METRIC_DEGRADED = "tributary.cache.degraded";
-  /** Invalidations applied to L1. Tags: cache, origin=local|remote. */
-  static final String METRIC_INVALIDATIONS = "tributary.cache.invalidations";
-
-
   /** One L2 read (and optional load) in flight, shared by the concurrent misses of its key. */
   private static final class Flight {
     final Promise<String> promise = Promise.promise();
@@ -136,11 +129,11 @@ public final class RedisTieredCache implements TieredCache {
     this.l1Misses = level(registry, MetricNames.CACHE_MISSES, "l1");
     this.l2Hits = level(registry, MetricNames.CACHE_HITS, "l2");
     this.l2Misses = level(registry, MetricNames.CACHE_MISSES, "l2");
-    this.degradedGet = Counter.builder(METRIC_DEGRADED).tag("cache", name).tag("op", "get").register(registry);
-    this.degradedPut = Counter.builder(METRIC_DEGRADED).tag("cache", name).tag("op", "put").register(registry);
-    this.degradedInvalidate = Counter.builder(METRIC_DEGRADED).tag("cache", name).tag("op", "invalidate").register(registry);
-    this.invalidatedLocal = Counter.builder(METRIC_INVALIDATIONS).tag("cache", name).tag("origin", "local").register(registry);
-    this.invalidatedRemote = Counter.builder(METRIC_INVALIDATIONS).tag("cache", name).tag("origin", "remote").register(registry);
+    this.degradedGet = Counter.builder(MetricNames.CACHE_DEGRADED).tag("cache", name).tag("op", "get").register(registry);
+    this.degradedPut = Counter.builder(MetricNames.CACHE_DEGRADED).tag("cache", name).tag("op", "put").register(registry);
+    this.degradedInvalidate = Counter.builder(MetricNames.CACHE_DEGRADED).tag("cache", name).tag("op", "invalidate").register(registry);
+    this.invalidatedLocal = Counter.builder(MetricNames.CACHE_INVALIDATIONS).tag("cache", name).tag("origin", "local").register(registry);
+    this.invalidatedRemote = Counter.builder(MetricNames.CACHE_INVALIDATIONS).tag("cache", name).tag("origin", "remote").register(registry);
     Gauge.builder(MetricNames.CACHE_SIZE, l1, Cache::estimatedSize).tag("cache", name).tag("level", "l1").register(registry);
 
     this.listener = new RedisLink.Listener() {

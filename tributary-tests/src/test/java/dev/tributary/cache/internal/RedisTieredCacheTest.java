@@ -333,9 +333,9 @@ class RedisTieredCacheTest {
       assertThat(a.cache.peekL1("k1")).isNull();
       await(a.cache.invalidatePrefix("k"));
       assertThat(await(b.cache.get("k1"))).isEqualTo("v1"); // B cannot know: it serves its copy
-      assertThat(a.count(RedisTieredCache.METRIC_DEGRADED, "cache", name, "op", "get")).isGreaterThanOrEqualTo(1);
-      assertThat(a.count(RedisTieredCache.METRIC_DEGRADED, "cache", name, "op", "put")).isEqualTo(1);
-      assertThat(a.count(RedisTieredCache.METRIC_DEGRADED, "cache", name, "op", "invalidate")).isEqualTo(2);
+      assertThat(a.count(MetricNames.CACHE_DEGRADED, "cache", name, "op", "get")).isGreaterThanOrEqualTo(1);
+      assertThat(a.count(MetricNames.CACHE_DEGRADED, "cache", name, "op", "put")).isEqualTo(1);
+      assertThat(a.count(MetricNames.CACHE_DEGRADED, "cache", name, "op", "invalidate")).isEqualTo(2);
 
       own.restart(); // empty: nothing persisted
       until("both recovered and resubscribed", () -> a.cache.isL2Available() && b.cache.isL2Available()
@@ -372,7 +372,7 @@ class RedisTieredCacheTest {
   }
 
   private double remoteInvalidations(Node n) {
-    return n.count(RedisTieredCache.METRIC_INVALIDATIONS, "cache", name, "origin", "remote");
+    return n.count(MetricNames.CACHE_INVALIDATIONS, "cache", name, "origin", "remote");
   }
 
   private String get(Node n, String key) {
