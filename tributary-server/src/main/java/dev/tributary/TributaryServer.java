@@ -1,5 +1,6 @@
 package dev.tributary;
 
+import dev.tributary.api.ApiRouter;
 import dev.tributary.batch.BatchProcessorVerticle;
 import dev.tributary.broker.internal.RedisBroker;
 import dev.tributary.bus.LocalCodec;
@@ -124,7 +125,6 @@ public final class TributaryServer {
 
     toggles = new Toggles(options.getOperations().isHttpGzip());
     ops = new Ops(gateway, toggles, cache, options.getOperations().getPublicationIds());
-    gateway.attachOps(ops);
     vertx.setPeriodic(1000, id -> ops.sample());
     int count = options.getGateway().getInstances() > 0 ? options.getGateway().getInstances() : loops;
     Mode startMode = Mode.parse(co.getMode());
@@ -226,7 +226,7 @@ public final class TributaryServer {
   }
 
   private Future<GatewayVerticle> deployGateway(int p) {
-    GatewayVerticle v = new GatewayVerticle(gateway, p);
+    GatewayVerticle v = new GatewayVerticle(gateway, p, vx -> ApiRouter.create(vx, gateway, ops));
     return vertx.deployVerticle(v, new DeploymentOptions().setThreadingModel(ThreadingModel.EVENT_LOOP))
         .map(id -> {
           synchronized (instances) {

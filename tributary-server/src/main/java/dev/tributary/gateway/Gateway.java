@@ -12,7 +12,6 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import dev.tributary.ops.Ops;
 import dev.tributary.presence.MemoryPresence;
 import dev.tributary.presence.PresenceStore;
 import dev.tributary.support.IdGenerator;
@@ -69,8 +68,6 @@ public final class Gateway {
   /** Client ids: shown to other clients in publication info, so unguessable ({@link IdGenerator.Strategy#SECURE}). */
   final IdGenerator clientIds = IdGenerator.create(IdGenerator.Strategy.SECURE);
   final AtomicLong clientIdsIssued = new AtomicLong();
-  /** Operator state (switches, samplers), attached by the server before the instances start. */
-  volatile Ops ops;
   /** Presence of presence-enabled channels: this node's in memory, or every node's in Redis. */
   volatile PresenceStore presence = new MemoryPresence();
   final List<GatewayVerticle> instances = new CopyOnWriteArrayList<>();
@@ -174,10 +171,6 @@ public final class Gateway {
   /** Replaces the in-memory presence (with Redis), before the instances start. */
   public void attachPresence(PresenceStore store) {
     this.presence = store;
-  }
-
-  public void attachOps(Ops ops) {
-    this.ops = ops;
   }
 
   /** The gateway instances (one per event loop). */

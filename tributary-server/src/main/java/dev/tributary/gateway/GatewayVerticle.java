@@ -1,6 +1,5 @@
 package dev.tributary.gateway;
 
-import dev.tributary.api.ApiRouter;
 import dev.tributary.auth.TokenVerifier;
 import dev.tributary.bus.Addresses;
 import dev.tributary.bus.MemoryPressure;
@@ -29,10 +28,13 @@ import io.vertx.core.net.SocketAddress;
 import java.util.LinkedHashMap;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.ServerWebSocketHandshake;
 import io.vertx.core.internal.http.WebSocketInternal;
@@ -42,6 +44,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +61,7 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
   final Gateway gateway;
   final Clock clock;
   private final int port;
+  private final Function<Vertx, Handler<HttpServerRequest>> httpApi;
   private GatewayOptions opts;
   TokenVerifier verifier;
   /** Token expiry deadlines of this instance's connections, advanced with the heartbeat. */
@@ -81,10 +85,16 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
   volatile long framesOut;
   volatile long bytesOut;
 
-  public GatewayVerticle(Gateway gateway, int port) {
+  /**
+   * @param httpApi builds this instance's handler of plain HTTP requests (the server API, metrics,
+   *     dashboard) on this instance's Vert.x; the composition root ({@code TributaryServer}) passes
+   *     it in, so the gateway knows nothing of what is served over HTTP
+   */
+  public GatewayVerticle(Gateway gateway, int port, Function<Vertx, Handler<HttpServerRequest>> httpApi) {
     this.gateway = gateway;
     this.clock = gateway.clock;
     this.port = port;
+    this.httpApi = httpApi;
   }
 
   @Override
@@ -137,7 +147,7 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
         .setHttp2ClearTextEnabled(false)
         // Echoed when offered: "centrifuge-protobuf" makes the connection a Protobuf one.
         .setWebSocketSubProtocols(List.of(Encoding.PROTOBUF_SUBPROTOCOL, Encoding.JSON_SUBPROTOCOL));
-    io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> api = ApiRouter.create(vertx, gateway, gateway.ops);
+    Handler<HttpServerRequest> api = httpApi.apply(vertx);
     server = vertx.createHttpServer(serverOptions)
         .connectionHandler(this::onTcp)
         .webSocketHandshakeHandler(this::handshake)
