@@ -5,7 +5,7 @@ import dev.tributary.bus.Addresses;
 import dev.tributary.config.NamespaceOptions;
 import dev.tributary.config.TributaryOptions;
 import dev.tributary.coordinator.ModuleClient;
-import dev.tributary.coordinator.Priority;
+import dev.tributary.bus.Priority;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import io.vertx.core.Future;

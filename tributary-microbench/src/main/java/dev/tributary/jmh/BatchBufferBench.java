@@ -1,7 +1,7 @@
 package dev.tributary.jmh;
 
 import dev.tributary.batch.BatchBuffer;
-import dev.tributary.coordinator.Priority;
+import dev.tributary.bus.Priority;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;

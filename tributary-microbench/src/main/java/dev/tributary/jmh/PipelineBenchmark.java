@@ -5,7 +5,7 @@ import dev.tributary.bus.Addresses;
 import dev.tributary.config.NamespaceOptions;
 import dev.tributary.config.TributaryOptions;
 import dev.tributary.coordinator.ModuleClient;
-import dev.tributary.coordinator.Priority;
+import dev.tributary.bus.Priority;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;

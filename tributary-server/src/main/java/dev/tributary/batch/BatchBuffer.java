@@ -1,6 +1,6 @@
 package dev.tributary.batch;
 
-import dev.tributary.coordinator.Priority;
+import dev.tributary.bus.Priority;
 import dev.tributary.support.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,6 +1,5 @@
 package dev.tributary.bus;
 
-import dev.tributary.coordinator.Priority;
 
 /**
  * A coordinated (debounced) update on its way to subscribers.

@@ -1,6 +1,5 @@
 package dev.tributary.bus;
 
-import dev.tributary.coordinator.Priority;
 
 /**
  * One state update from a module. {@code payloadJson} is the state, already JSON text (encoded

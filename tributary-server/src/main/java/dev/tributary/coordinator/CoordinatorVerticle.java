@@ -4,13 +4,13 @@ import dev.tributary.bus.Addresses;
 import dev.tributary.bus.CoordinatedUpdate;
 import dev.tributary.bus.ModuleRegistration;
 import dev.tributary.bus.ModuleUpdate;
+import dev.tributary.bus.Priority;
 import dev.tributary.cache.TieredCache;
 import dev.tributary.channels.ChannelRules;
 import dev.tributary.config.CoordinatorOptions;
 import dev.tributary.protocol.ProtocolCodec;
 import dev.tributary.hub.Hub;
 import dev.tributary.metrics.MetricNames;
-import dev.tributary.ops.Toggles;
 import dev.tributary.support.Clock;
 import dev.tributary.support.DeadlineTimer;
 import io.micrometer.core.instrument.Counter;
@@ -67,7 +67,7 @@ public final class CoordinatorVerticle extends VerticleBase {
   private final ModuleChannels moduleChannels;
   private final Clock clock;
   private final MeterRegistry registry;
-  private final Toggles toggles;
+  private final Switches switches;
   private final Map<String, ModuleState> modules = new HashMap<>();
   /** When each channel's state index was last written to the cache (monotonic ms). */
   private final Map<String, Long> indexWritten = new HashMap<>();
@@ -80,9 +80,9 @@ public final class CoordinatorVerticle extends VerticleBase {
   private Counter dropped;
 
   public CoordinatorVerticle(CoordinatorOptions options, Hub hub, TieredCache cache, ChannelRules rules,
-      ModuleChannels moduleChannels, Clock clock, MeterRegistry registry, Toggles toggles) {
+      ModuleChannels moduleChannels, Clock clock, MeterRegistry registry, Switches switches) {
     this.options = options;
-    this.toggles = toggles;
+    this.switches = switches;
     this.hub = hub;
     this.cache = cache;
     this.rules = rules;
@@ -238,7 +238,7 @@ public final class CoordinatorVerticle extends VerticleBase {
       indexWritten.remove(s.channel);
     }
     Key k = new Key(u.moduleId(), key);
-    if (!toggles.debouncing()) {
+    if (!switches.debouncing()) {
       // Switched off: this update goes now; an older one still pending for the key is superseded.
       debouncer.cancel(k);
       emit(k, u, u.priority(), clock.monotonicMillis());
@@ -270,7 +270,7 @@ public final class CoordinatorVerticle extends VerticleBase {
     long seq = s.seq.merge(k.key(), 1L, Long::sum);
     String envelope = envelope(k, u, priority, seq);
     Mode m = mode;
-    if (m.cacheEnabled() && toggles.coordinationCache()) {
+    if (m.cacheEnabled() && switches.coordinationCache()) {
       Duration ttl = Duration.ofMillis(options.getCacheTtlMillis());
       cache.put(stateKey(s.channel, k.moduleId(), k.key()), envelope, ttl);
       // The channel's index of (module, key) states, so that other nodes (sharing the cache's
@@ -286,7 +286,7 @@ public final class CoordinatorVerticle extends VerticleBase {
     }
     long now = clock.nanoTime();
     long firstNanos = now - TimeUnit.MILLISECONDS.toNanos(clock.monotonicMillis() - firstOfferMillis);
-    if (m.batchingEnabled() && toggles.batching()) {
+    if (m.batchingEnabled() && switches.batching()) {
       vertx.eventBus().send(Addresses.BATCH_SUBMIT,
           new CoordinatedUpdate(k.moduleId(), k.key(), s.channel, priority, envelope, firstNanos, now));
     } else {
@@ -365,7 +365,7 @@ public final class CoordinatorVerticle extends VerticleBase {
   private void onState(Message<String> msg) {
     String channel = msg.body();
     List<Future<String>> lookups = new ArrayList<>();
-    if (!mode.cacheEnabled() || !toggles.coordinationCache()) {
+    if (!mode.cacheEnabled() || !switches.coordinationCache()) {
       msg.reply(new JsonArray());
       return;
     }

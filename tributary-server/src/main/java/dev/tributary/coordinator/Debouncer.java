@@ -1,5 +1,6 @@
 package dev.tributary.coordinator;
 
+import dev.tributary.bus.Priority;
 import dev.tributary.support.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;

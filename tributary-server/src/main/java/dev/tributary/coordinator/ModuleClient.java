@@ -3,6 +3,7 @@ package dev.tributary.coordinator;
 import dev.tributary.bus.Addresses;
 import dev.tributary.bus.ModuleRegistration;
 import dev.tributary.bus.ModuleUpdate;
+import dev.tributary.bus.Priority;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;

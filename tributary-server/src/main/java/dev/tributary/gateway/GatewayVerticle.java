@@ -87,8 +87,9 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
   volatile long bytesOut;
 
   /**
-   * @param httpApi builds, on this instance's Vert.x, the handler of requests that are not
-   *     WebSocket upgrades (the HTTP API router)
+   * @param httpApi builds this instance's handler of plain HTTP requests (the server API, metrics,
+   *     dashboard) on this instance's Vert.x; the composition root ({@code TributaryServer}) passes
+   *     it in, so the gateway knows nothing of what is served over HTTP
    */
   public GatewayVerticle(Gateway gateway, int port, Function<Vertx, Handler<HttpServerRequest>> httpApi) {
     this.gateway = gateway;

@@ -1,7 +1,7 @@
 package dev.tributary.modules;
 
 import dev.tributary.coordinator.ModuleClient;
-import dev.tributary.coordinator.Priority;
+import dev.tributary.bus.Priority;
 import dev.tributary.coordinator.RpcException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;

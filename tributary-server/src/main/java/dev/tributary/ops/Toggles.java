@@ -1,5 +1,6 @@
 package dev.tributary.ops;
 
+import dev.tributary.coordinator.Switches;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
 import java.util.TreeMap;
@@ -20,7 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * Thread-safe.
  */
-public final class Toggles {
+public final class Toggles implements Switches {
   public static final String BATCHING = "batching";
   public static final String DEBOUNCING = "debouncing";
   public static final String COORDINATION_CACHE = "coordinationCache";
@@ -36,14 +37,17 @@ public final class Toggles {
     this.compression = compression;
   }
 
+  @Override
   public boolean batching() {
     return batching;
   }
 
+  @Override
   public boolean debouncing() {
     return debouncing;
   }
 
+  @Override
   public boolean coordinationCache() {
     return coordinationCache;
   }

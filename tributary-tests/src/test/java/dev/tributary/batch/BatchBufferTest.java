@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tributary.batch.BatchBuffer.FlushReason;
-import dev.tributary.coordinator.Priority;
+import dev.tributary.bus.Priority;
 import dev.tributary.testing.FakeClock;
 import java.util.List;
 import org.junit.jupiter.api.Test;

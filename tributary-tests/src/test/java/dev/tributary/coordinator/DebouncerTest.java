@@ -3,6 +3,7 @@ package dev.tributary.coordinator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tributary.bus.Priority;
 import dev.tributary.coordinator.Debouncer.Entry;
 import dev.tributary.coordinator.Debouncer.Offer;
 import dev.tributary.testing.FakeClock;

@@ -35,7 +35,7 @@ class ModuleJarProcessTest {
       package com.example;
 
       import dev.tributary.coordinator.ModuleClient;
-      import dev.tributary.coordinator.Priority;
+      import dev.tributary.bus.Priority;
       import io.vertx.core.Future;
       import io.vertx.core.VerticleBase;
       import io.vertx.core.json.JsonObject;

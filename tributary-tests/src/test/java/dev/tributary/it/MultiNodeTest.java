@@ -171,7 +171,7 @@ class MultiNodeTest {
       onB.subscribe("weather");
       dev.tributary.coordinator.ModuleClient module = dev.tributary.coordinator.ModuleClient.create(a.server.vertx(), "sensor");
       module.register("weather").await();
-      module.update(dev.tributary.coordinator.Priority.CRITICAL, new JsonObject().put("celsius", 21));
+      module.update(dev.tributary.bus.Priority.CRITICAL, new JsonObject().put("celsius", 21));
       // The publication crosses nodes through Redis...
       assertThat(onB.next().getJsonObject("push").getJsonObject("pub").getJsonObject("data")
           .getJsonObject("state").getInteger("celsius")).isEqualTo(21);

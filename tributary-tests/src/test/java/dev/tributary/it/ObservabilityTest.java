@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tributary.config.NamespaceOptions;
 import dev.tributary.coordinator.ModuleClient;
-import dev.tributary.coordinator.Priority;
+import dev.tributary.bus.Priority;
 import dev.tributary.testing.TestServer;
 import dev.tributary.testing.WsTestClient;
 import io.vertx.core.Vertx;

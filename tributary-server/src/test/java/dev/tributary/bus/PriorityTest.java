@@ -1,4 +1,4 @@
-package dev.tributary.coordinator;
+package dev.tributary.bus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.tributary.coordinator;
+package dev.tributary.bus;
 
 /**
  * The priority of a module update, as modules name it on the wire ({@code low}, {@code medium},
