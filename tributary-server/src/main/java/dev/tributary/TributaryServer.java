@@ -2,6 +2,8 @@ package dev.tributary;
 
 import dev.tributary.api.ApiRouter;
 import dev.tributary.batch.BatchProcessorVerticle;
+import dev.tributary.control.Idempotency;
+import dev.tributary.control.NodeControl;
 import dev.tributary.broker.internal.RedisBroker;
 import dev.tributary.bus.LocalCodec;
 import dev.tributary.redis.RedisLink;
@@ -67,6 +69,8 @@ public final class TributaryServer {
   private Toggles toggles;
   private Ops ops;
   private String coordinatorId;
+  private NodeControl control;
+  private Idempotency idempotency;
   private String batchId;
 
   public TributaryServer(TributaryOptions options) {
@@ -127,6 +131,13 @@ public final class TributaryServer {
     ops = new Ops(gateway, toggles, cache, redisLinks, options.getOperations().getPublicationIds());
     vertx.setPeriodic(1000, id -> ops.sample());
     int count = options.getGateway().getInstances() > 0 ? options.getGateway().getInstances() : loops;
+    // The server API's cluster side: commands to every node's connections, info, channels, idempotency.
+    RedisLink controlLink = redisLinks.isEmpty() ? null : redisLinks.get(0);
+    control = new NodeControl(vertx, gateway, controlLink, nodeName(), Gateway.VERSION,
+        options.getApi().getNodeInfoIntervalSeconds(), options.getRedis().getLink().getCommandTimeoutMillis());
+    idempotency = controlLink == null
+        ? Idempotency.local(options.getApi().getIdempotencyWindowSeconds(), options.getApi().getIdempotencyMaxKeys())
+        : Idempotency.redis(controlLink, options.getApi().getIdempotencyWindowSeconds());
     Mode startMode = Mode.parse(co.getMode());
     Future<?> redisReady = Future.succeededFuture();
     if (!redisLinks.isEmpty()) {
@@ -168,7 +179,7 @@ public final class TributaryServer {
         rest.add(deployGateway(listenPort()));
       }
       return Future.all(rest);
-    }).compose(v -> deployModules()).map(v -> {
+    }).compose(v -> control.start()).compose(v -> deployModules()).map(v -> {
       // Every verticle is deployed: requests are served from here on (503 with Retry-After before).
       gateway.markReady();
       if (options.getOperations().isConfigWatch()) {
@@ -187,6 +198,18 @@ public final class TributaryServer {
   private int listenPort() {
     int p = options.getHttp().getPort();
     return p == 0 ? -1 : p;
+  }
+
+  /**
+   * {@code api.port} as the instances ask it: -1 none; 0 as -2, Vert.x's "one ephemeral port shared
+   * by the servers asking -2", distinct from the main port's -1.
+   */
+  private int apiListenPort() {
+    if (!options.getApi().hasOwnPort()) {
+      return -1;
+    }
+    int p = options.getApi().getPort();
+    return p == 0 ? -2 : p;
   }
 
   /**
@@ -210,6 +233,13 @@ public final class TributaryServer {
     }
   }
 
+  /** The node's name in the API's {@code info}: the host name (HOSTNAME) and the port, as Centrifugo names nodes. */
+  private String nodeName() {
+    String host = System.getenv("HOSTNAME");
+    return (host == null || host.isBlank() ? "localhost" : host) + "_" + (options.getHttp().getPort() == 0
+        ? "ephemeral" : Integer.toString(options.getHttp().getPort()));
+  }
+
   private Future<String> deploy(io.vertx.core.Deployable verticle) {
     return vertx.deployVerticle(verticle, new DeploymentOptions().setThreadingModel(ThreadingModel.EVENT_LOOP));
   }
@@ -225,7 +255,8 @@ public final class TributaryServer {
   }
 
   private Future<GatewayVerticle> deployGateway(int p) {
-    GatewayVerticle v = new GatewayVerticle(gateway, p, vx -> ApiRouter.create(vx, gateway, ops));
+    GatewayVerticle v = new GatewayVerticle(gateway, p, apiListenPort(),
+        vx -> ApiRouter.create(vx, gateway, ops, control, idempotency));
     return vertx.deployVerticle(v, new DeploymentOptions().setThreadingModel(ThreadingModel.EVENT_LOOP))
         .map(id -> {
           synchronized (instances) {
@@ -298,6 +329,7 @@ public final class TributaryServer {
         // The closed connections' presence removals finish before the links close (bounded by
         // the command timeout), so a graceful shutdown leaves no entry to expire.
         .transform(ar -> presence == null ? Future.succeededFuture() : presence.close())
+        .transform(ar -> control == null ? Future.succeededFuture() : control.stop())
         .transform(ar -> {
           List<Future<Void>> closing = new ArrayList<>();
           if (broker != null) {
@@ -349,6 +381,18 @@ public final class TributaryServer {
 
   public int port() {
     return port;
+  }
+
+  /** The port the HTTP API listens on: {@code api.port}'s, or {@link #port()}. */
+  public int apiPort() {
+    synchronized (instances) {
+      return instances.isEmpty() ? port : instances.get(0).actualApiPort();
+    }
+  }
+
+  /** This node's part in the cluster for the server API. */
+  public NodeControl control() {
+    return control;
   }
 
   public TributaryOptions options() {

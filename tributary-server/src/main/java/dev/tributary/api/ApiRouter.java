@@ -26,34 +26,34 @@ import io.vertx.ext.web.RoutingContext;
 import dev.tributary.support.BodyReader;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
+import dev.tributary.control.Idempotency;
+import dev.tributary.control.NodeControl;
+import dev.tributary.support.Secrets;
 
 /**
- * The HTTP server API (Centrifugo-compatible where it overlaps): {@code POST /api/publish},
- * {@code POST /api/broadcast}, {@code GET /health}; coordination status, insights, module state,
+ * The HTTP server API: Centrifugo's methods ({@code POST /api/<method>}, see {@link ServerApi}),
+ * {@code GET /health}, {@code GET /metrics}; coordination status, insights, module state,
  * and the admin calls (mode switch, forced cleanup), which ask the coordination verticles over the
  * event bus. Handlers run on the event loop of the
  * gateway instance that accepted the HTTP connection and never block.
  */
 public final class ApiRouter {
-  /** Most channels one broadcast may name. */
-  public static final int MAX_BROADCAST_CHANNELS = 10_000;
-
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ApiRouter.class);
 
   private final Gateway gateway;
+  private final ServerApi server;
 
-  private final io.micrometer.core.instrument.Counter broadcastSkipped;
-
-  private ApiRouter(Gateway gateway) {
+  private ApiRouter(Gateway gateway, ServerApi server) {
     this.gateway = gateway;
-    this.broadcastSkipped = io.micrometer.core.instrument.Counter.builder(MetricNames.BROADCAST_SKIPPED)
-        .description("broadcast channels not published to: no subscriber anywhere, no history")
-        .register(gateway.registry());
+    this.server = server;
   }
 
-  public static Router create(Vertx vertx, Gateway gateway, Ops ops) {
-    ApiRouter api = new ApiRouter(gateway);
+  /**
+   * The router of one gateway instance. {@code control} and {@code idempotency} are the node's
+   * (shared by its instances).
+   */
+  public static Router create(Vertx vertx, Gateway gateway, Ops ops, NodeControl control, Idempotency idempotency) {
+    ApiRouter api = new ApiRouter(gateway, new ServerApi(gateway, ops, control, idempotency));
     api.ops = ops;
     Router router = Router.router(vertx);
     router.route().handler(api::timeAndCompress);
@@ -63,8 +63,7 @@ public final class ApiRouter {
       router.get("/metrics").handler(rc -> {
         String token = gateway.options().getOperations().getMetricsToken();
         String auth = rc.request().getHeader("Authorization");
-        if (token != null && (auth == null || !MessageDigest.isEqual(("Bearer " + token).getBytes(StandardCharsets.UTF_8),
-            auth.getBytes(StandardCharsets.UTF_8)))) {
+        if (token != null && !Secrets.matches("Bearer " + token, auth)) {
           error(rc, 401, ErrorCodes.UNAUTHORIZED, "unauthorized: metrics.token required as a Bearer token");
           return;
         }
@@ -82,17 +81,23 @@ public final class ApiRouter {
         rc.next();
       }
     });
-    router.post("/api/publish").handler(api::publish);
-    router.post("/api/broadcast").handler(api::broadcast);
-    router.post("/api/history").handler(api::history);
-    router.post("/api/presence").handler(rc -> api.presence(rc, false));
-    router.post("/api/presence_stats").handler(rc -> api.presence(rc, true));
     router.get("/api/status").handler(api::status);
     router.get("/api/insights").handler(api::insights);
     router.get("/api/state/:channel").handler(api::state);
     router.post("/api/admin/mode").handler(api::mode);
     router.post("/api/admin/cleanup").handler(api::cleanup);
     OpsApi.mount(router, ops);
+    // Centrifugo's server API: one route per method name, and v4's lines of {"method","params"};
+    // after every other /api route, so GET /api/status and the like are theirs.
+    router.post("/api").handler(api::lines);
+    router.post("/api/:method").handler(api::method);
+    router.route("/api/:method").handler(rc -> {
+      if (ServerApi.METHODS.contains(rc.pathParam("method"))) {
+        error(rc, 405, ErrorCodes.METHOD_NOT_FOUND, "method not allowed: " + rc.request().method() + " " + rc.request().path());
+      } else {
+        rc.next();
+      }
+    });
     // Every error the router itself answers is JSON in the API's shape, and none is logged with a
     // stack trace (vertx-web logs one for a status without an error handler).
     router.errorHandler(400, rc -> error(rc, 400, ErrorCodes.BAD_REQUEST, "bad request"));
@@ -134,7 +139,6 @@ public final class ApiRouter {
 
   private void authorize(RoutingContext rc) {
     String configured = gateway.options().getApi().getKey();
-    byte[] apiKey = configured == null ? null : configured.getBytes(StandardCharsets.UTF_8);
     String key = rc.request().getHeader("X-API-Key");
     if (key == null) {
       String auth = rc.request().getHeader("Authorization");
@@ -142,9 +146,9 @@ public final class ApiRouter {
         key = auth.substring(7).trim();
       }
     }
-    if (apiKey == null || key == null
-        || !MessageDigest.isEqual(apiKey, key.getBytes(StandardCharsets.UTF_8))) {
-      error(rc, 401, ErrorCodes.UNAUTHORIZED, apiKey == null ? "unauthorized: api.key is not configured" : "unauthorized");
+    // Compared in constant time; neither key is ever logged or echoed.
+    if (!Secrets.matches(configured, key)) {
+      error(rc, 401, ErrorCodes.UNAUTHORIZED, configured == null ? "unauthorized: api.key is not configured" : "unauthorized");
       return;
     }
     rc.next();
@@ -169,71 +173,93 @@ public final class ApiRouter {
     return null;
   }
 
-  private void publish(RoutingContext rc) {
+  /** {@code POST /api/<method>}: one call, its result as {@code {"result":…}} or its error with its status. */
+  private void method(RoutingContext rc) {
+    String method = rc.pathParam("method");
+    if (!ServerApi.METHODS.contains(method)) {
+      error(rc, 404, ErrorCodes.METHOD_NOT_FOUND, "no such API method: " + method);
+      return;
+    }
     JsonObject req = body(rc);
     if (req == null) {
       return;
     }
-    Object channel = req.getValue("channel");
-    if (channel == null) {
-      error(rc, 400, ErrorCodes.BAD_REQUEST, "bad request: channel required");
-      return;
-    }
-    int err = gateway.rules().check(channel);
-    if (err != 0) {
-      error(rc, 400, err, ErrorCodes.message(err) + ": " + channel);
-      return;
-    }
-    if (!req.containsKey("data")) {
-      error(rc, 400, ErrorCodes.BAD_REQUEST, "bad request: data required");
-      return;
-    }
-    String ch = (String) channel;
-    here(gateway.hub().publishExternal(ch, Json.encode(req.getValue("data")), null)).onComplete(ar -> {
-      if (ar.failed()) {
-        refused(rc, List.of(ch), ar.cause());
-        return;
+    server.call(method, req).onComplete(ar -> {
+      if (ar.succeeded()) {
+        rc.response().putHeader("Content-Type", "application/json").end("{\"result\":" + ar.result() + "}");
+      } else {
+        failed(rc, ar.cause());
       }
-      long offset = ar.result().offset();
-      rc.response().putHeader("Content-Type", "application/json")
-          .end("{\"result\":{\"id\":\"" + ops.nextPublicationId() + "\"" + (offset > 0 ? ",\"offset\":" + offset : "")
-              + (ar.result().localOnly() ? ",\"local_only\":true" : "") + "}}");
     });
   }
 
-  private void broadcast(RoutingContext rc) {
-    JsonObject req = body(rc);
-    if (req == null) {
+  /**
+   * {@code POST /api}: Centrifugo v4's format, as cent.js's {@code pipeline} sends it: one
+   * {@code {"method":M,"params":P}} per line, run in order; one line per command in the response,
+   * {@code {"result":…}} or {@code {"error":…}} (status 200 unless the body is not such lines).
+   */
+  private void lines(RoutingContext rc) {
+    String text = BodyReader.body(rc).toString(StandardCharsets.UTF_8);
+    List<JsonObject> commands = new java.util.ArrayList<>();
+    for (String line : text.split("\n")) {
+      if (line.isBlank()) {
+        continue;
+      }
+      try {
+        if (!(Json.decodeValue(line) instanceof JsonObject c) || !(c.getValue("method") instanceof String)) {
+          error(rc, 400, ErrorCodes.BAD_REQUEST, "bad request: each line must be {\"method\": string, \"params\": object}");
+          return;
+        }
+        commands.add(c);
+      } catch (DecodeException | IllegalArgumentException e) {
+        error(rc, 400, ErrorCodes.BAD_REQUEST, "bad request: malformed JSON line");
+        return;
+      }
+    }
+    if (commands.isEmpty()) {
+      error(rc, 400, ErrorCodes.BAD_REQUEST, "bad request: empty body, JSON lines of commands expected");
       return;
     }
-    Object chs = req.getValue("channels");
-    if (!(chs instanceof JsonArray arr) || arr.isEmpty()) {
-      error(rc, 400, ErrorCodes.BAD_REQUEST, "bad request: channels must be a non-empty array");
-      return;
-    }
-    if (arr.size() > MAX_BROADCAST_CHANNELS) {
-      error(rc, 400, ErrorCodes.LIMIT_EXCEEDED, "bad request: at most " + MAX_BROADCAST_CHANNELS + " channels");
-      return;
-    }
-    if (!req.containsKey("data")) {
-      error(rc, 400, ErrorCodes.BAD_REQUEST, "bad request: data required");
-      return;
-    }
-    String data = Json.encode(req.getValue("data"));
-    // Names checked, then published, in slices on this request's context, skipping channels nobody
-    // subscribes to (see Broadcast).
-    Broadcast.run(Vertx.currentContext(), gateway.hub(), gateway.rules(), arr.getList(), data, broadcastSkipped)
-        .onComplete(ar -> {
-          if (ar.failed() && ar.cause() instanceof Broadcast.InvalidChannel bad) {
-            error(rc, 400, bad.code, ErrorCodes.message(bad.code) + ": " + bad.channel);
-          } else if (ar.failed()) {
-            error(rc, 500, ErrorCodes.INTERNAL, "broadcast failed: " + ar.cause().getMessage());
-          } else if (ar.result().refused().isEmpty()) {
-            ok(rc);
-          } else {
-            refused(rc, ar.result().refused(), ar.result().cause());
+    List<Future<String>> replies = new java.util.ArrayList<>();
+    Future<?> previous = Future.succeededFuture();
+    for (JsonObject c : commands) {
+      Future<String> reply = previous.transform(ar -> {
+        for (String f : c.fieldNames()) {
+          if (!f.equals("method") && !f.equals("params")) {
+            return Future.succeededFuture(ServerApi.errorReply(ApiError.badRequest("unknown field \"" + f + "\" in a command")));
           }
-        });
+        }
+        String method = c.getString("method");
+        if (method.equals("batch")) {
+          return Future.succeededFuture(ServerApi.errorReply(ApiError.badRequest("batch is not a command of /api")));
+        }
+        Object params = c.getValue("params") == null ? new JsonObject() : c.getValue("params");
+        return server.call(method, params).transform(r -> Future.succeededFuture(r.succeeded()
+            ? "{\"result\":" + r.result() + "}" : ServerApi.errorReply(r.cause())));
+      });
+      replies.add(reply);
+      previous = reply;
+    }
+    Future.join(replies).onComplete(ar -> {
+      StringBuilder sb = new StringBuilder();
+      for (Future<String> r : replies) {
+        sb.append(sb.length() == 0 ? "" : "\n").append(r.result());
+      }
+      rc.response().putHeader("Content-Type", "application/json").end(sb.toString());
+    });
+  }
+
+  /** A failed call: its status and error object ({@code Retry-After: 1} on a temporary refusal). */
+  private static void failed(RoutingContext rc, Throwable cause) {
+    if (!(cause instanceof ApiError e)) {
+      log.error("{} {} failed", rc.request().method(), rc.request().path(), cause);
+      error(rc, 500, ErrorCodes.INTERNAL, "internal server error");
+      return;
+    }
+    if (e.retryAfter && !rc.response().ended()) {
+      rc.response().putHeader("Retry-After", "1");
+    }
+    error(rc, e.status, e.code, e.getMessage());
   }
 
   private static final DeliveryOptions ASK = new DeliveryOptions().setSendTimeout(5000);
@@ -310,83 +336,6 @@ public final class ApiRouter {
     rc.response().putHeader("Content-Type", "application/json").end(body.encode());
   }
 
-  private void presence(RoutingContext rc, boolean stats) {
-    JsonObject req = body(rc);
-    if (req == null) {
-      return;
-    }
-    Object channel = req.getValue("channel");
-    int err = gateway.rules().check(channel);
-    if (err != 0) {
-      error(rc, 400, err, ErrorCodes.message(err) + ": " + channel);
-      return;
-    }
-    if (!gateway.rules().presence((String) channel)) {
-      error(rc, 400, ErrorCodes.NOT_AVAILABLE, "not available: no presence in this channel's namespace");
-      return;
-    }
-    // Answered on this request's context (a Redis answer may complete on another one).
-    dev.tributary.redis.RedisLink.onContext(Vertx.currentContext(),
-        dev.tributary.presence.PresenceJson.result(gateway.presence(), (String) channel, stats)).onComplete(ar -> {
-          if (ar.succeeded()) {
-            json(rc, new JsonObject().put("result", ar.result()));
-          } else {
-            error(rc, 503, ErrorCodes.INTERNAL, "presence not available: " + ar.cause().getMessage());
-          }
-        });
-  }
-
-  private void history(RoutingContext rc) {
-    JsonObject req = body(rc);
-    if (req == null) {
-      return;
-    }
-    Object channel = req.getValue("channel");
-    int err = gateway.rules().check(channel);
-    if (err != 0) {
-      error(rc, 400, err, ErrorCodes.message(err) + ": " + channel);
-      return;
-    }
-    int size = gateway.rules().historySize((String) channel);
-    if (size == 0 || gateway.hub().history() == null) {
-      error(rc, 400, ErrorCodes.NOT_AVAILABLE, "not available: no history in this channel's namespace");
-      return;
-    }
-    dev.tributary.history.HistoryJson.Query query;
-    try {
-      query = dev.tributary.history.HistoryJson.query(req, size);
-    } catch (dev.tributary.history.HistoryJson.BadRequest e) {
-      error(rc, 400, ErrorCodes.BAD_REQUEST, e.getMessage());
-      return;
-    }
-    long budget = historyReplyBudget();
-    here(dev.tributary.history.HistoryJson.read(gateway.hub().history(), (String) channel, query, budget)).onComplete(ar -> {
-      if (ar.succeeded()) {
-        String result;
-        try {
-          result = dev.tributary.history.HistoryJson.encode((String) channel, ar.result(), budget);
-        } catch (dev.tributary.history.HistoryJson.TooLarge e) {
-          error(rc, 400, ErrorCodes.LIMIT_EXCEEDED, e.getMessage());
-          return;
-        }
-        rc.response().putHeader("Content-Type", "application/json").end("{\"result\":" + result + "}");
-      } else if (ar.cause() instanceof dev.tributary.history.HistoryJson.UnrecoverablePosition u) {
-        error(rc, 400, ErrorCodes.UNRECOVERABLE_POSITION, u.getMessage());
-      } else {
-        error(rc, 503, ErrorCodes.INTERNAL, "history unavailable: " + ar.cause().getMessage());
-      }
-    });
-  }
-
-  /**
-   * Bytes of publications one {@code POST /api/history} reply carries at most: twice
-   * {@code http.maxBodyBytes}, so a publication the API accepted (its body within that bound)
-   * always fits, and a reply is never built larger than that; callers page on with {@code since}.
-   */
-  private long historyReplyBudget() {
-    return 2L * gateway.options().getHttp().getMaxBodyBytes();
-  }
-
   private void health(RoutingContext rc) {
     String redis = ops.redisState();
     JsonObject body = new JsonObject()
@@ -396,36 +345,6 @@ public final class ApiRouter {
         .put("channels", gateway.hub().channelCount())
         .put("uptimeSeconds", ManagementFactory.getRuntimeMXBean().getUptime() / 1000);
     rc.response().putHeader("Content-Type", "application/json").end(body.encode());
-  }
-
-  /** {@code f}, completing on the calling request's context (the response is written there). */
-  private static <T> Future<T> here(Future<T> f) {
-    return f.isComplete() ? f : dev.tributary.redis.RedisLink.onContext(Vertx.currentContext(), f);
-  }
-
-  /** 503: publications not accepted because their history could not be appended. */
-  /**
-   * A refused publication: 413 with code 106 when too large (retrying cannot help); otherwise 503
-   * with {@code Retry-After: 1} and code 100 (the broker is unavailable or did not confirm it, or
-   * this node is shutting down: retry, here or on another node).
-   */
-  private static void refused(RoutingContext rc, List<String> channels, Throwable cause) {
-    String which = channels.size() == 1 ? channels.get(0) : channels.size() + " channel(s): " + String.join(", ",
-        channels.subList(0, Math.min(10, channels.size()))) + (channels.size() > 10 ? ", …" : "");
-    if (cause instanceof Hub.PublishRefused r && !r.reason().temporary) {
-      error(rc, 413, ErrorCodes.LIMIT_EXCEEDED, "publication refused for " + which + ": " + r.getMessage());
-      return;
-    }
-    String reason = cause instanceof Hub.PublishRefused r ? r.reason().tag : "internal";
-    if (!rc.response().ended()) {
-      rc.response().putHeader("Retry-After", "1");
-    }
-    error(rc, 503, ErrorCodes.INTERNAL, "publication refused (" + reason + ") for " + which
-        + (cause == null ? "" : ": " + cause.getMessage()));
-  }
-
-  private static void ok(RoutingContext rc) {
-    rc.response().putHeader("Content-Type", "application/json").end("{\"result\":{}}");
   }
 
   static void error(RoutingContext rc, int status, int code, String message) {

@@ -59,8 +59,10 @@ final class Broadcast {
    *
    * @param refused channels whose publication failed (history not appended), in request order
    * @param cause the cause of one of those failures, null when none failed
+   * @param results per requested channel, in request order: its publication's result JSON, or null
+   *     when skipped (no subscriber anywhere)
    */
-  record Outcome(List<String> refused, Throwable cause, int published, int skipped) {}
+  record Outcome(List<String> refused, Throwable cause, int published, int skipped, List<Future<String>> results) {}
 
   private final Context ctx;
   private final Hub hub;
@@ -69,6 +71,8 @@ final class Broadcast {
   private final List<?> requested;
   private final List<String> channels;
   private final String dataJson;
+  private final java.util.function.Function<String, Future<String>> publisher;
+  private Future<String>[] results;
   private final Counter skippedCounter;
   /** The data's UTF-8 length and the publication size bound: a channel whose push would exceed it is never skipped. */
   private final long dataBytes;
@@ -92,7 +96,8 @@ final class Broadcast {
   private final List<Future<?>> pending = new ArrayList<>();
   private final List<Integer> pendingIdx = new ArrayList<>();
 
-  private Broadcast(Context ctx, Hub hub, ChannelRules rules, List<?> requested, String dataJson, Counter skipped) {
+  private Broadcast(Context ctx, Hub hub, ChannelRules rules, List<?> requested, String dataJson,
+      java.util.function.Function<String, Future<String>> publisher, Counter skipped) {
     this.ctx = ctx;
     this.hub = hub;
     this.broker = hub.broker();
@@ -100,6 +105,7 @@ final class Broadcast {
     this.requested = requested;
     this.channels = new ArrayList<>(requested.size());
     this.dataJson = dataJson;
+    this.publisher = publisher;
     this.skippedCounter = skipped;
     this.dataBytes = ProtocolCodec.utf8Length(dataJson);
     this.maxPublicationBytes = hub.maxPublicationBytes();
@@ -121,12 +127,13 @@ final class Broadcast {
   /**
    * Checks every entry of {@code channels} (failing with {@link InvalidChannel}, before anything is
    * published, when one is not a valid channel name), then publishes {@code dataJson} to every
-   * channel that has a subscriber somewhere or keeps history. Must be called on an event loop;
-   * returns at once, the outcome completes on the caller's context.
+   * channel that has a subscriber somewhere or keeps history, with {@code publisher} (channel to
+   * its publication's result JSON). Must be called on an event loop; returns at once, the outcome
+   * completes on the caller's context.
    */
   static Future<Outcome> run(Context ctx, Hub hub, ChannelRules rules, List<?> channels, String dataJson,
-      Counter skipped) {
-    Broadcast b = new Broadcast(ctx, hub, rules, channels, dataJson, skipped);
+      java.util.function.Function<String, Future<String>> publisher, Counter skipped) {
+    Broadcast b = new Broadcast(ctx, hub, rules, channels, dataJson, publisher, skipped);
     b.step();
     return b.done.future();
   }
@@ -231,9 +238,13 @@ final class Broadcast {
         && ProtocolCodec.publicationPushSizeBound(ch, dataBytes, -1) > maxPublicationBytes);
   }
 
+  @SuppressWarnings("unchecked")
   private void publish(int i) {
-    // Only "a future that succeeds or fails" is relied on: the result type may grow.
-    Future<?> f = hub.publishExternal(channels.get(i), dataJson, null);
+    if (results == null) {
+      results = new Future[channels.size()];
+    }
+    Future<String> f = publisher.apply(channels.get(i));
+    results[i] = f;
     published++;
     if (!f.isComplete()) {
       pending.add(f);
@@ -266,6 +277,7 @@ final class Broadcast {
     for (int i : refusedIdx) {
       refused.add(channels.get(i));
     }
-    done.tryComplete(new Outcome(refused, cause, published, skipped));
+    done.tryComplete(new Outcome(refused, cause, published, skipped,
+        results == null ? java.util.Collections.nCopies(channels.size(), null) : java.util.Arrays.asList(results)));
   }
 }

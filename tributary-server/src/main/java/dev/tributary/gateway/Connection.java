@@ -38,7 +38,7 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
   private static final int CONNECTED = 2;
   private static final int CLOSED = 3;
 
-  static final String VERSION = "tributary 0.1.0";
+  static final String VERSION = Gateway.VERSION;
 
   final GatewayVerticle owner;
   final WebSocketHandler socket;
@@ -272,6 +272,7 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
     this.clientId = owner.gateway.clientIds.next();
     owner.gateway.clientIdsIssued.incrementAndGet();
     this.state = CONNECTED;
+    owner.connected(this);
     pongExpected = true;
     // Server-side subscriptions (the token's channels), with their positions (see Subscriptions).
     Subscriptions.ServerSide server = subscriptions.subscribeServerSide(cmd.params(), serverChannels);
@@ -439,13 +440,18 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
 
   /** Flushes what is pending, then closes with {@code code} (see {@link WebSocketHandler#close}). */
   void close(short code) {
+    close(code, CloseCodes.reason(code));
+  }
+
+  /** As {@link #close(short)}, with the close frame's reason (at most 123 bytes of UTF-8). */
+  void close(int code, String reason) {
     if (state == CLOSED) {
       return;
     }
     closeCode = code;
     state = CLOSED;
     flush();
-    socket.close(code);
+    socket.close(code, reason);
   }
 
   /** The socket is gone (either side closed it): free everything. Runs once. */

@@ -8,6 +8,7 @@ import dev.tributary.hub.Hub;
 import dev.tributary.metrics.MetricNames;
 import dev.tributary.support.Clock;
 import io.micrometer.core.instrument.Counter;
+import io.vertx.core.Future;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -29,6 +30,8 @@ import java.util.function.ToLongFunction;
  * each instance and are summed here only when metrics are read.
  */
 public final class Gateway {
+  /** The server's version, in connect replies and the API's {@code info}. */
+  public static final String VERSION = "tributary 0.1.0";
   private static final List<Integer> KNOWN_CLOSE_CODES = List.of(1000, 1001, 1002, 1006, 1007, 1008, 1009, 1011, 1013,
       3000, 3001, 3004, 3005, 3008, 3009, 3012, 3013, 3500, 3501, 3502);
 
@@ -53,6 +56,8 @@ public final class Gateway {
   volatile boolean underPressure;
   final ModuleChannels moduleChannels;
   final Counter shed;
+  /** Server API subscriptions not added: at the per-connection channel limit, or the position unreadable. */
+  final Counter serverSubscribeSkipped;
   /** Gaps in a channel's offsets seen by a gateway instance (it missed publications). */
   final Counter streamGaps;
   /** Publications that arrived after this node's connections were closed for shutdown. */
@@ -105,6 +110,9 @@ public final class Gateway {
     FunctionCounter.builder(MetricNames.PROTOBUF_TRANSCODES, protobufTranscodes, java.util.concurrent.atomic.LongAdder::sum)
         .description("publications transcoded from JSON to Protobuf (once per publication and node with Protobuf subscribers)")
         .register(registry);
+    serverSubscribeSkipped = Counter.builder(MetricNames.API_SUBSCRIBE_SKIPPED)
+        .description("server API subscriptions not added to a connection: at gateway.maxChannelsPerConnection, "
+            + "or its stream position could not be read").register(registry);
     shed = Counter.builder(MetricNames.MEMORY_SHED).description("slow consumers closed under memory pressure").register(registry);
     Gauge.builder(MetricNames.CONNECTIONS, connections, AtomicInteger::get).register(registry);
     Gauge.builder(MetricNames.SOCKETS, sockets, AtomicInteger::get)
@@ -171,6 +179,24 @@ public final class Gateway {
   /** Replaces the in-memory presence (with Redis), before the instances start. */
   public void attachPresence(PresenceStore store) {
     this.presence = store;
+  }
+
+  /** Applies a server API command to this node's connections: queued to every instance's event loop. */
+  public void apply(ConnectionControl cmd) {
+    for (GatewayVerticle g : instances) {
+      g.context().runOnContext(v -> g.apply(cmd));
+    }
+  }
+
+  /** Runs {@code f} on every instance's event loop and gathers the answers. */
+  public <T> Future<List<T>> onEveryInstance(java.util.function.Function<GatewayVerticle, T> f) {
+    List<Future<T>> answers = new java.util.ArrayList<>();
+    for (GatewayVerticle g : instances) {
+      io.vertx.core.Promise<T> p = io.vertx.core.Promise.promise();
+      g.context().runOnContext(v -> p.complete(f.apply(g)));
+      answers.add(p.future());
+    }
+    return Future.all(answers).map(all -> all.<T>list());
   }
 
   /** The gateway instances (one per event loop). */

@@ -74,6 +74,9 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
 
   /** channel -> local subscribers (swap-remove array list). */
   private final Map<String, Subscribers> channels = new HashMap<>();
+  /** Connected connections by user and by client id, for the server API's commands (event loop only). */
+  private final Map<String, List<Connection>> byUser = new HashMap<>();
+  private final Map<String, Connection> byClient = new HashMap<>();
   private final ArrayList<Connection> dirty = new ArrayList<>();
   private boolean flushScheduled;
   private boolean delivering;
@@ -86,16 +89,22 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
   volatile long framesOut;
   volatile long bytesOut;
 
+  /** {@code api.port} as listened on (-1: none, the API is on {@link #port}). */
+  private final int apiPort;
+  private HttpServer apiServer;
+
   /**
-   * @param httpApi builds this instance's handler of plain HTTP requests (the server API, metrics,
-   *     dashboard) on this instance's Vert.x; the composition root ({@code TributaryServer}) passes
-   *     it in, so the gateway knows nothing of what is served over HTTP
+   * @param port the port of WebSockets (and of the HTTP API unless {@code apiPort} is not -1)
+   * @param apiPort the API's own port, or -1
+   * @param http builds the HTTP API's handler
    */
-  public GatewayVerticle(Gateway gateway, int port, Function<Vertx, Handler<HttpServerRequest>> httpApi) {
+  public GatewayVerticle(Gateway gateway, int port, int apiPort,
+      Function<Vertx, Handler<HttpServerRequest>> http) {
     this.gateway = gateway;
     this.clock = gateway.clock;
     this.port = port;
-    this.httpApi = httpApi;
+    this.apiPort = apiPort;
+    this.httpApi = http;
   }
 
   @Override
@@ -149,6 +158,29 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
         // Echoed when offered: "centrifuge-protobuf" makes the connection a Protobuf one.
         .setWebSocketSubProtocols(List.of(Encoding.PROTOBUF_SUBPROTOCOL, Encoding.JSON_SUBPROTOCOL));
     Handler<HttpServerRequest> api = httpApi.apply(vertx);
+    Handler<HttpServerRequest> mainHttp = api;
+    Future<?> apiListening = Future.succeededFuture();
+    if (apiPort != -1) {
+      // The API on its own port (and interface): the main port then serves WebSockets only.
+      mainHttp = req -> req.response().setStatusCode(404).putHeader("Content-Type", "application/json")
+          .end("{\"error\":{\"code\":104,\"message\":\"not found: the HTTP API is served on api.port\"}}");
+      String apiHost = gateway.options.getApi().getHost() == null ? gateway.options.getHttp().getHost()
+          : gateway.options.getApi().getHost();
+      apiServer = vertx.createHttpServer(new HttpServerOptions().setHost(apiHost).setPort(apiPort).setTcpNoDelay(true)
+          .setCompressionSupported(true)
+          .setCompressionContentSizeThreshold(gateway.options.getOperations().getHttpGzipMinBytes())
+          .setIdleTimeout(gateway.options.getHttp().getIdleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS)
+          .setHttp2ClearTextEnabled(false))
+          .requestHandler(req -> {
+            if (!gateway.ready) {
+              notReady(req);
+              return;
+            }
+            api.handle(req);
+          });
+      apiListening = apiServer.listen();
+    }
+    Handler<HttpServerRequest> onMain = mainHttp;
     server = vertx.createHttpServer(serverOptions)
         .connectionHandler(this::onTcp)
         .webSocketHandshakeHandler(this::handshake)
@@ -164,7 +196,7 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
                 .end("{\"error\":\"connection limit reached\"}");
             return;
           }
-          api.handle(req);
+          onMain.handle(req);
         });
     gateway.instances.add(this);
     vertx.eventBus().<MemoryPressure>consumer(Addresses.MEMORY_PRESSURE, m -> onPressure(m.body()));
@@ -175,7 +207,13 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
             gateway.underPressure = true;
           }
         });
-    return server.listen();
+    Future<?> listening = apiListening;
+    return server.listen().compose(s -> listening);
+  }
+
+  /** The port the HTTP API actually listens on: {@code api.port}'s, or the main one. */
+  public int actualApiPort() {
+    return apiServer == null ? actualPort() : apiServer.actualPort();
   }
 
   io.vertx.core.Vertx vertx() {
@@ -436,6 +474,7 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
       return;
     }
     c.onSocketClosed();
+    forget(c);
     wheel.remove(c);
     gateway.countClose(c.closeCode() >= 0 ? c.closeCode() : code);
     gateway.connections.decrementAndGet();
@@ -444,6 +483,85 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
     if (waiting != null) {
       waiting.tryComplete();
     }
+  }
+
+  // ---- connections by user and client (server API, event loop only) --------------------------
+
+  /** {@code c} completed its connect: it can now be found by user and by client id. */
+  void connected(Connection c) {
+    byClient.put(c.clientId(), c);
+    byUser.computeIfAbsent(c.user(), u -> new ArrayList<>(1)).add(c);
+  }
+
+  private void forget(Connection c) {
+    if (c.clientId() == null || byClient.remove(c.clientId()) == null) {
+      return;
+    }
+    List<Connection> same = byUser.get(c.user());
+    if (same != null && same.remove(c) && same.isEmpty()) {
+      byUser.remove(c.user());
+    }
+  }
+
+  /**
+   * Applies a server API command to this instance's connections it targets (the user's, or the one
+   * client of that user). Runs on this instance's event loop ({@link Gateway#apply} queues it here).
+   */
+  public void apply(ConnectionControl cmd) {
+    List<Connection> targets;
+    if (cmd.oneClient()) {
+      Connection c = byClient.get(cmd.client());
+      targets = c != null && c.user().equals(cmd.user()) ? List.of(c) : List.of();
+    } else {
+      List<Connection> all = byUser.get(cmd.user());
+      targets = all == null ? List.of() : new ArrayList<>(all);
+    }
+    for (Connection c : targets) {
+      if (c.isClosed()) {
+        continue;
+      }
+      switch (cmd.kind()) {
+        case DISCONNECT -> {
+          if (!cmd.whitelist().contains(c.clientId())) {
+            c.close(cmd.code(), cmd.reason());
+          }
+        }
+        case SUBSCRIBE -> c.subscriptions.subscribeFromServer(cmd.channel(), cmd.dataJson());
+        case UNSUBSCRIBE -> c.subscriptions.unsubscribeFromServer(cmd.channel());
+        case REFRESH -> c.tokens.refreshFromServer(cmd.expireAt(), cmd.expired());
+      }
+      c.flush();
+    }
+  }
+
+  /** This instance's channels accepted by {@code filter}, with their number of local subscribers. */
+  public Map<String, Integer> channelCounts(java.util.function.Predicate<String> filter) {
+    Map<String, Integer> out = new HashMap<>();
+    channels.forEach((ch, subs) -> {
+      if (subs.size > 0 && filter.test(ch)) {
+        out.put(ch, subs.size);
+      }
+    });
+    return out;
+  }
+
+  /** Connected clients of this instance (connect answered). */
+  public int clientCount() {
+    return byClient.size();
+  }
+
+  /** The users with connections on this instance (the anonymous one as ""). */
+  public java.util.Set<String> users() {
+    return new java.util.HashSet<>(byUser.keySet());
+  }
+
+  /** Subscriptions of this instance's connections (one per connection and channel). */
+  public long subscriptionCount() {
+    long n = 0;
+    for (Subscribers s : channels.values()) {
+      n += s.size;
+    }
+    return n;
   }
 
   /** The channels with subscribers here when shutdown closed them (null before); event loop only. */
@@ -682,8 +800,11 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
   /** Graceful shutdown, last step: unbind and wait (bounded) for remaining connections. */
   public Future<Void> shutdownServer(long timeoutMillis) {
     Promise<Void> p = Promise.promise();
-    context.runOnContext(v -> server.shutdown(timeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS)
-        .onComplete(ar -> p.complete()));
+    context.runOnContext(v -> {
+      Future<Void> main = server.shutdown(timeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+      (apiServer == null ? main : Future.join(main, apiServer.shutdown(timeoutMillis, TimeUnit.MILLISECONDS)))
+          .onComplete(ar -> p.complete());
+    });
     return p.future();
   }
 
@@ -697,7 +818,7 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
       vertx.cancelTimer(positionTimer);
     }
     Promise<Void> done = Promise.promise();
-    server.close().onComplete(ar -> done.complete());
+    (apiServer == null ? server.close() : Future.join(server.close(), apiServer.close())).onComplete(ar -> done.complete());
     return done.future();
   }
 

@@ -33,6 +33,8 @@ import java.util.Set;
 final class Subscriptions {
   /** Pushes held for one channel before the subscription ends with insufficient state. */
   private static final int MAX_HELD = 10_000;
+  /** Unsubscribe push code of the server API's {@code unsubscribe} (Centrifugo's {@code UnsubscribeCodeServer}). */
+  static final int SERVER_UNSUBSCRIBE = 2000;
   /** Unsubscribe push code: subscribe again and recover (Centrifugo's "insufficient state"). */
   static final int INSUFFICIENT_STATE = 2500;
 
@@ -216,6 +218,78 @@ final class Subscriptions {
     conn.enqueue(ProtocolCodec.reply(cmd.id(), "unsubscribe", null));
   }
 
+  // ---- the server API: subscriptions added and removed live -----------------------------------
+
+  /**
+   * The server API subscribes this connection to {@code ch}: a server-side subscription, told to
+   * the client by a {@code subscribe} push (with the stream position in a history namespace, and
+   * {@code dataJson} as its data). Nothing happens when the connection is already subscribed, the
+   * channel is invalid, or the connection is at {@code maxChannelsPerConnection} (counted in
+   * {@code tributary.api.subscribe.skipped}). Like connect's server-side subscriptions, the
+   * channel's pushes are held until the subscribe push is out; when the position cannot be read
+   * (Redis down) nothing is pushed and the subscription is dropped again.
+   */
+  void subscribeFromServer(String ch, String dataJson) {
+    if (owner.gateway.rules.check(ch) != 0 || isSubscribed(ch)) {
+      return;
+    }
+    if (subscriptionCount() >= opts.getMaxChannelsPerConnection()) {
+      owner.gateway.serverSubscribeSkipped.increment();
+      return;
+    }
+    ServerSide server = subscribeServerSide(new JsonObject(), List.of(ch));
+    Future<SubscribeResult> result = server.results().get(ch);
+    if (result.isComplete()) {
+      pushSubscribed(ch, result, dataJson, null);
+      return;
+    }
+    Hold hold = held.get(ch);
+    conn.onOwner(result).onComplete(ar -> {
+      if (held == null || held.get(ch) != hold) {
+        return; // unsubscribed (or closed) meanwhile
+      }
+      removeHold(ch);
+      if (!conn.isClosed()) {
+        pushSubscribed(ch, result, dataJson, hold);
+        conn.flush();
+      }
+    });
+  }
+
+  /** The subscribe push for a server-side subscription the API added, then what was held. */
+  private void pushSubscribed(String ch, Future<SubscribeResult> result, String dataJson, Hold hold) {
+    if (result.failed()) {
+      owner.log.debug("server subscription {} of {} failed: {}", ch, conn.clientId(), result.cause().toString());
+      owner.gateway.serverSubscribeSkipped.increment();
+      channels.remove(ch);
+      owner.unsubscribe(ch, conn);
+      return;
+    }
+    conn.enqueue(ProtocolCodec.subscribePush(ch, result.result().json(), dataJson));
+    joined(ch, result.result());
+    if (hold != null) {
+      release(ch, hold);
+    }
+  }
+
+  /**
+   * The server API unsubscribes this connection from {@code ch}: an unsubscribe push with code 2000
+   * "server unsubscribe" (after the subscribe answer, when one is still being read).
+   */
+  void unsubscribeFromServer(String ch) {
+    if (!isSubscribed(ch)) {
+      return;
+    }
+    Hold pending = held == null ? null : held.get(ch);
+    if (pending != null) {
+      pending.endCode = SERVER_UNSUBSCRIBE;
+      pending.pushes.clear();
+      pending.offsets.clear();
+      return;
+    }
+    end(ch, SERVER_UNSUBSCRIBE, "server unsubscribe");
+  }
+
   /** The broker did not confirm the channel in time, and the channel cannot do without it. */
   private static final class BrokerNotReady extends RuntimeException {
     BrokerNotReady(Throwable cause) {
@@ -230,10 +304,16 @@ final class Subscriptions {
     final List<SharedPush> pushes = new java.util.ArrayList<>(4);
     final List<Long> offsets = new java.util.ArrayList<>(4);
     boolean overflow;
+    /** Non-zero: the server API unsubscribed the channel meanwhile; ends it with this code after the answer. */
+    int endCode;
   }
 
   /** Sends what was held for {@code ch} (its answer is out), or ends it if too much was. */
   private void release(String ch, Hold hold) {
+    if (hold.endCode != 0) {
+      end(ch, hold.endCode, "server unsubscribe");
+      return;
+    }
     if (hold.overflow) {
       insufficientState(ch);
       return;
@@ -403,7 +483,7 @@ final class Subscriptions {
           h.pushes.clear();
           h.offsets.clear();
         }
-        if (h.overflow) {
+        if (h.overflow || h.endCode != 0) {
           return;
         }
         h.pushes.add(push);

@@ -104,6 +104,24 @@ final class TokenLifecycle {
     conn.enqueue(ProtocolCodec.reply(cmd.id(), "refresh", result));
   }
 
+  /**
+   * The server API's {@code refresh}: {@code expired} closes the connection now with 3005
+   * "connection expired" (the client reconnects with a new token); otherwise {@code expireAt}
+   * (epoch seconds) replaces the connection's expiry, 0 removing it. Past the new expiry the
+   * connection closes as after its token's {@code exp}, unless a client {@code refresh} extends it.
+   */
+  void refreshFromServer(long expireAt, boolean expired) {
+    if (expired) {
+      conn.close(CloseCodes.CONNECTION_EXPIRED);
+      return;
+    }
+    generation++;
+    expiresAt = expireAt;
+    if (expireAt > 0) {
+      schedule(null, generation, expireAt, owner.gateway.options.getAuth().getExpiredCloseDelaySeconds());
+    }
+  }
+
   // ---- subscription tokens -------------------------------------------------------------------
 
   /**

@@ -159,6 +159,11 @@ final class WebSocketHandler extends ChannelInboundHandlerAdapter {
    * {@code closeTimeoutMillis}, whichever comes first. Idempotent.
    */
   void close(int code) {
+    close(code, CloseCodes.reason(code));
+  }
+
+  /** As {@link #close(int)}, with the close frame's {@code reason} (at most 123 bytes of UTF-8). */
+  void close(int code, String reason) {
     if (closeTimer != null || !ctx.channel().isOpen()) {
       return;
     }
@@ -168,7 +173,7 @@ final class WebSocketHandler extends ChannelInboundHandlerAdapter {
     dropInbound();
     if (!closeSent) {
       closeSent = true;
-      ctx.writeAndFlush(new CloseWebSocketFrame(code, CloseCodes.reason(code)), ctx.voidPromise());
+      ctx.writeAndFlush(new CloseWebSocketFrame(code, reason), ctx.voidPromise());
     }
     closeTimer = ctx.executor().schedule(this::abort, closeTimeoutMillis, TimeUnit.MILLISECONDS);
   }

@@ -77,6 +77,13 @@ public interface HistoryStore {
   /** The stream's position (creating an empty stream, with its epoch, if there is none). */
   Future<Position> position(String channel);
 
+  /**
+   * Drops the channel's publications (the server API's {@code history_remove}); its epoch and top
+   * offset stay, so the next publication continues the stream and a client's position stays valid
+   * (its recovery then finds the publications gone: {@code recovered: false}).
+   */
+  Future<Void> remove(String channel);
+
   /** {@link #since(String, long, String, int, long)} without a byte budget. */
   default Future<Recovery> since(String channel, long offset, String epoch, int maxEntries) {
     return since(channel, offset, epoch, maxEntries, Long.MAX_VALUE);

@@ -124,7 +124,7 @@ public final class MemoryHistory implements HistoryStore {
    * of a channel from several threads are then handed on in offset order. {@code then} must not
    * block.
    */
-  public long appendThen(String channel, String dataJson, String infoJson, int maxSize, long ttlMillis,
+  public Position appendThen(String channel, String dataJson, String infoJson, int maxSize, long ttlMillis,
       java.util.function.LongConsumer then) {
     Stream s = stream(channel);
     long offset;
@@ -133,7 +133,7 @@ public final class MemoryHistory implements HistoryStore {
       then.accept(offset);
     }
     enforceBytes();
-    return offset;
+    return new Position(s.epoch, offset);
   }
 
   /** {@link #append}, synchronously. */
@@ -167,6 +167,22 @@ public final class MemoryHistory implements HistoryStore {
     if (!s.dropped && freed > 0) {
       totalBytes.addAndGet(-freed);
     }
+  }
+
+  @Override
+  public Future<Void> remove(String channel) {
+    Stream s = streams.getIfPresent(channel);
+    if (s != null) {
+      synchronized (s) {
+        long freed = s.bytes;
+        s.entries.clear();
+        s.bytes = 0;
+        if (!s.dropped) {
+          totalBytes.addAndGet(-freed);
+        }
+      }
+    }
+    return Future.succeededFuture();
   }
 
   @Override

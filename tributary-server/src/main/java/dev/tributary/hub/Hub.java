@@ -152,9 +152,9 @@ public final class Hub {
   }
 
   /** What an accepted publication became: its history offset (0 = none) and whether it stayed on this node. */
-  public record Published(long offset, boolean localOnly) {
-    static final Published PLAIN = new Published(0, false);
-    static final Published LOCAL_ONLY = new Published(0, true);
+  public record Published(long offset, String epoch, boolean localOnly) {
+    static final Published PLAIN = new Published(0, null, false);
+    static final Published LOCAL_ONLY = new Published(0, null, true);
   }
 
   /**
@@ -262,14 +262,14 @@ public final class Hub {
       publications.increment();
       return b.publishWithHistory(channel, dataJson, infoJson, size, r.historyTtlMillis(channel))
           .transform(ar -> ar.succeeded()
-              ? Future.succeededFuture(new Published(ar.result().offset(), false))
+              ? Future.succeededFuture(new Published(ar.result().offset(), ar.result().epoch(), false))
               : refuse(Refusal.BROKER_TIMEOUT, "broker did not confirm the publication: " + ar.cause().getMessage()));
     }
     publications.increment();
     // Handed on under the stream's lock: every shard gets the channel's pushes in offset order.
-    long offset = m.appendThen(channel, dataJson, infoJson, size, r.historyTtlMillis(channel),
+    HistoryStore.Position pos = m.appendThen(channel, dataJson, infoJson, size, r.historyTtlMillis(channel),
         o -> deliverLocal(channel, ProtocolCodec.publicationPush(channel, dataJson, infoJson, o), o));
-    return Future.succeededFuture(new Published(offset, false));
+    return Future.succeededFuture(new Published(pos.offset(), pos.epoch(), false));
   }
 
   /**
@@ -283,6 +283,21 @@ public final class Hub {
       return refuse(Refusal.SHUTDOWN, "node shutting down: publish to another node");
     }
     return publish(channel, dataJson, infoJson);
+  }
+
+  /**
+   * A server API publication: as {@link #publishExternal(String, String, String)}, but with
+   * {@code skipHistory} (or {@code tagsJson}, a JSON object of string tags carried in the push,
+   * which history does not keep) it is published without history: no offset, no entry to recover.
+   */
+  public Future<Published> publishExternal(String channel, String dataJson, String tagsJson, boolean skipHistory) {
+    if (!skipHistory && tagsJson == null) {
+      return publishExternal(channel, dataJson, null);
+    }
+    if (shuttingDown) {
+      return refuse(Refusal.SHUTDOWN, "node shutting down: publish to another node");
+    }
+    return publish(channel, ProtocolCodec.publicationPush(channel, dataJson, null, tagsJson, 0));
   }
 
   /**

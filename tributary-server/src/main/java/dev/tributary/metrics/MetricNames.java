@@ -23,6 +23,12 @@ public final class MetricNames {
   public static final String PROTOBUF_TRANSCODES = "tributary.gateway.protobuf.transcodes";
   public static final String PUBLICATIONS = "tributary.hub.publications";
   public static final String API_REQUESTS = "tributary.api.requests";
+  /** Server API subscriptions not added to a connection (channel limit, position unreadable). */
+  public static final String API_SUBSCRIBE_SKIPPED = "tributary.api.subscribe.skipped";
+  /** Server API publications answered from the idempotency cache instead of published again. */
+  public static final String API_IDEMPOTENT_HITS = "tributary.api.idempotent.hits";
+  /** Control messages from other nodes that could not be read (dropped, logged). */
+  public static final String CONTROL_INVALID = "tributary.control.invalid";
   public static final String PUBLISH_TO_DELIVER = "tributary.hub.publish.to.deliver";
   /** Tag {@code reason}: broker_unavailable, broker_timeout, shutdown, too_large (Hub.Refusal). */
   public static final String PUBLISH_REFUSED = "tributary.publish.refused";

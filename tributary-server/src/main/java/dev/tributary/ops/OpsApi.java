@@ -22,7 +22,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -242,9 +241,7 @@ public final class OpsApi {
     if (token == null) {
       return true;
     }
-    String given = rc.request().getParam("token");
-    return given != null && java.security.MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8),
-        given.getBytes(StandardCharsets.UTF_8));
+    return dev.tributary.support.Secrets.matches(token, rc.request().getParam("token"));
   }
 
   private void dashboard(RoutingContext rc) {

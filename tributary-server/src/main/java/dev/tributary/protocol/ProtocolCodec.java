@@ -188,9 +188,18 @@ public final class ProtocolCodec {
 
   /** The push with the publication's stream offset (0 = the channel keeps no history). */
   public static byte[] publicationPush(String channel, String dataJson, String infoJson, long offset) {
+    return publicationPush(channel, dataJson, infoJson, null, offset);
+  }
+
+  /** As above, with the publication's {@code tags} (a JSON object of strings; null: none). */
+  public static byte[] publicationPush(String channel, String dataJson, String infoJson, String tagsJson, long offset) {
     StringBuilder sb = new StringBuilder(56 + channel.length() + dataJson.length());
     sb.append("{\"push\":{\"channel\":").append(Json.encode(channel)).append(",\"pub\":");
     publication(sb, dataJson, infoJson, offset);
+    if (tagsJson != null) {
+      sb.setLength(sb.length() - 1);
+      sb.append(",\"tags\":").append(tagsJson).append('}');
+    }
     sb.append("}}");
     return sb.toString().getBytes(StandardCharsets.UTF_8);
   }
@@ -202,6 +211,24 @@ public final class ProtocolCodec {
   public static byte[] unsubscribePush(String channel, int code, String reason) {
     return ("{\"push\":{\"channel\":" + Json.encode(channel) + ",\"unsubscribe\":{\"code\":" + code
         + ",\"reason\":" + Json.encode(reason) + "}}}").getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * {@code {"push":{"channel":C,"subscribe":{…}}}}: the server subscribed the connection to C (a
+   * server-side subscription). {@code resultJson} is the subscribe result (the stream position in a
+   * history namespace, null: none); {@code dataJson} optional data for the client (null: none).
+   */
+  public static byte[] subscribePush(String channel, String resultJson, String dataJson) {
+    StringBuilder sb = new StringBuilder(64 + channel.length()).append("{\"push\":{\"channel\":")
+        .append(Json.encode(channel)).append(",\"subscribe\":");
+    String result = resultJson == null ? "{}" : resultJson;
+    if (dataJson == null) {
+      sb.append(result);
+    } else {
+      sb.append(result, 0, result.length() - 1).append(result.length() > 2 ? "," : "").append("\"data\":")
+          .append(dataJson).append('}');
+    }
+    return sb.append("}}").toString().getBytes(StandardCharsets.UTF_8);
   }
 
   /** {@code {"push":{"channel":C,"join"|"leave":{"info":{"client":…,"user":…}}}}}. */

@@ -49,7 +49,7 @@ class CentrifugeJsConformanceTest {
   static void installClient() throws Exception {
     assumeTrue(runs("node", "--version"), "Node.js not found on PATH: skipping the centrifuge-js conformance test");
     assumeTrue(runs("npm", "--version"), "npm not found on PATH: skipping the centrifuge-js conformance test");
-    if (!Files.isDirectory(JS.resolve("node_modules/centrifuge"))) {
+    if (!Files.isDirectory(JS.resolve("node_modules/centrifuge")) || !Files.isDirectory(JS.resolve("node_modules/cent.js"))) {
       run(JS, 300, List.of("npm", "ci", "--no-audit", "--no-fund"));
     }
   }

@@ -182,6 +182,15 @@ public final class RedisHistory implements HistoryStore {
     return read(channel, 1, 0, false, Long.MAX_VALUE, false).map(Read::position);
   }
 
+  /** {@code DEL} of the stream; the meta key (epoch, top offset) stays. */
+  @Override
+  public Future<Void> remove(String channel) {
+    RedisLink link = linkFor.apply(channel);
+    return link.send(Request.cmd(io.vertx.redis.client.Command.DEL).arg(STREAM + channel + "}"))
+        .recover(err -> Future.failedFuture(new IllegalStateException("history of " + channel + " not removed: " + err, err)))
+        .mapEmpty();
+  }
+
   @Override
   public Future<Recovery> since(String channel, long offset, String epoch, int maxEntries, long maxBytes) {
     return read(channel, offset + 1, maxEntries, false, maxBytes, true).map(rd -> {
