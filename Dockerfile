@@ -2,7 +2,8 @@
 # Multi-stage: build the fat jar with Maven, run it on a JRE.
 #   docker build -t tributary .
 #   docker run -p 8000:8000 -v "$PWD/conf:/app/conf:ro" tributary
-# Your own modules: mount their jars under /modules (every jar there is on the classpath):
+# Your own modules: mount their jars under /modules (every jar there is on the classpath, as
+# scripts/run --module-path DIR does outside Docker):
 #   docker run -p 8000:8000 -v "$PWD/conf:/app/conf:ro" -v "$PWD/my-modules:/modules:ro" tributary
 FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src

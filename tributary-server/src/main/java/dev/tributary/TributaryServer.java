@@ -72,6 +72,7 @@ public final class TributaryServer {
   private NodeControl control;
   private Idempotency idempotency;
   private String batchId;
+  private final List<io.vertx.core.Deployable> embeddedModules = new ArrayList<>();
 
   public TributaryServer(TributaryOptions options) {
     this(options, Clock.SYSTEM);
@@ -80,6 +81,16 @@ public final class TributaryServer {
   public TributaryServer(TributaryOptions options, Clock clock) {
     this.options = new TributaryOptions(options);
     this.clock = clock;
+  }
+
+  /**
+   * Verticles of an application that embeds the server ({@link Tributary#start}), deployed when
+   * the config's {@code modules} are: after the gateway listens, before the server reports ready.
+   * Call before {@link #start()}.
+   */
+  public TributaryServer withModules(io.vertx.core.Deployable... verticles) {
+    embeddedModules.addAll(List.of(verticles));
+    return this;
   }
 
   /** The file the config came from (for {@code config.watch}); null = not from a file. */
@@ -250,6 +261,9 @@ public final class TributaryServer {
       all.add(vertx.deployVerticle(m.getClassName(), new DeploymentOptions()
           .setInstances(m.getInstances()).setConfig(m.getConfig()))
           .onSuccess(id -> log.info("module {} deployed ({} instance(s))", m.getClassName(), m.getInstances())));
+    }
+    for (io.vertx.core.Deployable v : embeddedModules) {
+      all.add(vertx.deployVerticle(v).onSuccess(id -> log.info("module {} deployed (embedded)", v.getClass().getName())));
     }
     return Future.all(all);
   }

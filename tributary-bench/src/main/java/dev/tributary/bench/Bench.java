@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * The load client's command line: {@code java -cp tributary.jar dev.tributary.bench.Bench
- * <fanout|connections|publish-http|sweep|pipeline> port=N [key=value ...]}. Prints a human summary and
+ * <fanout|connections|publish-http|sweep|pipeline|crossnode|cache-l2> port=N [key=value ...]}. Prints a human summary and
  * exactly one line {@code RESULT {json}}; exits 1 when the run could not be done (server not
  * reachable, setup failed, bad option). {@code scripts/bench} starts the server and calls this.
  *
@@ -22,7 +22,8 @@ public final class Bench {
   /** Other processes' CPU (cores) above which a run counts as disturbed. */
   static final double DEFAULT_QUIET_CORES = 0.1;
 
-  public static final List<String> SCENARIOS = List.of("fanout", "connections", "publish-http", "sweep", "pipeline");
+  public static final List<String> SCENARIOS =
+      List.of("fanout", "connections", "publish-http", "sweep", "pipeline", "crossnode", "cache-l2");
 
   public static void main(String[] args) {
     int code;
@@ -48,6 +49,9 @@ public final class Bench {
     Params p = Params.parse(args, 1);
     if (scenario.equals("pipeline")) {
       return runPipeline(p, out);
+    }
+    if (scenario.equals("cache-l2")) {
+      return runCacheL2(p, out);
     }
     String host = p.string("host", "127.0.0.1");
     int port = p.intValue("port", -1, 1, 65535);
@@ -96,6 +100,23 @@ public final class Bench {
         r = leastDisturbed(() -> PublishHttpScenario.run(target, c), retries, quiet, out, "publish-http", 1);
         summary = PublishHttpScenario.summary(r);
       }
+      case "crossnode" -> {
+        CrossNodeScenario.Config c = CrossNodeScenario.Config.from(p);
+        List<Target> nodes = new java.util.ArrayList<>(List.of(target));
+        if (p.has("port2")) {
+          long pid2 = p.longValue("serverPid2", -1, -1, Long.MAX_VALUE);
+          nodes.add(new Target(host, p.intValue("port2", -1, 1, 65535), apiKey, pid2 > 0 ? new ServerProbe(pid2, clkTck) : null));
+        }
+        long redisPid = p.longValue("redisPid", -1, -1, Long.MAX_VALUE);
+        Map<String, ServerProbe> side = redisPid > 0 ? Map.of("redis", new ServerProbe(redisPid, clkTck)) : Map.of();
+        p.rejectUnknown();
+        out.printf("crossnode: %d node(s)%s, %d %s subscribers on %d channel(s), %d publications/s of %d bytes, history %d,"
+                + " %s s measured after %s s warm-up%n", nodes.size(), side.isEmpty() ? "" : " and redis-server",
+            c.fanout.subscribers, c.fanout.proto, c.fanout.channels, c.fanout.rate, c.fanout.payloadBytes, c.historySize,
+            c.fanout.seconds, c.fanout.warmupSeconds);
+        r = CrossNodeScenario.run(nodes, c, side);
+        summary = CrossNodeScenario.summary(r);
+      }
       default -> throw new BenchException("unknown scenario " + scenario);
     }
     Map<String, Object> machine = Machine.describe();
@@ -143,6 +164,38 @@ public final class Bench {
     r.put("labels", labels);
     out.println();
     for (String line : PipelineScenario.summary(r)) {
+      out.println(line);
+    }
+    for (String note : r.notes()) {
+      out.println("note: " + note);
+    }
+    out.println("RESULT " + r.toJson());
+    return 0;
+  }
+
+  /**
+   * The L2 read path of the server's Redis cache, in this JVM against {@code redisUrl=}
+   * ({@link CacheL2Scenario}); no server port.
+   */
+  static int runCacheL2(Params p, PrintStream out) {
+    Map<String, Object> labels = new LinkedHashMap<>();
+    for (String k : p.keysWithPrefix("label.")) {
+      labels.put(k.substring("label.".length()), p.string(k, ""));
+    }
+    CacheL2Scenario.Config c = CacheL2Scenario.Config.from(p);
+    p.rejectUnknown();
+    if (org.slf4j.LoggerFactory.getLogger("dev.tributary") instanceof ch.qos.logback.classic.Logger l) {
+      l.setLevel(ch.qos.logback.classic.Level.WARN);
+    }
+    out.printf("cache-l2: %,d gets per driver after %,d warm-up, inflight %s, %d event loop(s), %,d keys%n",
+        c.gets, c.warmup, c.inflight, c.eventLoops, c.keys);
+    Result r = CacheL2Scenario.run(c, out);
+    Map<String, Object> machine = Machine.describe();
+    machine.put("clientThreads", Runtime.getRuntime().availableProcessors());
+    r.put("machine", machine);
+    r.put("labels", labels);
+    out.println();
+    for (String line : CacheL2Scenario.summary(r)) {
       out.println(line);
     }
     for (String note : r.notes()) {

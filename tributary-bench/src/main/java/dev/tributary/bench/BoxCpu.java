@@ -38,7 +38,7 @@ final class BoxCpu {
 
   /**
    * Adds {@code boxCpuCores} (every process, interrupts and steal included), {@code stealCores},
-   * and {@code otherCpuCores}: the box minus the server and this client, i.e. other processes plus
+   * and {@code otherCpuCores}: the box minus the server (and its {@code redisCpuCores}, when given) and this client, i.e. other processes plus
    * kernel work charged to nobody (loopback softirq). Call after the server and client figures.
    */
   static void put(Result r, long[] b0, long[] b1, long wallNanos) {
@@ -56,6 +56,10 @@ final class BoxCpu {
     Object client = r.get("clientCpuCores");
     if (server instanceof Number s && client instanceof Number c) {
       double other = box - s.doubleValue() - c.doubleValue();
+      // The system under test's other processes (crossnode: redis-server) are not "others".
+      if (r.get("redisCpuCores") instanceof Number redis) {
+        other -= redis.doubleValue();
+      }
       r.put("otherCpuCores", other);
       if (other > 0.15) {
         r.note(String.format("other processes (and uncharged kernel work) used %.2f of %d cores during the window:"

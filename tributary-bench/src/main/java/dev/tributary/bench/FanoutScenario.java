@@ -27,6 +27,11 @@ import org.HdrHistogram.Histogram;
  * <p>The publisher publishes over its own WebSocket ({@code publish} command, needs a namespace
  * that allows client publish and no command rate limit) or over HTTP ({@code POST /api/publish},
  * a few keep-alive connections). A {@link Rig} stays connected across several runs (the sweep).
+ *
+ * <p>Several nodes (the {@code crossnode} scenario, {@link CrossNodeScenario}): subscriber {@code i}
+ * connects to node {@code i % nodes}, the publisher to the first node; the run then reports, per
+ * node, its subscribers' deliveries and latency and the node's CPU, and the server figures are
+ * the nodes' sums.
  */
 public final class FanoutScenario {
   private FanoutScenario() {}
@@ -86,7 +91,17 @@ public final class FanoutScenario {
 
   /** One full fan-out run: connect, warm up, measure, drain, disconnect. */
   public static Result run(Target target, Config config) {
-    try (Rig rig = Rig.open(target, config)) {
+    return run(List.of(target), config, Map.of());
+  }
+
+  /**
+   * The same over several nodes (subscribers spread round robin, the publisher on the first);
+   * {@code sideProcesses} are other processes of the system under test (e.g. {@code redis}) whose
+   * CPU over the window is reported as {@code <name>CpuCores}.
+   */
+  public static Result run(List<Target> nodes, Config config, Map<String, ServerProbe> sideProcesses) {
+    try (Rig rig = Rig.open(nodes, config)) {
+      rig.sideProcesses.putAll(sideProcesses);
       return rig.run(config.rate, config.warmupSeconds, config.seconds);
     }
   }
@@ -95,6 +110,10 @@ public final class FanoutScenario {
 
   static final class SubStats {
     final Histogram latency = Loops.newHistogram();
+    /** Per node, when there is more than one (else null): latency, pushes received. */
+    final Histogram[] latencyByNode;
+    final long[] receivedByNode;
+    final AtomicLongArray receivedByNodeShared;
     /** Pushes received (owner loop's count, published with release semantics below). */
     long received;
     final AtomicLong receivedShared = new AtomicLong();
@@ -106,6 +125,15 @@ public final class FanoutScenario {
     final long[] pushes = new long[2];
     final AtomicLongArray bytesShared = new AtomicLongArray(2);
     final AtomicLongArray pushesShared = new AtomicLongArray(2);
+
+    SubStats(int nodes) {
+      latencyByNode = nodes > 1 ? new Histogram[nodes] : null;
+      for (int n = 0; n < nodes && nodes > 1; n++) {
+        latencyByNode[n] = Loops.newHistogram();
+      }
+      receivedByNode = new long[nodes];
+      receivedByNodeShared = new AtomicLongArray(nodes);
+    }
   }
 
   // ---- the rig ------------------------------------------------------------------------------
@@ -114,8 +142,13 @@ public final class FanoutScenario {
   public static final class Rig implements AutoCloseable {
     private static final byte[] PONG = "{}".getBytes(StandardCharsets.US_ASCII);
 
+    /** The node the publisher uses (the first of {@link #nodes}). */
     final Target target;
+    final List<Target> nodes;
     final Config config;
+    /** Other processes of the system under test whose CPU the run reports, by name. */
+    final Map<String, ServerProbe> sideProcesses = new java.util.LinkedHashMap<>();
+    final long[] subsPerNode;
     final Loops<SubStats> subLoops;
     final Loops<Object> pubLoops;
     final List<Sub> subs = new ArrayList<>();
@@ -132,10 +165,15 @@ public final class FanoutScenario {
     private final AtomicInteger setupFailures = new AtomicInteger();
     private final AtomicReference<String> firstSetupError = new AtomicReference<>();
 
-    private Rig(Target target, Config config) {
-      this.target = target;
+    private Rig(List<Target> nodes, Config config) {
+      if (nodes.isEmpty()) {
+        throw new BenchException("no server to drive");
+      }
+      this.nodes = List.copyOf(nodes);
+      this.target = nodes.get(0);
       this.config = config;
-      this.subLoops = new Loops<>(config.threads, "bench-sub", SubStats::new);
+      this.subsPerNode = new long[nodes.size()];
+      this.subLoops = new Loops<>(config.threads, "bench-sub", () -> new SubStats(nodes.size()));
       this.pubLoops = new Loops<>(1, "bench-pub", Object::new);
       this.subsPerChannel = new long[config.channels];
       this.channelNames = new String[config.channels];
@@ -149,7 +187,12 @@ public final class FanoutScenario {
 
     /** Connects every subscriber and the publisher; throws if any of them fails. */
     public static Rig open(Target target, Config config) {
-      Rig rig = new Rig(target, config);
+      return open(List.of(target), config);
+    }
+
+    /** Connects every subscriber (round robin over {@code nodes}) and the publisher (first node). */
+    public static Rig open(List<Target> nodes, Config config) {
+      Rig rig = new Rig(nodes, config);
       try {
         rig.connectAll();
         return rig;
@@ -177,9 +220,12 @@ public final class FanoutScenario {
         subsPerChannel[ch]++;
         EventLoop loop = subLoops.nextLoop();
         boolean protobuf = config.proto.equals("protobuf") || config.proto.equals("mix") && i % 2 == 1;
-        Sub s = new Sub(this, ch, subLoops.stats(loop), protobuf);
+        int node = i % nodes.size();
+        subsPerNode[node]++;
+        Sub s = new Sub(this, ch, node, subLoops.stats(loop), protobuf);
         subs.add(s);
-        s.conn = WsConn.connect(loop, target.host(), target.port(), null, protobuf ? Sub.PROTOBUF : null, s);
+        Target t = nodes.get(node);
+        s.conn = WsConn.connect(loop, t.host(), t.port(), null, protobuf ? Sub.PROTOBUF : null, s);
       }
       boolean all;
       try {
@@ -190,7 +236,8 @@ public final class FanoutScenario {
       }
       if (setupFailures.get() > 0 || !all) {
         throw new BenchException(String.format("only %d of %d subscribers connected and subscribed to %s:%d (%d failed%s)",
-            config.subscribers - ready.getCount(), config.subscribers, target.host(), target.port(), setupFailures.get(),
+            config.subscribers - ready.getCount(), config.subscribers, target.host(),
+            nodes.stream().map(n -> Integer.toString(n.port())).collect(java.util.stream.Collectors.joining(",")), setupFailures.get(),
             firstSetupError.get() == null ? ", the rest timed out" : "; first error: " + firstSetupError.get()));
       }
       publisher.connect();
@@ -220,6 +267,29 @@ public final class FanoutScenario {
       return n;
     }
 
+    long[] receivedByNode() {
+      long[] r = new long[nodes.size()];
+      for (SubStats s : subLoops.all()) {
+        for (int n = 0; n < r.length; n++) {
+          r[n] += s.receivedByNodeShared.get(n);
+        }
+      }
+      return r;
+    }
+
+    /** CPU time of every node (index = node), of the side processes after them; -1 where unknown. */
+    long[] cpuNanos() {
+      long[] r = new long[nodes.size() + sideProcesses.size()];
+      int i = 0;
+      for (Target t : nodes) {
+        r[i++] = t.probe() == null ? -1 : t.probe().cpuNanos();
+      }
+      for (ServerProbe p : sideProcesses.values()) {
+        r[i++] = p.cpuNanos();
+      }
+      return r;
+    }
+
     /** Frame payload bytes ({@code what=0}) or pushes ({@code what=1}) received over {@code proto}. */
     long counted(int what, int proto) {
       long n = 0;
@@ -242,7 +312,7 @@ public final class FanoutScenario {
      * then waits for the deliveries still under way.
      */
     public Result run(int rate, double warmup, double seconds) {
-      ServerProbe probe = target.probe();
+      boolean probed = nodes.stream().allMatch(n -> n.probe() != null);
       int closesBefore;
       int slowBefore = slowCloses.get();
       synchronized (closes) {
@@ -264,7 +334,8 @@ public final class FanoutScenario {
       long[] wire0 = {counted(0, 0), counted(0, 1), counted(1, 0), counted(1, 1)};
       long acked0 = publisher.ackedTotal();
       long sent0 = publisher.sentTotal.get();
-      long cpu0 = probe == null ? 0 : probe.cpuNanos();
+      long[] nodeRecv0 = receivedByNode();
+      long[] cpus0 = cpuNanos();
       long ccpu0 = ClientCpu.nanos();
       long[] box0 = BoxCpu.read();
 
@@ -274,7 +345,8 @@ public final class FanoutScenario {
       long[] wire1 = {counted(0, 0), counted(0, 1), counted(1, 0), counted(1, 1)};
       long acked1 = publisher.ackedTotal();
       long sent1 = publisher.sentTotal.get();
-      long cpu1 = probe == null ? 0 : probe.cpuNanos();
+      long[] nodeRecv1 = receivedByNode();
+      long[] cpus1 = cpuNanos();
       long ccpu1 = ClientCpu.nanos();
       long[] box1 = BoxCpu.read();
 
@@ -302,6 +374,11 @@ public final class FanoutScenario {
       windowTo = Long.MAX_VALUE;
 
       Histogram h = subLoops.drainHistograms(s -> s.latency);
+      List<Histogram> byNode = new ArrayList<>();
+      for (int n = 0; n < nodes.size() && nodes.size() > 1; n++) {
+        int node = n;
+        byNode.add(subLoops.drainHistograms(s -> s.latencyByNode[node]));
+      }
       long outOfOrder = 0;
       for (SubStats s : subLoops.all()) {
         outOfOrder += s.outOfOrderShared.get();
@@ -313,7 +390,7 @@ public final class FanoutScenario {
       long deliveries = recv1 - recv0;
 
       Result r = new Result();
-      r.put("scenario", "fanout");
+      r.put("scenario", nodes.size() > 1 || !sideProcesses.isEmpty() ? "crossnode" : "fanout");
       r.put("subscribers", config.subscribers);
       r.put("channels", config.channels);
       r.put("targetRate", rate);
@@ -366,18 +443,44 @@ public final class FanoutScenario {
       }
       r.put("drainSeconds", (System.nanoTime() - drainStart) / 1e9);
       r.put("drainComplete", drained);
-      if (probe != null) {
-        double cpu = (cpu1 - cpu0) / 1e9;
-        r.put("serverCpuCores", cpu / window);
-        r.put("serverCpuUsPerDelivery", deliveries == 0 ? null : (cpu1 - cpu0) / 1000.0 / deliveries);
-        r.put("serverRssKb", probe.rssKb());
-        r.put("serverPeakRssKb", probe.peakRssKb());
+      if (probed) {
+        long cpu = 0;
+        long rss = 0;
+        long peak = 0;
+        for (int n = 0; n < nodes.size(); n++) {
+          cpu += cpus1[n] - cpus0[n];
+          rss += nodes.get(n).probe().rssKb();
+          peak += nodes.get(n).probe().peakRssKb();
+        }
+        r.put("serverCpuCores", cpu / 1e9 / window);
+        r.put("serverCpuUsPerDelivery", deliveries == 0 ? null : cpu / 1000.0 / deliveries);
+        r.put("serverRssKb", rss);
+        r.put("serverPeakRssKb", peak);
       } else {
         r.put("serverCpuCores", null);
         r.put("serverCpuUsPerDelivery", null);
         r.put("serverRssKb", null);
         r.put("serverPeakRssKb", null);
         r.note("server figures skipped: no server process to probe (serverPid= not given; for an in-process server the client CPU figure includes the server)");
+      }
+      int side = nodes.size();
+      for (String name : sideProcesses.keySet()) {
+        r.put(name + "CpuCores", (cpus1[side] - cpus0[side]) / 1e9 / window);
+        side++;
+      }
+      if (nodes.size() > 1) {
+        List<Object> perNode = new ArrayList<>();
+        for (int n = 0; n < nodes.size(); n++) {
+          Map<String, Object> m = new java.util.LinkedHashMap<>();
+          m.put("node", n == 0 ? "A (the publisher's)" : "remote " + n);
+          m.put("port", nodes.get(n).port());
+          m.put("subscribers", subsPerNode[n]);
+          m.put("deliveriesPerSec", (nodeRecv1[n] - nodeRecv0[n]) / window);
+          m.put("latencyMs", Result.latency(byNode.get(n)));
+          m.put("serverCpuCores", cpus0[n] < 0 ? null : (cpus1[n] - cpus0[n]) / 1e9 / window);
+          perNode.add(m);
+        }
+        r.put("nodes", perNode);
       }
       Bench.clientCpu(r, ccpu0, ccpu1, t1 - t0, config.threads);
       BoxCpu.put(r, box0, box1, t1 - t0);
@@ -414,6 +517,8 @@ public final class FanoutScenario {
 
     final Rig rig;
     final int channel;
+    /** Index of the node it is connected to. */
+    final int node;
     final SubStats stats;
     final boolean protobuf;
     /**
@@ -426,9 +531,10 @@ public final class FanoutScenario {
     private long lastSeq = -1;
     private long seq;
 
-    Sub(Rig rig, int channel, SubStats stats, boolean protobuf) {
+    Sub(Rig rig, int channel, int node, SubStats stats, boolean protobuf) {
       this.rig = rig;
       this.channel = channel;
+      this.node = node;
       this.stats = stats;
       this.protobuf = protobuf;
       // {"push":{"channel":"<ch>","pub":{"data":{"ts":
@@ -518,6 +624,9 @@ public final class FanoutScenario {
       }
       if (ts >= wFrom && ts < wTo) {
         Loops.record(stats.latency, now - ts);
+        if (stats.latencyByNode != null) {
+          Loops.record(stats.latencyByNode[node], now - ts);
+        }
       }
       if (seq <= lastSeq) {
         stats.outOfOrder++;
@@ -533,6 +642,8 @@ public final class FanoutScenario {
       if (pushes > 0) {
         stats.received += pushes;
         stats.receivedShared.lazySet(stats.received);
+        stats.receivedByNode[node] += pushes;
+        stats.receivedByNodeShared.lazySet(node, stats.receivedByNode[node]);
         stats.pushes[proto] += pushes;
         stats.pushesShared.lazySet(proto, stats.pushes[proto]);
       }

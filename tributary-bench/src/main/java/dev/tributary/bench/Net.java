@@ -12,9 +12,23 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.concurrent.TimeUnit;
 
-/** Netty transport of the load client: epoll where it loads, else NIO. Daemon threads. */
+/**
+ * Netty transport of the load client: epoll where it loads, else NIO. Daemon threads. Its main,
+ * {@code java -cp tributary-bench.jar dev.tributary.bench.Net freePort}, prints a free loopback
+ * port (scripts/bench starts redis-server on it).
+ */
 final class Net {
   private Net() {}
+
+  public static void main(String[] args) throws java.io.IOException {
+    if (args.length != 1 || !args[0].equals("freePort")) {
+      System.err.println("usage: Net freePort");
+      System.exit(2);
+    }
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      System.out.println(s.getLocalPort());
+    }
+  }
 
   static boolean epoll() {
     return Epoll.isAvailable();

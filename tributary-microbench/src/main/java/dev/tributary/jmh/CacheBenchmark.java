@@ -52,7 +52,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>A real {@code redis-server} ({@link RedisServer}: {@code $REDIS_SERVER}, the {@code PATH},
  * or the binary inside embedded-redis) runs on a free loopback port for the trial. The L2
- * percentiles at concurrency come from {@code CacheL2Latency} (a plain harness with HdrHistogram).
+ * percentiles at concurrency come from {@code scripts/bench cache-l2} (the load client, HdrHistogram).
  */
 @State(Scope.Benchmark)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)

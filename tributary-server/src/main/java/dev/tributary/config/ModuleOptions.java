@@ -43,8 +43,8 @@ public final class ModuleOptions {
       }
     } catch (ClassNotFoundException e) {
       throw new ConfigException(key, "class not found: " + cls
-          + " (add the jar or class directory that holds it: scripts/run --classpath my.jar, or TRIBUTARY_CLASSPATH=my.jar;"
-          + " in Docker, mount it under /modules)");
+          + " (put its jar in a folder given to scripts/run --module-path DIR, or add it with scripts/run --classpath my.jar"
+          + " or TRIBUTARY_CLASSPATH=my.jar; in Docker, mount it under /modules)");
     }
     return cls;
   }

@@ -169,8 +169,8 @@ class TributaryOptionsTest {
   void moduleClassMustExistAndBeAVerticle() {
     JsonObject missing = new JsonObject().put("modules", new io.vertx.core.json.JsonArray().add(new JsonObject().put("class", "no.such.Module")));
     assertThatThrownBy(() -> new TributaryOptions(missing)).hasMessage("config: modules[0].class: class not found: no.such.Module"
-        + " (add the jar or class directory that holds it: scripts/run --classpath my.jar, or TRIBUTARY_CLASSPATH=my.jar;"
-        + " in Docker, mount it under /modules)");
+        + " (put its jar in a folder given to scripts/run --module-path DIR, or add it with scripts/run --classpath my.jar"
+        + " or TRIBUTARY_CLASSPATH=my.jar; in Docker, mount it under /modules)");
     JsonObject notVerticle = new JsonObject().put("modules", new io.vertx.core.json.JsonArray().add(new JsonObject().put("class", "java.lang.String")));
     assertThatThrownBy(() -> new TributaryOptions(notVerticle)).hasMessageContaining("is not a Vert.x verticle");
   }

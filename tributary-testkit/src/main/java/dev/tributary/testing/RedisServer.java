@@ -77,6 +77,15 @@ public final class RedisServer implements AutoCloseable {
     return port;
   }
 
+  /** The running redis-server's process id (for CPU figures from /proc). */
+  public long pid() {
+    Process p = process;
+    if (p == null) {
+      throw new IllegalStateException("redis-server is not running");
+    }
+    return p.pid();
+  }
+
   public boolean isRunning() {
     return process != null && process.isAlive();
   }

@@ -185,7 +185,6 @@ class DashboardTest {
 
   // ---- Chromium ------------------------------------------------------------------------------
 
-  /** Null when Chromium is there (installing it if it may); otherwise why the test is skipped. */
   /** Null when Chromium is there, else why the test is skipped and what to run. Never installs anything. */
   static String ensureChromium() {
     if (Files.isExecutable(CHROMIUM)) {

@@ -22,9 +22,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README's "Writing a module" as a user does it: a module compiled on its own, packed into a
- * jar, run with the stock fat jar through {@code scripts/run --classpath} (or
- * {@code TRIBUTARY_CLASSPATH}), its publications reaching a WebSocket subscriber. Needs
+ * The README's "Writing a module" as a user does it: the example module project
+ * ({@code tributary-example-module}, built by the reactor into {@code presence-module.jar}) dropped
+ * into a folder given to {@code scripts/run --module-path}, and a module compiled on its own with
+ * javac, run through {@code scripts/run --classpath} (or {@code TRIBUTARY_CLASSPATH}); each time
+ * the stock fat jar runs it and its publications reach a WebSocket subscriber. Needs
  * {@code target/tributary.jar}: runs in the {@code integration-test} phase, after {@code package}
  * (pom.xml, execution {@code after-package}).
  */
@@ -58,6 +60,46 @@ class ModuleJarProcessTest {
   }
 
   @Test
+  void exampleModuleJarInModulePathFolderPublishesToSubscribers(@TempDir Path dir) throws Exception {
+    assumePackaged();
+    Path exampleJar = Repo.path("tributary-example-module/target/presence-module.jar");
+    assertThat(exampleJar).as("built by the reactor before these tests (tributary-example-module)").isRegularFile();
+    Path modules = Files.createDirectories(dir.resolve("modules"));
+    Files.copy(exampleJar, modules.resolve("presence-module.jar"));
+    JsonObject conf = new JsonObject()
+        .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1"))
+        .put("modules", new io.vertx.core.json.JsonArray().add(new JsonObject()
+            .put("class", "com.example.PresenceModule").put("config", new JsonObject().put("online", 7))));
+    Files.writeString(dir.resolve("conf.json"), conf.encode());
+    List<String> cmd = List.of(ROOT.resolve("scripts/run").toString(), "--module-path", "modules", "--conf", "conf.json");
+    Vertx vertx = Vertx.vertx();
+    try (ServerProcess p = new ServerProcess(cmd, dir, Map.of())) {
+      int port = p.awaitPort();
+      try (WsTestClient sub = WsTestClient.open(vertx, port)) {
+        sub.connect();
+        sub.subscribe("lobby");
+        JsonObject data = sub.next().getJsonObject("push").getJsonObject("pub").getJsonObject("data");
+        assertThat(data.getString("module")).isEqualTo("presence");
+        assertThat(data.getJsonObject("state").getInteger("online")).isEqualTo(7);
+      }
+    } finally {
+      vertx.close().await();
+    }
+  }
+
+  @Test
+  void modulePathThatIsNotADirectoryExitsWith2NamingIt(@TempDir Path dir) throws Exception {
+    assumePackaged();
+    Path conf = writeConf(dir, "unused");
+    Path missing = dir.resolve("no-such-folder");
+    try (ServerProcess p = new ServerProcess(List.of(ROOT.resolve("scripts/run").toString(), "--module-path",
+        missing.toString(), "--conf", conf.toString()), null, Map.of())) {
+      assertThat(p.awaitExit(60)).isEqualTo(2);
+      assertThat(p.output).containsExactly("scripts/run: --module-path " + missing + ": not a directory");
+    }
+  }
+
+  @Test
   void moduleJarOnClasspathFlagPublishesToSubscribers(@TempDir Path dir) throws Exception {
     assumePackaged();
     buildModuleJar(dir);
@@ -85,8 +127,8 @@ class ModuleJarProcessTest {
         null, Map.of())) {
       assertThat(p.awaitExit(60)).isEqualTo(2);
       assertThat(p.output).containsExactly("config: modules[0].class: class not found: com.example.HelloModule"
-          + " (add the jar or class directory that holds it: scripts/run --classpath my.jar, or TRIBUTARY_CLASSPATH=my.jar;"
-          + " in Docker, mount it under /modules)");
+          + " (put its jar in a folder given to scripts/run --module-path DIR, or add it with scripts/run --classpath my.jar"
+          + " or TRIBUTARY_CLASSPATH=my.jar; in Docker, mount it under /modules)");
     }
   }
 
