@@ -34,6 +34,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
+import io.vertx.core.transport.Transport;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
@@ -51,6 +52,7 @@ import org.slf4j.LoggerFactory;
  * whole servers in-process.
  */
 public final class TributaryServer {
+  private Transport transport;
   private static final Logger log = LoggerFactory.getLogger(TributaryServer.class);
 
   private final TributaryOptions options;
@@ -105,7 +107,6 @@ public final class TributaryServer {
     int loops = options.getServer().effectiveEventLoops();
     VertxOptions vo = new VertxOptions()
         .setEventLoopPoolSize(loops)
-        .setPreferNativeTransport(options.getServer().isNativeTransport())
         .setMaxEventLoopExecuteTime(options.getServer().getMaxEventLoopExecuteMillis())
         .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
         .setBlockedThreadCheckInterval(options.getServer().getBlockedThreadCheckIntervalMillis())
@@ -116,10 +117,9 @@ public final class TributaryServer {
             .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
     // Guarded: vertx-micrometer-metrics throws on a connection accepted without a socket metric
     // (seen while the server binds at start), which left that request hanging.
-    vertx = Vertx.builder().with(vo).withMetrics(new GuardedMetricsFactory(new MicrometerMetricsFactory(registry))).build();
-    if (options.getServer().isNativeTransport() && !vertx.isNativeTransportEnabled()) {
-      log.info("native transport unavailable, using NIO: {}", String.valueOf(vertx.unavailableNativeTransportCause()));
-    }
+    transport = chooseTransport(options.getServer().getTransport());
+    vertx = Vertx.builder().with(vo).withTransport(transport)
+        .withMetrics(new GuardedMetricsFactory(new MicrometerMetricsFactory(registry))).build();
     LocalCodec.registerAll(vertx);
     Hub hub = new Hub();
     ModuleChannels moduleChannels = new ModuleChannels();
@@ -201,9 +201,38 @@ public final class TributaryServer {
         }
       }
       log.info("tributary listening on {}:{} with {} gateway instance(s), {} event loop(s), transport {}",
-          options.getHttp().getHost(), port, count, loops, vertx.isNativeTransportEnabled() ? "epoll" : "nio");
+          options.getHttp().getHost(), port, count, loops, transport.name());
       return port;
     });
+  }
+
+  /**
+   * The transport {@code server.transport} asks for, or the next one that loads (io_uring, then
+   * epoll, then NIO), saying so in one line: Vert.x's public {@link Transport} constants, chosen
+   * through {@code VertxBuilder.withTransport}.
+   */
+  static Transport chooseTransport(String asked) {
+    List<Transport> order = switch (asked) {
+      case "auto", "io_uring" -> List.of(Transport.IO_URING, Transport.EPOLL, Transport.NIO);
+      case "epoll" -> List.of(Transport.EPOLL, Transport.NIO);
+      default -> List.of(Transport.NIO);
+    };
+    for (Transport t : order) {
+      if (t.available()) {
+        if (t != order.get(0)) {
+          Throwable cause = order.get(0).unavailabilityCause();
+          log.info("server.transport {}: {} unavailable ({}), using {}", asked, order.get(0).name(),
+              cause == null ? "not loaded" : cause.toString(), t.name());
+        }
+        return t;
+      }
+    }
+    return Transport.NIO;
+  }
+
+  /** The Netty transport this server runs on: io_uring, epoll or nio (see {@code server.transport}). */
+  public String transport() {
+    return transport == null ? null : transport.name();
   }
 
   private int listenPort() {

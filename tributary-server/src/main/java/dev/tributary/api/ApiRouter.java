@@ -276,13 +276,44 @@ public final class ApiRouter {
           .put("publications", gateway.hub().publicationCount())
           .put("deliveries", gateway.deliveryCount())
           .put("slowConsumerCloses", (long) gateway.registry().get(MetricNames.SLOW_CLOSES).counter().count())
-          .put("refusingConnections", gateway.isUnderPressure());
+          .put("refusingConnections", gateway.isUnderPressure())
+          .put("flushDelayMillis", gateway.options().getGateway().getBatch().getMaxDelayMillis());
+      loadFigures(gw);
       JsonObject out = new JsonObject().put("gateway", gw);
       out.put("coordinator", coord.succeeded() ? coord.result() : new JsonObject().put("error", String.valueOf(coord.cause())));
       out.put("batch", batch.succeeded() ? batch.result() : new JsonObject().put("error", String.valueOf(batch.cause())));
       out.put("memory", mem.succeeded() ? mem.result() : new JsonObject().put("error", String.valueOf(mem.cause())));
       return Future.succeededFuture(out);
     });
+  }
+
+  /**
+   * The figures the performance insights read: last-minute counts, deliveries per frame (10 s),
+   * each event loop's busy fraction and the node's hottest channels over the last second.
+   */
+  private void loadFigures(JsonObject gw) {
+    double deliveries = ops.deliveries().tenSeconds();
+    double frames = ops.frames().tenSeconds();
+    gw.put("slowConsumerClosesLastMinute", ops.slowCloses().lastMinute())
+        .put("shedLastMinute", ops.shed().lastMinute())
+        .put("rateLimitedLastMinute", ops.rateLimited().lastMinute())
+        .put("deliveriesPerSec", deliveries)
+        .put("framesPerSec", frames)
+        .put("deliveriesPerFrame", frames > 0 ? deliveries / frames : 0.0);
+    JsonArray loops = new JsonArray();
+    java.util.Map<String, Double> byChannel = new java.util.HashMap<>();
+    double lastSecond = 0;
+    for (var l : gateway.loads()) {
+      loops.add(new JsonObject().put("busy", l.loop().busy()).put("cpu", l.loop().cpu()));
+      lastSecond += l.deliveriesPerSec();
+      for (var c : l.top()) {
+        byChannel.merge(c.channel(), c.deliveriesPerSec(), Double::sum);
+      }
+    }
+    JsonArray hot = new JsonArray();
+    byChannel.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue(), a.getValue())).limit(5)
+        .forEach(e -> hot.add(new JsonObject().put("channel", e.getKey()).put("deliveriesPerSec", e.getValue())));
+    gw.put("eventLoops", loops).put("deliveriesPerSecLastSecond", lastSecond).put("hotChannels", hot);
   }
 
   private void status(RoutingContext rc) {
@@ -293,7 +324,12 @@ public final class ApiRouter {
     gatherStatus(rc.vertx()).onSuccess(s -> json(rc, new JsonObject()
         .put("insights", PerformanceMonitor.insights(s))
         .put("thresholds", new JsonObject()
-            .put("coordinationLatencyP99Millis", PerformanceMonitor.HIGH_LATENCY_P99_MILLIS)
+            .put("coordinationLatencyP99MillisBeyondWindow", PerformanceMonitor.HIGH_LATENCY_P99_MILLIS)
+            .put("eventLoopBusy", PerformanceMonitor.SATURATED_BUSY)
+            .put("smallFrameDeliveries", PerformanceMonitor.SMALL_FRAMES)
+            .put("noCoalescingDeliveriesPerFrame", PerformanceMonitor.NO_COALESCING)
+            .put("hotChannelDeliveriesPerSec", PerformanceMonitor.HOT_CHANNEL_DELIVERIES_PER_SEC)
+            .put("hotChannelShare", PerformanceMonitor.HOT_CHANNEL_SHARE)
             .put("cacheHitRate", PerformanceMonitor.LOW_HIT_RATE)
             .put("heapFraction", PerformanceMonitor.HIGH_HEAP_FRACTION)
             .put("pendingUpdates", PerformanceMonitor.MANY_PENDING))));

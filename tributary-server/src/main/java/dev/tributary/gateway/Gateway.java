@@ -342,6 +342,18 @@ public final class Gateway {
     return connections.get();
   }
 
+  /** Each gateway instance's last load interval: its event loop's busy figures and hot channels. */
+  public List<InstanceLoad.Snapshot> loads() {
+    List<InstanceLoad.Snapshot> out = new java.util.ArrayList<>(instances.size());
+    for (GatewayVerticle g : instances) {
+      InstanceLoad l = g.load;
+      if (l != null) {
+        out.add(l.snapshot());
+      }
+    }
+    return out;
+  }
+
   /** Deliveries (messages appended to a connection's outbound batch) since start. */
   public long deliveryCount() {
     long s = 0;

@@ -82,6 +82,8 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
   private boolean delivering;
   private final ArrayList<Object[]> deferredRemovals = new ArrayList<>();
   private long lastSlowLog;
+  /** This event loop's busy figures and hot channels, closed once a second. */
+  volatile InstanceLoad load;
   private int slowSinceLog;
 
   // Hot-path counts: written by this event loop only, summed by Gateway when metrics are read.
@@ -124,7 +126,9 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
             c.pongMissing();
           }
         });
+    load = new InstanceLoad(System.nanoTime());
     heartbeatTimer = vertx.setPeriodic(1000, id -> {
+      load.sample(System.nanoTime());
       wheel.advance();
       expiries.advance(clock.epochMillis(), TokenLifecycle::due);
     });
@@ -581,7 +585,7 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
     Subscribers subs = channels.get(channel);
     Future<Void> ready;
     if (subs == null) {
-      subs = new Subscribers();
+      subs = new Subscribers(channel);
       channels.put(channel, subs);
       ready = gateway.hub.addInterest(channel, this);
       subs.ready = ready;
@@ -647,6 +651,7 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
         arr[i].enqueuePublication(channel, push, offset);
       }
       deliveries += n;
+      load.delivered(subs, n);
     } finally {
       delivering = false;
     }
@@ -847,8 +852,11 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
 
   /** A growable array of one channel's local subscribers; removal swaps in the last element. */
   static final class Subscribers {
+    final String channel;
     Connection[] items = new Connection[4];
     int size;
+    /** Deliveries in the current load interval ({@link InstanceLoad}); 0 = not yet counted in it. */
+    long recentDeliveries;
     /** The broker subscription of this channel (complete on one node). */
     Future<Void> ready;
     /** Offset of the channel's last publication delivered here (0 = none yet or no history). */
@@ -858,6 +866,10 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
     String epoch;
     /** The stream's last offset read by the previous position check (-1 = none yet). */
     long checkedTop = -1;
+
+    Subscribers(String channel) {
+      this.channel = channel;
+    }
 
     void add(Connection c) {
       if (size == items.length) {

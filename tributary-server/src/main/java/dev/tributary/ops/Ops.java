@@ -2,6 +2,7 @@ package dev.tributary.ops;
 
 import dev.tributary.cache.TieredCache;
 import dev.tributary.gateway.Gateway;
+import dev.tributary.metrics.MetricNames;
 import dev.tributary.redis.RedisLink;
 import dev.tributary.support.IdGenerator;
 import java.util.ArrayList;
@@ -22,6 +23,10 @@ public final class Ops {
   private final List<RedisLink> redis;
   private final RateSampler publications;
   private final RateSampler deliveries;
+  private final RateSampler frames;
+  private final RecentCount slowCloses;
+  private final RecentCount shed;
+  private final RecentCount rateLimited;
   private final IdGenerator publicationIds;
   private final String publicationIdStrategy;
   private final AtomicLong publicationIdsIssued = new AtomicLong();
@@ -40,6 +45,10 @@ public final class Ops {
     long now = System.nanoTime();
     this.publications = new RateSampler(() -> gateway.hub().publicationCount(), now);
     this.deliveries = new RateSampler(gateway::deliveryCount, now);
+    this.frames = new RateSampler(gateway::framesOut, now);
+    this.slowCloses = new RecentCount(() -> counter(gateway, MetricNames.SLOW_CLOSES));
+    this.shed = new RecentCount(() -> counter(gateway, MetricNames.MEMORY_SHED));
+    this.rateLimited = new RecentCount(() -> counter(gateway, MetricNames.RATE_LIMITED));
     this.publicationIdStrategy = publicationIdStrategy;
     this.publicationIds = IdGenerator.create(IdGenerator.Strategy.valueOf(publicationIdStrategy.toUpperCase(Locale.ROOT)));
   }
@@ -65,6 +74,31 @@ public final class Ops {
   /** Deliveries per second (the gateway's count, sampled by {@link #sample()}). */
   public RateSampler deliveries() {
     return deliveries;
+  }
+
+  /** Frames written to WebSocket clients per second: with {@link #deliveries()}, deliveries per frame. */
+  public RateSampler frames() {
+    return frames;
+  }
+
+  /** Connections closed with 3008 (slow consumers, shed ones included) in the last minute. */
+  public RecentCount slowCloses() {
+    return slowCloses;
+  }
+
+  /** Slow consumers shed under memory pressure in the last minute. */
+  public RecentCount shed() {
+    return shed;
+  }
+
+  /** Client commands refused by the rate limit (error 111) in the last minute. */
+  public RecentCount rateLimited() {
+    return rateLimited;
+  }
+
+  private static long counter(Gateway gateway, String name) {
+    io.micrometer.core.instrument.Counter c = gateway.registry().find(name).counter();
+    return c == null ? 0 : (long) c.count();
   }
 
   /** "not configured", "up", or "degraded: …" naming the links that are down. */
@@ -110,6 +144,10 @@ public final class Ops {
     long now = System.nanoTime();
     publications.sample(now);
     deliveries.sample(now);
+    frames.sample(now);
+    slowCloses.sample();
+    shed.sample();
+    rateLimited.sample();
   }
 
   public long uptimeMillis() {

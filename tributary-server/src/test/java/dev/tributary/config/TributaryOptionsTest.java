@@ -27,7 +27,7 @@ class TributaryOptionsTest {
   @Test
   void everyOptionsClassRoundTripsNonDefaultValues() {
     JsonObject json = new JsonObject()
-        .put("server", new JsonObject().put("eventLoops", 3).put("shutdownTimeoutSeconds", 4).put("nativeTransport", false)
+        .put("server", new JsonObject().put("eventLoops", 3).put("shutdownTimeoutSeconds", 4).put("transport", "nio")
             .put("maxEventLoopExecuteMillis", 100).put("blockedThreadCheckIntervalMillis", 20))
         .put("http", new JsonObject().put("port", 9001).put("host", "127.0.0.1").put("maxBodyBytes", 4096).put("idleTimeoutSeconds", 30)
             .put("reusePort", true))
@@ -239,5 +239,15 @@ class TributaryOptionsTest {
         .put("channels", new JsonObject().put("maxPublicationBytes", 65537))))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("channels.maxPublicationBytes").hasMessageContaining("gateway.maxQueueBytes");
+  }
+
+  @Test
+  void serverTransportIsOneOfFour() {
+    assertThat(new TributaryOptions().getServer().getTransport()).isEqualTo("epoll");
+    assertThat(new TributaryOptions(new JsonObject().put("server", new JsonObject().put("transport", "io_uring")))
+        .getServer().getTransport()).isEqualTo("io_uring");
+    assertThatThrownBy(() -> new TributaryOptions(new JsonObject().put("server", new JsonObject().put("transport", "uring"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("config: server.transport: ");
   }
 }
