@@ -61,10 +61,7 @@ public final class Bench {
     BoxCpu.clockTicksPerSecond = clkTck;
     ServerProbe probe = pid > 0 ? new ServerProbe(pid, clkTck) : null;
     Target target = new Target(host, port, apiKey, probe);
-    Map<String, Object> labels = new LinkedHashMap<>();
-    for (String k : p.keysWithPrefix("label.")) {
-      labels.put(k.substring("label.".length()), p.string(k, ""));
-    }
+    Map<String, Object> labels = labels(p);
     Result r;
     List<String> summary;
     switch (scenario) {
@@ -119,13 +116,27 @@ public final class Bench {
       }
       default -> throw new BenchException("unknown scenario " + scenario);
     }
-    Map<String, Object> machine = Machine.describe();
-    machine.put("clientThreads", Runtime.getRuntime().availableProcessors());
-    r.put("machine", machine);
     if (probe != null) {
       r.put("serverPid", probe.pid());
       r.put("serverGc", probe.gcName());
     }
+    return print(r, labels, summary, out);
+  }
+
+  /** The {@code label.NAME=VALUE} options, by name: how the run was set up, copied into the result. */
+  static Map<String, Object> labels(Params p) {
+    Map<String, Object> labels = new LinkedHashMap<>();
+    for (String k : p.keysWithPrefix("label.")) {
+      labels.put(k.substring("label.".length()), p.string(k, ""));
+    }
+    return labels;
+  }
+
+  /** Adds the machine and the labels, prints the summary, the notes and the one RESULT line; 0. */
+  static int print(Result r, Map<String, Object> labels, List<String> summary, PrintStream out) {
+    Map<String, Object> machine = Machine.describe();
+    machine.put("clientThreads", Runtime.getRuntime().availableProcessors());
+    r.put("machine", machine);
     r.put("labels", labels);
     out.println();
     for (String line : summary) {
@@ -145,10 +156,7 @@ public final class Bench {
    */
   static int runPipeline(Params p, PrintStream out) {
     p.longValue("clkTck", 100, 1, 1_000_000); // accepted for symmetry with the other scenarios
-    Map<String, Object> labels = new LinkedHashMap<>();
-    for (String k : p.keysWithPrefix("label.")) {
-      labels.put(k.substring("label.".length()), p.string(k, ""));
-    }
+    Map<String, Object> labels = labels(p);
     boolean serverLog = p.bool("serverLog", false);
     PipelineScenario.Config c = PipelineScenario.Config.from(p);
     p.rejectUnknown();
@@ -157,20 +165,8 @@ public final class Bench {
       l.setLevel(ch.qos.logback.classic.Level.WARN);
     }
     Result r = PipelineScenario.run(c, out);
-    Map<String, Object> machine = Machine.describe();
-    machine.put("clientThreads", Runtime.getRuntime().availableProcessors());
-    r.put("machine", machine);
     r.put("jvmGc", ManagementGc.name());
-    r.put("labels", labels);
-    out.println();
-    for (String line : PipelineScenario.summary(r)) {
-      out.println(line);
-    }
-    for (String note : r.notes()) {
-      out.println("note: " + note);
-    }
-    out.println("RESULT " + r.toJson());
-    return 0;
+    return print(r, labels, PipelineScenario.summary(r), out);
   }
 
   /**
@@ -178,10 +174,7 @@ public final class Bench {
    * ({@link CacheL2Scenario}); no server port.
    */
   static int runCacheL2(Params p, PrintStream out) {
-    Map<String, Object> labels = new LinkedHashMap<>();
-    for (String k : p.keysWithPrefix("label.")) {
-      labels.put(k.substring("label.".length()), p.string(k, ""));
-    }
+    Map<String, Object> labels = labels(p);
     CacheL2Scenario.Config c = CacheL2Scenario.Config.from(p);
     p.rejectUnknown();
     if (org.slf4j.LoggerFactory.getLogger("dev.tributary") instanceof ch.qos.logback.classic.Logger l) {
@@ -190,19 +183,8 @@ public final class Bench {
     out.printf("cache-l2: %,d gets per driver after %,d warm-up, inflight %s, %d event loop(s), %,d keys%n",
         c.gets, c.warmup, c.inflight, c.eventLoops, c.keys);
     Result r = CacheL2Scenario.run(c, out);
-    Map<String, Object> machine = Machine.describe();
-    machine.put("clientThreads", Runtime.getRuntime().availableProcessors());
-    r.put("machine", machine);
-    r.put("labels", labels);
-    out.println();
-    for (String line : CacheL2Scenario.summary(r)) {
-      out.println(line);
-    }
-    for (String note : r.notes()) {
-      out.println("note: " + note);
-    }
-    out.println("RESULT " + r.toJson());
-    return 0;
+    r.put("jvmGc", ManagementGc.name());
+    return print(r, labels, CacheL2Scenario.summary(r), out);
   }
 
   /** The collectors of this JVM, e.g. "G1 Young Generation, G1 Old Generation". */

@@ -88,14 +88,7 @@ public final class CacheL2Scenario {
       c.warmup = p.intValue("warmup", c.warmup, 0, 100_000_000);
       c.eventLoops = p.intValue("loops", c.eventLoops, 1, 64);
       c.keys = p.intValue("keys", c.keys, 1, 10_000_000);
-      c.inflight = new ArrayList<>();
-      for (String s : p.string("inflight", "8,64").split(",")) {
-        try {
-          c.inflight.add(Integer.parseInt(s.trim()));
-        } catch (NumberFormatException e) {
-          throw new BenchException("option inflight must be a list of numbers, got " + s);
-        }
-      }
+      c.inflight = p.intList("inflight", c.inflight, 1, 100_000);
       String paths = p.string("paths", "");
       c.paths = paths.isEmpty() ? List.of() : List.of(paths.split(","));
       for (String prefix : c.paths) {

@@ -235,7 +235,7 @@ public final class FanoutScenario {
         throw new BenchException("interrupted");
       }
       if (setupFailures.get() > 0 || !all) {
-        throw new BenchException(String.format("only %d of %d subscribers connected and subscribed to %s:%d (%d failed%s)",
+        throw new BenchException(String.format("only %d of %d subscribers connected and subscribed to %s:%s (%d failed%s)",
             config.subscribers - ready.getCount(), config.subscribers, target.host(),
             nodes.stream().map(n -> Integer.toString(n.port())).collect(java.util.stream.Collectors.joining(",")), setupFailures.get(),
             firstSetupError.get() == null ? ", the rest timed out" : "; first error: " + firstSetupError.get()));

@@ -93,6 +93,34 @@ public final class Params {
     }
   }
 
+  /**
+   * A comma-separated list of 1 to 100 integers in {@code [min, max]} ({@code _} allowed as a digit
+   * separator), or {@code dflt} when absent; a bad list fails naming the option.
+   */
+  public java.util.List<Integer> intList(String key, java.util.List<Integer> dflt, int min, int max) {
+    String v = string(key, null);
+    if (v == null) {
+      return dflt;
+    }
+    java.util.List<Integer> list = new java.util.ArrayList<>();
+    for (String s : v.split(",")) {
+      int i;
+      try {
+        i = Integer.parseInt(s.trim().replace("_", ""));
+      } catch (NumberFormatException e) {
+        throw new BenchException("option " + key + " must be a comma-separated list of integers, got " + v);
+      }
+      if (i < min || i > max) {
+        throw new BenchException(String.format("option %s: values must be between %,d and %,d, got %,d", key, min, max, i));
+      }
+      list.add(i);
+    }
+    if (list.isEmpty() || list.size() > 100) {
+      throw new BenchException("option " + key + " needs 1 to 100 values");
+    }
+    return list;
+  }
+
   /** Keys starting with {@code prefix}, in order. */
   public java.util.List<String> keysWithPrefix(String prefix) {
     java.util.List<String> out = new java.util.ArrayList<>();

@@ -112,7 +112,7 @@ public final class PipelineScenario {
       }
       c.modules = p.intValue("M", c.modules, 1, 10_000);
       c.keys = p.intValue("K", c.keys, 1, 1_000_000);
-      c.rates = intList(p, "U", c.rates);
+      c.rates = p.intList("U", c.rates, 1, 10_000_000);
       c.seconds = p.doubleValue("T", c.seconds, 0.1, 86_400);
       c.warmupSeconds = p.doubleValue("warmup", c.warmupSeconds, 0, 3600);
       c.subscribers = p.intValue("S", c.subscribers, 0, 10_000);
@@ -137,29 +137,6 @@ public final class PipelineScenario {
         throw new BenchException("M × K must not exceed 10,000,000");
       }
       return c;
-    }
-
-    private static List<Integer> intList(Params p, String key, List<Integer> dflt) {
-      String v = p.string(key, null);
-      if (v == null) {
-        return dflt;
-      }
-      List<Integer> list = new ArrayList<>();
-      for (String s : v.split(",")) {
-        try {
-          int i = Integer.parseInt(s.trim().replace("_", ""));
-          if (i < 1 || i > 10_000_000) {
-            throw new BenchException("option " + key + ": rates must be between 1 and 10,000,000, got " + i);
-          }
-          list.add(i);
-        } catch (NumberFormatException e) {
-          throw new BenchException("option " + key + " must be a comma-separated list of integers, got " + v);
-        }
-      }
-      if (list.isEmpty() || list.size() > 100) {
-        throw new BenchException("option " + key + " needs 1 to 100 values");
-      }
-      return list;
     }
   }
 

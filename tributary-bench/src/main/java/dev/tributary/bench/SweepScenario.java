@@ -37,21 +37,7 @@ public final class SweepScenario {
         p.set("warmup", 2);
       }
       c.fanout = FanoutScenario.Config.from(p);
-      String rates = p.string("rates", null);
-      if (rates != null) {
-        List<Integer> list = new ArrayList<>();
-        for (String s : rates.split(",")) {
-          try {
-            list.add(Integer.parseInt(s.trim()));
-          } catch (NumberFormatException e) {
-            throw new BenchException("option rates must be a comma-separated list of integers, got " + rates);
-          }
-        }
-        if (list.isEmpty() || list.size() > 100) {
-          throw new BenchException("option rates needs 1 to 100 values");
-        }
-        c.rates = list;
-      }
+      c.rates = p.intList("rates", c.rates, 1, 10_000_000);
       c.p99LimitMs = p.doubleValue("p99LimitMs", c.p99LimitMs, 0.001, 1e6);
       c.settleSeconds = p.doubleValue("settle", c.settleSeconds, 0, 60);
       c.initialWarmupSeconds = p.doubleValue("initialWarmup", c.initialWarmupSeconds, 0, 600);

@@ -19,6 +19,14 @@ import java.util.List;
  * in place. A complete text message is handed to the {@link Handler} as a region of the receive
  * buffer, without copying or decoding. Outgoing frames are masked with a zero key (legal, and the
  * payload needs no transform). Everything runs on the channel's event loop.
+ *
+ * <p>It is the load client's one WebSocket client (every scenario, crossnode included), kept
+ * apart from the test kit's ({@code WsTestClient}, {@code RawWsClient}) on purpose: a load client
+ * holds tens of thousands of connections on one or two event loops and must cost far less CPU per
+ * delivery than the server it measures, so it parses pushes in place in the receive buffer (no
+ * String, no JSON, no copy), whereas the test clients decode every frame into JSON for assertions
+ * (Vert.x) or block a thread per read (plain socket). Neither could measure; this one asserts
+ * nothing.
  */
 final class WsConn extends ByteToMessageDecoder {
   /** Callbacks, all on the connection's event loop. */

@@ -10,8 +10,23 @@ import java.util.Base64;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * A minimal blocking WebSocket client on a plain socket, for tests that need control a library
- * client does not give: a client that stops reading (slow consumer), a small receive buffer.
+ * A minimal blocking WebSocket client on a plain socket: the wire-level adversary, for tests that
+ * need what {@link WsTestClient} (a conformant Vert.x client) cannot do by design, which is why the
+ * test kit has two WebSocket clients rather than one with a raw mode:
+ *
+ * <ul>
+ *   <li>write frames a conformant client never sends: a hand-deflated frame with RSV1 set (the
+ *       compression bomb of CompressionLimitsTest), a flood of pings, unmasked or oversized
+ *       frames ({@link #sendFrame} takes the first byte as given);
+ *   <li>stop reading with a small socket receive buffer set before connecting, so the server's
+ *       write queue fills (the slow consumer of LimitsTest and SocketLimitsTest), then count the
+ *       bytes that still arrive until EOF ({@link #drainUntilEof});
+ *   <li>send handshake headers as given and read the response's header lines verbatim (the
+ *       permessage-deflate offer, the Protobuf subprotocol).
+ * </ul>
+ *
+ * Vert.x's client negotiates, masks, validates and reassembles frames itself and reads eagerly on
+ * its event loop; a "raw mode" inside it would have to bypass all of that, i.e. be this class.
  */
 public final class RawWsClient implements AutoCloseable {
   private final Socket socket;

@@ -185,21 +185,20 @@ public final class RedisServer implements AutoCloseable {
         .redirectOutput(dir.resolve("redis.log").toFile())
         .start();
     process = p;
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MILLIS);
-    while (System.nanoTime() < deadline) {
-      if (!p.isAlive()) {
-        process = null;
-        throw new IOException("redis-server exited with " + p.exitValue() + " on port " + port + ": " + log());
-      }
-      if (answersPing()) {
-        return;
-      }
-      try {
-        p.waitFor(20, TimeUnit.MILLISECONDS); // poll interval, returns early if it dies
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
+    boolean[] up = {false};
+    try {
+      // Up or dead, whichever comes first (Poll: the tests' one bounded wait).
+      Poll.until("redis-server answers PING on port " + port, TimeUnit.MILLISECONDS.toSeconds(START_TIMEOUT_MILLIS),
+          () -> (up[0] = answersPing()) || !p.isAlive());
+    } catch (AssertionError notUp) {
+      // timed out: reported below
+    }
+    if (up[0]) {
+      return;
+    }
+    if (!p.isAlive()) {
+      process = null;
+      throw new IOException("redis-server exited with " + p.exitValue() + " on port " + port + ": " + log());
     }
     stop();
     throw new IOException("redis-server did not answer PING on port " + port + " within "

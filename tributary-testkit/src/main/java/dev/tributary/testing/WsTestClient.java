@@ -13,8 +13,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A real-socket WebSocket test client (Vert.x WebSocketClient). Frames are queued as they arrive;
- * the test thread waits for them with a timeout (waiting for an event, never sleeping).
+ * A real-socket WebSocket test client (Vert.x WebSocketClient), speaking the client protocol as a
+ * conformant client does (connect, subscribe, replies matched by id). Frames are queued as they
+ * arrive; the test thread waits for them with a timeout (waiting for an event, never sleeping).
+ * For frames a conformant client never sends, or a client that stops reading, see
+ * {@link RawWsClient} (why there are two: its class comment).
  */
 public final class WsTestClient implements AutoCloseable {
   public static final long TIMEOUT_SECONDS = 10;
