@@ -50,6 +50,6 @@ public final class OptionRegistry {
   }
 
   private static Pattern pattern(String template) {
-    return Pattern.compile(Pattern.quote(template).replace("<name>", "\\E[^.]+\\Q").replace("[i]", "\\E\\[\\d+\\]\\Q"));
+    return Pattern.compile(Pattern.quote(template).replace("<name>", "\\E.+\\Q").replace("[i]", "\\E\\[\\d+\\]\\Q"));
   }
 }

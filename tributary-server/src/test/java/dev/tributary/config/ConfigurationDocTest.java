@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  * docs/CONFIGURATION.md's option tables say what the option descriptors say: every option in
  * exactly one table, with its type, default, range and reload behaviour as the code has them, and
  * a meaning. To rewrite the tables after changing an option:
- * {@code mvn -q -o test -Dtest=ConfigurationDocTest -Ddocs.rewrite=true} (then write the meaning of
+ * {@code mvn -q -o test -pl tributary-server -Dtest=ConfigurationDocTest -Ddocs.rewrite=true} (then write the meaning of
  * a new row).
  */
 class ConfigurationDocTest {
