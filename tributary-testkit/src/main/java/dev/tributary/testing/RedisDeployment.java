@@ -10,4 +10,11 @@ import dev.tributary.config.RedisOptions;
 public interface RedisDeployment {
   /** Points {@code o} at this Redis ({@code redis.urls} or {@code redis.cluster}). */
   void configure(RedisOptions o);
+
+  /** The {@code redis} section of a config file pointing at this Redis (for node processes). */
+  default io.vertx.core.json.JsonObject json() {
+    RedisOptions o = new RedisOptions();
+    configure(o);
+    return o.toJson();
+  }
 }

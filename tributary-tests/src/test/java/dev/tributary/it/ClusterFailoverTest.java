@@ -55,8 +55,13 @@ class ClusterFailoverTest {
   }
 
   static TestServer node() {
+    return node(cluster);
+  }
+
+  /** A node on {@code on} with short Redis timeouts and a namespace {@code h} with history. */
+  static TestServer node(RedisClusterExtension on) {
     return TestServer.start(o -> {
-      cluster.configure(o.getRedis());
+      on.configure(o.getRedis());
       o.getRedis().getLink().setCommandTimeoutMillis(1000).setBreakerResetTimeoutMillis(300)
           .setReconnectInitialDelayMillis(20).setReconnectMaxDelayMillis(300);
       o.getGateway().getRateLimit().setCommandsPerSecond(0);
@@ -65,8 +70,46 @@ class ClusterFailoverTest {
   }
 
   static HttpResponse<Buffer> publish(int port, int data) {
+    return publish(web, port, CHANNEL, data);
+  }
+
+  static HttpResponse<Buffer> publish(WebClient web, int port, String channel, int data) {
     return web.post(port, "127.0.0.1", "/api/publish").putHeader("X-API-Key", TestServer.API_KEY).timeout(10_000)
-        .sendBuffer(Buffer.buffer(new JsonObject().put("channel", CHANNEL).put("data", data).encode())).await();
+        .sendBuffer(Buffer.buffer(new JsonObject().put("channel", channel).put("data", data).encode())).await();
+  }
+
+  /**
+   * Reads {@code s}'s pushes of {@code channel} until the last of {@code acked}, doing what
+   * centrifuge-js does on an unsubscribe push 2500 (subscribe again, recovering from the last
+   * offset), and checks that every acknowledged publication is there once, in publish order
+   * (publications are increasing integers). Returns how many came by recovery.
+   */
+  static int receivedAll(WsTestClient s, String channel, String epoch, List<Integer> acked) {
+    int last = acked.get(acked.size() - 1);
+    int recovered = 0;
+    List<Integer> got = new ArrayList<>();
+    long offset = 0;
+    while (got.isEmpty() || got.get(got.size() - 1) != last) {
+      JsonObject push = s.next().getJsonObject("push");
+      assertThat(push).as("pushes only").isNotNull();
+      if (push.containsKey("unsubscribe")) {
+        assertThat(push.getJsonObject("unsubscribe").getInteger("code")).isEqualTo(2500);
+        JsonObject r = s.reply(s.command("subscribe", new JsonObject().put("channel", channel)
+            .put("recover", true).put("offset", offset).put("epoch", epoch))).getJsonObject("subscribe");
+        assertThat(r.getBoolean("recovered")).as("recovered from history: %s", r).isTrue();
+        for (Object o : r.getJsonArray("publications", new JsonArray())) {
+          got.add(((JsonObject) o).getInteger("data"));
+          offset = ((JsonObject) o).getLong("offset");
+          recovered++;
+        }
+      } else {
+        got.add(push.getJsonObject("pub").getInteger("data"));
+        offset = push.getJsonObject("pub").getLong("offset");
+      }
+    }
+    assertThat(got).as("strictly increasing: no duplicate, no reordering").isSorted().doesNotHaveDuplicates();
+    assertThat(got).as("every acknowledged publication delivered or recovered").containsAll(acked);
+    return recovered;
   }
 
   @Test
@@ -115,33 +158,9 @@ class ClusterFailoverTest {
       RedisServer promoted = redis.awaitFailover(slot, master);
       assertThat(promoted).isNotSameAs(master);
 
-      // Each subscriber: what it got live, plus what it recovered after each 2500, ends with the
-      // last publication; every acknowledged one is there once, in publish order.
-      int last = acked.get(acked.size() - 1);
       int recovered = 0;
       for (WsTestClient s : subs) {
-        List<Integer> got = new ArrayList<>();
-        long offset = 0;
-        while (got.isEmpty() || got.get(got.size() - 1) != last) {
-          JsonObject push = s.next().getJsonObject("push");
-          assertThat(push).as("pushes only").isNotNull();
-          if (push.containsKey("unsubscribe")) {
-            assertThat(push.getJsonObject("unsubscribe").getInteger("code")).isEqualTo(2500);
-            JsonObject r = s.reply(s.command("subscribe", new JsonObject().put("channel", CHANNEL)
-                .put("recover", true).put("offset", offset).put("epoch", epoch))).getJsonObject("subscribe");
-            assertThat(r.getBoolean("recovered")).as("recovered from history: %s", r).isTrue();
-            for (Object o : r.getJsonArray("publications", new JsonArray())) {
-              got.add(((JsonObject) o).getInteger("data"));
-              offset = ((JsonObject) o).getLong("offset");
-              recovered++;
-            }
-          } else {
-            got.add(push.getJsonObject("pub").getInteger("data"));
-            offset = push.getJsonObject("pub").getLong("offset");
-          }
-        }
-        assertThat(got).as("strictly increasing: no duplicate, no reordering").isSorted().doesNotHaveDuplicates();
-        assertThat(got).as("every acknowledged publication delivered or recovered").containsAll(acked);
+        recovered += receivedAll(s, CHANNEL, epoch, acked);
       }
       // Delivery is live again, without restarting anything.
       assertThat(publish(a.port, next).statusCode()).isEqualTo(200);
