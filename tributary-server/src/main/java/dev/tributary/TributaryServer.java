@@ -128,8 +128,9 @@ public final class TributaryServer {
         options.getChannels().getHistoryMaxBytes(), clock));
     CoordinatorOptions co = options.getCoordinator();
     if (options.getRedis().isEnabled()) {
-      for (int i = 0; i < options.getRedis().getUrls().size(); i++) {
-        redisLinks.add(new RedisLink(vertx, "redis" + i, options.getRedis().linkFor(options.getRedis().getUrls().get(i)), registry));
+      List<dev.tributary.redis.RedisSettings> links = options.getRedis().links();
+      for (int i = 0; i < links.size(); i++) {
+        redisLinks.add(new RedisLink(vertx, "redis" + i, links.get(i), registry));
       }
       // The coordination cache's shared level lives on the first Redis (cache keys are not sharded).
       cache = new RedisTieredCache("coordination", redisLinks.get(0),
@@ -160,8 +161,7 @@ public final class TributaryServer {
           return Future.succeededFuture();
         }));
       }
-      broker = new RedisBroker(vertx, redisLinks, options.getRedis().getUrls(),
-          options.getRedis().getLink().getConnectTimeoutMillis(), options.getRedis().getLink().getCommandTimeoutMillis(),
+      broker = new RedisBroker(vertx, redisLinks, options.getRedis().getLink().getCommandTimeoutMillis(),
           registry, clock,
           options.getChannels().getHistoryMetaTtlSeconds());
       hub.attachBroker(broker);

@@ -11,8 +11,9 @@ import java.util.List;
  * {@code redis.*}: optional. With no URL the node runs alone on in-memory defaults. With one
  * ({@code redis.url}, or env {@code TRIBUTARY_REDIS_URL}) nodes share Redis for cross-node fan-out
  * and the second cache level; with several ({@code redis.urls}) channels and cache keys are
- * sharded across them by consistent hashing. The connection, timeout, breaker and reconnect keys
- * are those of {@link RedisSettings} and apply to every URL.
+ * sharded across them by consistent hashing; with {@code redis.cluster} (seed URLs) nodes share a
+ * Redis Cluster, channels spread over its masters by hash slot. The connection, timeout, breaker
+ * and reconnect keys are those of {@link RedisSettings} and apply to every URL.
  */
 public final class RedisOptions {
   static final OptionSet<RedisOptions> OPTIONS = OptionSet.of("redis");
@@ -20,6 +21,8 @@ public final class RedisOptions {
     OPTIONS.described("url", Option.strings("`redis://[user:password@]host:port[/db]`", (k, v) -> v), null,
         Reload.RESTART);
     OPTIONS.described("urls", Option.stringLists("list of URLs (instead of `url`)"), List.of(), Reload.RESTART);
+    OPTIONS.described("cluster", Option.stringLists("seed URLs of a Redis Cluster (instead of `url`/`urls`)"), List.of(),
+        Reload.RESTART);
   }
 
   private static final Option<RedisOptions, Boolean> REQUIRED_FOR_READINESS = OPTIONS.bools("requiredForReadiness",
@@ -31,6 +34,7 @@ public final class RedisOptions {
   }
 
   private List<String> urls = new ArrayList<>();
+  private List<String> cluster = new ArrayList<>();
   private boolean requiredForReadiness;
   private boolean degradedPublishLocal;
   private RedisSettings link = new RedisSettings();
@@ -59,6 +63,18 @@ public final class RedisOptions {
     } else if (single != null) {
       urls.add(checkUrl("redis.url", single));
     }
+    JsonArray seeds = f.array("cluster");
+    if (seeds != null && (list != null || single != null)) {
+      throw new ConfigException("redis.cluster", "use one of redis.url, redis.urls and redis.cluster, not several");
+    }
+    if (seeds != null) {
+      if (seeds.isEmpty()) {
+        throw new ConfigException("redis.cluster", "must list at least one seed URL of the cluster");
+      }
+      for (int i = 0; i < seeds.size(); i++) {
+        cluster.add(checkUrl("redis.cluster[" + i + "]", seeds.getValue(i)));
+      }
+    }
     for (Option<RedisOptions, ?> o : OPTIONS.options()) {
       j.remove(o.name());
     }
@@ -75,7 +91,16 @@ public final class RedisOptions {
   public JsonObject toJson() {
     JsonObject j = link.toJson();
     j.remove("url");
-    return j.put("urls", new JsonArray(urls)).mergeIn(OPTIONS.write(this));
+    j.mergeIn(OPTIONS.write(this));
+    // One way to reach Redis: an empty list beside the one in use would read back as "several".
+    if (cluster.isEmpty()) {
+      j.remove("cluster");
+      j.put("urls", new JsonArray(urls));
+    } else {
+      j.remove("urls");
+      j.put("cluster", new JsonArray(cluster));
+    }
+    return j;
   }
 
   /** Redis URLs; empty = no Redis (one node, memory only). Default none. */
@@ -85,11 +110,49 @@ public final class RedisOptions {
 
   public RedisOptions setUrls(List<String> urls) {
     this.urls = new ArrayList<>(urls);
+    if (!urls.isEmpty()) {
+      this.cluster = new ArrayList<>();
+    }
     return this;
   }
 
   public boolean isEnabled() {
-    return !urls.isEmpty();
+    return !urls.isEmpty() || !cluster.isEmpty();
+  }
+
+  /**
+   * {@code redis.cluster}: seed URLs of a Redis Cluster (7 or later: sharded pub/sub); empty = not
+   * a cluster. Any reachable node of the cluster will do as a seed; the client learns the rest from
+   * it. Exclusive with {@code redis.url} and {@code redis.urls}. Default none.
+   */
+  public List<String> getCluster() {
+    return cluster;
+  }
+
+  public RedisOptions setCluster(List<String> seeds) {
+    this.cluster = new ArrayList<>(seeds);
+    if (!seeds.isEmpty()) {
+      this.urls = new ArrayList<>();
+    }
+    return this;
+  }
+
+  public boolean isCluster() {
+    return !cluster.isEmpty();
+  }
+
+  /**
+   * Settings of each Redis link this node opens: one per {@code redis.urls} entry, or one cluster
+   * link over the {@code redis.cluster} seeds.
+   */
+  public List<RedisSettings> links() {
+    List<RedisSettings> out = new ArrayList<>();
+    if (isCluster()) {
+      out.add(new RedisSettings(link).setCluster(cluster));
+    } else {
+      urls.forEach(u -> out.add(linkFor(u)));
+    }
+    return out;
   }
 
   /** {@code GET /ready} answers 503 while Redis is unreachable. Default false (degraded but ready). */

@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Keys</h2>
  * Per channel, on the Redis the consistent-hash ring picks for it (the same ring as the Redis
- * broker, so sharded setups work): a hash {@code tributary.presence.data.<channel>} (client id →
- * {@code {"client","user"}}) and a sorted set {@code tributary.presence.expire.<channel>} (client
+ * broker, so sharded setups work): a hash {@code tributary.presence.data.{<channel>}} (client id →
+ * {@code {"client","user"}}) and a sorted set {@code tributary.presence.expire.{<channel>}} (client
  * id → expiry, epoch milliseconds of Redis's clock, so the nodes' clocks do not matter). Every
  * operation is one Lua script, so atomic: add = HSET + ZADD, both keys expiring after the TTL
  * (so a channel whose nodes all died leaves nothing); remove = HDEL + ZREM; read = drop the
@@ -301,15 +301,21 @@ public final class RedisPresence implements PresenceStore {
       List<ClientInfo> all = List.copyOf(e.getValue().values());
       for (int from = 0; from < all.size(); from += CLIENTS_PER_CALL) {
         List<ClientInfo> clients = all.subList(from, Math.min(all.size(), from + CLIENTS_PER_CALL));
-        if (batch.isEmpty()) {
-          // Loaded in front of each batch (same connection, in order): EVALSHA cannot miss it.
-          batch.add(Request.cmd(Command.SCRIPT).arg("LOAD").arg(ADD.text()));
+        if (link.isCluster()) {
+          // A cluster runs a batch on one node only, and SCRIPT LOAD (no key) on any node: one
+          // channel per batch, the script by EVAL (cached by the node that runs it).
+          batch.add(addArgs(ADD.eval(keys(channel)), clients));
+        } else {
+          if (batch.isEmpty()) {
+            // Loaded in front of each batch (same connection, in order): EVALSHA cannot miss it.
+            batch.add(Request.cmd(Command.SCRIPT).arg("LOAD").arg(ADD.text()));
+          }
+          batch.add(addArgs(ADD.evalsha(keys(channel)), clients));
         }
-        batch.add(addArgs(ADD.evalsha(keys(channel)), clients));
         batchChannels.add(channel);
         batchClients.add(clients);
       }
-      if (batchChannels.size() >= REFRESH_CHUNK) {
+      if (batchChannels.size() >= REFRESH_CHUNK || (link.isCluster() && !batchChannels.isEmpty())) {
         sendRefresh(link, batch, batchChannels, batchClients);
         batch = new ArrayList<>();
         batchChannels = new ArrayList<>();
@@ -351,8 +357,9 @@ public final class RedisPresence implements PresenceStore {
   }
 
   /** The channel's two keys: its data hash and its expiry set. */
-  private static String[] keys(String channel) {
-    return new String[] {DATA_PREFIX + channel, EXPIRE_PREFIX + channel};
+  static String[] keys(String channel) {
+    // Hash-tagged: both keys of a channel in one slot of a cluster, as its script needs.
+    return new String[] {DATA_PREFIX + "{" + channel + "}", EXPIRE_PREFIX + "{" + channel + "}"};
   }
 
   private static Future<Response> eval(RedisLink link, LuaScript script, String channel, Consumer<Request> args) {

@@ -19,7 +19,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisConnection;
-import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import io.vertx.redis.client.ResponseType;
@@ -145,19 +144,12 @@ public final class RedisLink {
     // cancels the reconnect timer or strands the subscriber.
     this.ctx = newContext(vertx);
     ctx.runOnContext(v -> linkThread = Thread.currentThread());
-    RedisOptions ro = new RedisOptions()
-        .setConnectionString(settings.getUrl())
+    this.commands = Redis.createClient(vertx, settings.clientOptions()
         .setMaxPoolSize(settings.getPoolSize())
-        .setMaxPoolWaiting(settings.getMaxPoolWaiting());
-    ro.getNetClientOptions()
-        .setConnectTimeout(settings.getConnectTimeoutMillis())
-        .setTcpNoDelay(true)
-        .setTcpKeepAlive(true);
-    this.commands = Redis.createClient(vertx, ro);
+        .setMaxPoolWaiting(settings.getMaxPoolWaiting()));
     // Pub/sub taints a connection: it gets its own client so it never takes a command slot.
-    this.subscriberClient = Redis.createClient(vertx, new RedisOptions(ro).setMaxPoolSize(1).setMaxPoolWaiting(4));
-    this.pipeline = RedisPipeline.perEventLoop(vertx, name, settings.getUrl(), settings.getConnectTimeoutMillis(),
-        settings.getCommandTimeoutMillis(), List.of());
+    this.subscriberClient = Redis.createClient(vertx, settings.clientOptions().setMaxPoolSize(1).setMaxPoolWaiting(4));
+    this.pipeline = RedisPipeline.perEventLoop(vertx, name, settings, settings.getCommandTimeoutMillis(), List.of());
     this.breaker = CircuitBreaker.create("redis-" + name, vertx, new CircuitBreakerOptions()
         .setTimeout(settings.getCommandTimeoutMillis())
         .setMaxFailures(settings.getBreakerMaxFailures())
@@ -276,6 +268,25 @@ public final class RedisLink {
     });
   }
 
+  /** This link's settings (a copy is kept at construction; do not change it). */
+  public RedisSettings settings() {
+    return settings;
+  }
+
+  /** True when this link talks to a Redis Cluster ({@code redis.cluster}). */
+  public boolean isCluster() {
+    return settings.isCluster();
+  }
+
+  /**
+   * The command that publishes to a channel subscribed with {@link #subscribeOnLink}:
+   * {@code SPUBLISH} on a cluster (sharded pub/sub: the message only travels within the shard that
+   * owns the channel's slot), {@code PUBLISH} on one Redis (which may be older than 7).
+   */
+  public Command shardedPublish() {
+    return isCluster() ? Command.SPUBLISH : Command.PUBLISH;
+  }
+
   /** {@code PUBLISH channel message}; the number of subscribers (all nodes) that received it. */
   public Future<Long> publish(String channel, Buffer message) {
     return send(Request.cmd(Command.PUBLISH).arg(channel).arg(message)).map(r -> r == null ? 0L : r.toLong());
@@ -295,7 +306,7 @@ public final class RedisLink {
   public Future<RedisSubscription> subscribe(String channel, Handler<Buffer> handler) {
     Context caller = Vertx.currentContext();
     Promise<RedisSubscription> promise = Promise.promise();
-    ctx.runOnContext(v -> addSubscription(new Sub(channel, handler, caller == null ? ctx : caller), promise));
+    ctx.runOnContext(v -> addSubscription(new Sub(channel, handler, caller == null ? ctx : caller, false), promise));
     return onContext(caller, promise.future());
   }
 
@@ -305,12 +316,16 @@ public final class RedisLink {
    * up every channel of the link). For fan-out that must keep Redis's order per channel (the
    * broker). Unlike {@link #subscribe}, the subscription is returned at once: subscribe and
    * unsubscribe calls made from one thread are applied in that order, also before Redis confirmed.
+   * On a cluster it is a sharded subscription ({@code SSUBSCRIBE}, on the master of the channel's
+   * slot): publish to it with {@link #shardedPublish()}. When the cluster moves that slot (a
+   * failover or a resharding), the link reconnects its subscriber and reports
+   * {@link Listener#subscriptionsRestored()}, as after any loss.
    *
    * @param confirmed completed (on the link's thread) once Redis confirmed the subscription; failed
    *     if it ends before that (unsubscribed, link closed)
    */
   public RedisSubscription subscribeOnLink(String channel, Handler<Buffer> handler, Promise<Void> confirmed) {
-    Sub sub = new Sub(channel, handler, ctx);
+    Sub sub = new Sub(channel, handler, ctx, isCluster());
     Promise<RedisSubscription> p = Promise.promise();
     p.future().<Void>mapEmpty().onComplete(confirmed);
     ctx.runOnContext(v -> addSubscription(sub, p));
@@ -512,8 +527,16 @@ public final class RedisLink {
         allSubscribed();
         return;
       }
-      // In chunks: a broker may hold thousands of channels.
-      List<String> names = new ArrayList<>(channels.keySet());
+      // In chunks: a broker may hold thousands of channels. Sharded ones one by one: a cluster
+      // routes each SSUBSCRIBE to the master of its channel's slot.
+      List<String> names = new ArrayList<>();
+      channels.forEach((name, ch) -> {
+        if (ch.sharded) {
+          c.send(Request.cmd(Command.SSUBSCRIBE).arg(name)).onFailure(t -> onLink(() -> subscriberLost(c, t)));
+        } else {
+          names.add(name);
+        }
+      });
       for (int i = 0; i < names.size(); i += 512) {
         Request sub = Request.cmd(Command.SUBSCRIBE);
         names.subList(i, Math.min(names.size(), i + 512)).forEach(sub::arg);
@@ -547,6 +570,10 @@ public final class RedisLink {
   }
 
   private void subscriberLost(RedisConnection c, Throwable cause) {
+    subscriberLost(c, cause, true);
+  }
+
+  private void subscriberLost(RedisConnection c, Throwable cause, boolean reconnectNow) {
     if (c != subscriber) {
       return;
     }
@@ -561,16 +588,48 @@ public final class RedisLink {
     c.close();
     log.info("redis {} subscriber connection lost ({}), reconnecting", name,
         cause == null ? "closed by peer" : cause.getMessage());
-    connectSubscriber(); // at once; the backoff starts if this attempt fails
+    if (reconnectNow) {
+      connectSubscriber(); // at once; the backoff starts if this attempt fails
+    }
+  }
+
+  /**
+   * The cluster moved a slot of a subscribed channel, or refused a subscription (say MOVED while
+   * the client's slot map is stale): drop the subscriber and connect again after the backoff (the
+   * client refreshes its slot map meanwhile), so a slot map that is still settling is not hammered.
+   */
+  private void subscriberMoved(RedisConnection c, String why) {
+    if (c != subscriber) {
+      return;
+    }
+    subscriberLost(c, new IllegalStateException(why), false);
+    scheduleReconnect();
   }
 
   private void onPush(RedisConnection c, Response r) {
     assert Thread.currentThread() == linkThread : "subscriber handler off the link's thread: " + Thread.currentThread();
-    if (c != subscriber || r == null || r.size() < 2) {
+    if (c != subscriber || r == null) {
+      return;
+    }
+    if (r.type() == ResponseType.ERROR) {
+      // A (S)SUBSCRIBE refused, say MOVED while a cluster's slot map changes: start over.
+      onLink(() -> subscriberMoved(c, "refused: " + r));
+      return;
+    }
+    if (r.size() < 2) {
       return;
     }
     String kind = r.get(0).toString();
-    if ("message".equals(kind) && r.size() >= 3) {
+    if ("sunsubscribe".equals(kind)) {
+      Channel ch = channels.get(r.get(1).toString());
+      if (ch != null && ch.confirmed) {
+        // Not ours (a channel we unsubscribed is gone from the map, or unconfirmed if subscribed
+        // again): the cluster moved the channel's slot to another master. Start over there.
+        onLink(() -> subscriberMoved(c, "slot of " + r.get(1) + " moved"));
+      }
+      return;
+    }
+    if (("message".equals(kind) || "smessage".equals(kind)) && r.size() >= 3) {
       Channel ch = channels.get(r.get(1).toString());
       if (ch != null) {
         Buffer payload = r.get(2).toBuffer();
@@ -578,7 +637,7 @@ public final class RedisLink {
           s.deliver(payload);
         }
       }
-    } else if ("subscribe".equals(kind)) {
+    } else if ("subscribe".equals(kind) || "ssubscribe".equals(kind)) {
       Channel ch = channels.get(r.get(1).toString());
       if (ch != null && !ch.confirmed) {
         ch.confirmed = true;
@@ -610,7 +669,7 @@ public final class RedisLink {
     }
     Channel ch = channels.get(sub.channel);
     if (ch == null) {
-      ch = new Channel();
+      ch = new Channel(sub.sharded);
       channels.put(sub.channel, ch);
       unconfirmed++;
     }
@@ -631,7 +690,8 @@ public final class RedisLink {
     ch.waiting.add(confirmed);
     RedisConnection c = subscriber;
     if (first && c != null) {
-      c.send(Request.cmd(Command.SUBSCRIBE).arg(sub.channel)).onFailure(t -> onLink(() -> subscriberLost(c, t)));
+      c.send(Request.cmd(ch.sharded ? Command.SSUBSCRIBE : Command.SUBSCRIBE).arg(sub.channel))
+          .onFailure(t -> onLink(() -> subscriberLost(c, t)));
     }
   }
 
@@ -648,7 +708,8 @@ public final class RedisLink {
       ch.waiting.forEach(p -> p.tryFail("unsubscribed"));
       RedisConnection c = subscriber;
       if (c != null) {
-        c.send(Request.cmd(Command.UNSUBSCRIBE).arg(sub.channel)).onFailure(t -> onLink(() -> subscriberLost(c, t)));
+        c.send(Request.cmd(ch.sharded ? Command.SUNSUBSCRIBE : Command.UNSUBSCRIBE).arg(sub.channel))
+            .onFailure(t -> onLink(() -> subscriberLost(c, t)));
       }
     }
   }
@@ -712,19 +773,27 @@ public final class RedisLink {
   private static final class Channel {
     final List<Sub> subs = new ArrayList<>(2);
     final List<Promise<Void>> waiting = new ArrayList<>(1);
+    /** SSUBSCRIBE (a cluster's sharded pub/sub), else SUBSCRIBE. */
+    final boolean sharded;
     boolean confirmed;
+
+    Channel(boolean sharded) {
+      this.sharded = sharded;
+    }
   }
 
   private final class Sub implements RedisSubscription {
     final String channel;
     final Handler<Buffer> handler;
     final Context target;
+    final boolean sharded;
     final AtomicBoolean active = new AtomicBoolean(true);
 
-    Sub(String channel, Handler<Buffer> handler, Context target) {
+    Sub(String channel, Handler<Buffer> handler, Context target, boolean sharded) {
       this.channel = channel;
       this.handler = handler;
       this.target = target;
+      this.sharded = sharded;
     }
 
     /** On the link's thread. Inline or queued is decided once per subscription, never per message. */

@@ -79,7 +79,7 @@ public final class RedisPipeline {
   private volatile long watchdog = -1;
   private volatile boolean closed;
 
-  private RedisPipeline(Vertx vertx, String name, String url, int connectTimeoutMillis, long stallMillis,
+  private RedisPipeline(Vertx vertx, String name, RedisSettings target, long stallMillis,
       List<String> scripts, boolean perEventLoop) {
     this.vertx = vertx;
     this.name = name;
@@ -87,11 +87,12 @@ public final class RedisPipeline {
     this.stallMillis = stallMillis;
     this.perEventLoop = perEventLoop;
     // One connection per client: the pool only holds the lane's connection.
-    this.options = new RedisOptions().setConnectionString(url)
+    // On a cluster, a lane's "connection" is a cluster connection: one socket per node, each
+    // request on the socket of its keys' master, so a lane still keeps the order of one channel.
+    this.options = target.clientOptions()
         .setMaxPoolSize(1)
         .setMaxPoolWaiting(4)
         .setMaxWaitingHandlers(MAX_IN_FLIGHT);
-    options.getNetClientOptions().setConnectTimeout(connectTimeoutMillis).setTcpNoDelay(true).setTcpKeepAlive(true);
     // A context of our own, not a caller's verticle's: undeploying a verticle must not strand a lane.
     this.own = new Lane(RedisLink.newContext(vertx));
     if (stallMillis > 0) {
@@ -117,13 +118,29 @@ public final class RedisPipeline {
    */
   public static RedisPipeline ordered(Vertx vertx, String name, String url, int connectTimeoutMillis, long stallMillis,
       List<String> scripts) {
-    return new RedisPipeline(vertx, name, url, connectTimeoutMillis, stallMillis, scripts, false);
+    return ordered(vertx, name, standalone(url, connectTimeoutMillis), stallMillis, scripts);
+  }
+
+  /** As {@link #ordered(Vertx, String, String, int, long, List)}, to one Redis or a cluster as {@code target} says. */
+  public static RedisPipeline ordered(Vertx vertx, String name, RedisSettings target, long stallMillis,
+      List<String> scripts) {
+    return new RedisPipeline(vertx, name, target, stallMillis, scripts, false);
   }
 
   /** One connection per caller event loop (see the class doc); parameters as {@link #ordered}. */
   public static RedisPipeline perEventLoop(Vertx vertx, String name, String url, int connectTimeoutMillis,
       long stallMillis, List<String> scripts) {
-    return new RedisPipeline(vertx, name, url, connectTimeoutMillis, stallMillis, scripts, true);
+    return perEventLoop(vertx, name, standalone(url, connectTimeoutMillis), stallMillis, scripts);
+  }
+
+  /** As {@link #perEventLoop(Vertx, String, String, int, long, List)}, to one Redis or a cluster. */
+  public static RedisPipeline perEventLoop(Vertx vertx, String name, RedisSettings target, long stallMillis,
+      List<String> scripts) {
+    return new RedisPipeline(vertx, name, target, stallMillis, scripts, true);
+  }
+
+  private static RedisSettings standalone(String url, int connectTimeoutMillis) {
+    return new RedisSettings().setUrl(url).setConnectTimeoutMillis(connectTimeoutMillis);
   }
 
   /**

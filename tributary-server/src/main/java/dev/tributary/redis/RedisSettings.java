@@ -65,6 +65,8 @@ public final class RedisSettings {
       1, 600_000, Reload.RESTART, o -> o.reconnectMaxDelayMillis, (o, v) -> o.reconnectMaxDelayMillis = v);
 
   private String url = DEFAULT_URL;
+  /** Seeds of a Redis Cluster; set by {@code RedisOptions} from {@code redis.cluster}, not a link key. */
+  private java.util.List<String> cluster = java.util.List.of();
   private int poolSize;
   private int maxPoolWaiting;
   private int connectTimeoutMillis;
@@ -80,6 +82,7 @@ public final class RedisSettings {
 
   public RedisSettings(RedisSettings o) {
     url = o.url;
+    cluster = o.cluster;
     OPTIONS.copy(o, this);
   }
 
@@ -111,6 +114,57 @@ public final class RedisSettings {
     }
     this.url = v;
     return this;
+  }
+
+  /**
+   * Seed URLs of a Redis Cluster ({@code redis.cluster}, which {@code RedisOptions} reads); empty
+   * (the default) for one Redis at {@link #getUrl()}. With seeds, every client of a link is a
+   * cluster client: it learns the slot map from the first seed that answers and sends each command
+   * to the master of its keys' slot, following {@code MOVED} and {@code ASK}.
+   */
+  public java.util.List<String> getCluster() {
+    return cluster;
+  }
+
+  /** Sets the seeds (see {@link #getCluster()}); the first one also becomes {@link #getUrl()}. */
+  public RedisSettings setCluster(java.util.List<String> seeds) {
+    for (int i = 0; i < seeds.size(); i++) {
+      String s = seeds.get(i);
+      if (s == null || !(s.startsWith("redis://") || s.startsWith("rediss://"))) {
+        throw new ConfigException(key("cluster[" + i + "]"), "must start with redis:// or rediss://, got " + s);
+      }
+    }
+    this.cluster = java.util.List.copyOf(seeds);
+    if (!seeds.isEmpty()) {
+      this.url = seeds.get(0);
+    }
+    return this;
+  }
+
+  /** True with {@code redis.cluster} seeds: Redis Cluster, sharded pub/sub, hash-tagged keys. */
+  public boolean isCluster() {
+    return !cluster.isEmpty();
+  }
+
+  /**
+   * The Vert.x client options of one client of a link: standalone at {@link #getUrl()}, or a
+   * cluster client over the seeds (masters only: a replica may lag, and every command here writes
+   * or must read what was just written). The pool size and waiting bound are the caller's.
+   */
+  public io.vertx.redis.client.RedisOptions clientOptions() {
+    io.vertx.redis.client.RedisOptions ro = new io.vertx.redis.client.RedisOptions();
+    if (isCluster()) {
+      ro.setType(io.vertx.redis.client.RedisClientType.CLUSTER)
+          .setUseReplicas(io.vertx.redis.client.RedisReplicas.NEVER);
+      cluster.forEach(ro::addConnectionString);
+    } else {
+      ro.setConnectionString(url);
+    }
+    ro.getNetClientOptions()
+        .setConnectTimeout(connectTimeoutMillis)
+        .setTcpNoDelay(true)
+        .setTcpKeepAlive(true);
+    return ro;
   }
 
   /** Pooled command connections. Default 8. */

@@ -81,6 +81,28 @@ class TributaryOptionsTest {
   }
 
   @Test
+  void redisClusterTakesSeedsAndExcludesTheOtherWays() {
+    io.vertx.core.json.JsonArray seeds = new io.vertx.core.json.JsonArray().add("redis://127.0.0.1:7000").add("redis://127.0.0.1:7001");
+    TributaryOptions o = new TributaryOptions(new JsonObject().put("redis", new JsonObject().put("cluster", seeds)));
+    assertThat(o.getRedis().isEnabled()).isTrue();
+    assertThat(o.getRedis().isCluster()).isTrue();
+    assertThat(o.getRedis().links()).singleElement().satisfies(l -> {
+      assertThat(l.isCluster()).isTrue();
+      assertThat(l.getCluster()).containsExactly("redis://127.0.0.1:7000", "redis://127.0.0.1:7001");
+    });
+    assertThat(new TributaryOptions(o.toJson()).getRedis().getCluster()).isEqualTo(o.getRedis().getCluster());
+    assertThatThrownBy(() -> new TributaryOptions(new JsonObject().put("redis", new JsonObject()
+        .put("url", "redis://a:1").put("cluster", seeds))))
+        .hasMessageStartingWith("config: redis.cluster: use one of redis.url, redis.urls and redis.cluster");
+    assertThatThrownBy(() -> new TributaryOptions(new JsonObject().put("redis", new JsonObject()
+        .put("cluster", new io.vertx.core.json.JsonArray()))))
+        .hasMessageStartingWith("config: redis.cluster: must list at least one seed");
+    assertThatThrownBy(() -> new TributaryOptions(new JsonObject().put("redis", new JsonObject()
+        .put("cluster", new io.vertx.core.json.JsonArray().add("http://x:1")))))
+        .hasMessageStartingWith("config: redis.cluster[0]: must be a redis:// URL");
+  }
+
+  @Test
   void subscribeTokenIsValidatedAndNeedsASecret() {
     assertThatThrownBy(() -> new TributaryOptions(new JsonObject().put("channels", new JsonObject().put("namespaces",
         new JsonObject().put("priv", new JsonObject().put("subscribeToken", "always"))))))

@@ -42,21 +42,32 @@ public final class RedisServer implements AutoCloseable {
   private final Path binary;
   private final int port;
   private final Path dir;
+  private final List<String> extraArgs;
   private Process process;
 
-  private RedisServer(Path binary, int port, Path dir) {
+  private RedisServer(Path binary, int port, Path dir, List<String> extraArgs) {
     this.binary = binary;
     this.port = port;
     this.dir = dir;
+    this.extraArgs = List.copyOf(extraArgs);
   }
 
   /** Starts a server on a free port and waits until it answers {@code PING}. */
   public static RedisServer start() throws IOException {
+    return start(port -> List.of());
+  }
+
+  /**
+   * As {@link #start()}, with more {@code redis-server} arguments made from the chosen port (kept
+   * for {@link #restart()}); {@link RedisCluster} adds its cluster options so.
+   */
+  public static RedisServer start(java.util.function.Function<Integer, List<String>> extraArgs) throws IOException {
     Path bin = binary();
     IOException last = null;
     // A free port can be taken by someone else between probing and binding: try a few.
     for (int attempt = 0; attempt < 3; attempt++) {
-      RedisServer s = new RedisServer(bin, freePort(), Files.createTempDirectory("tributary-redis"));
+      int port = freePort();
+      RedisServer s = new RedisServer(bin, port, Files.createTempDirectory("tributary-redis"), extraArgs.apply(port));
       try {
         s.launch();
         return s;
@@ -170,15 +181,21 @@ public final class RedisServer implements AutoCloseable {
     }
   }
 
+  /** The server's own temporary directory (its log is {@code redis.log} there). */
+  public Path dir() {
+    return dir;
+  }
+
   private void launch() throws IOException {
-    List<String> cmd = List.of(binary.toString(),
+    List<String> cmd = new java.util.ArrayList<>(List.of(binary.toString(),
         "--port", Integer.toString(port),
         "--bind", "127.0.0.1",
         "--save", "",
         "--appendonly", "no",
         "--dir", dir.toString(),
         "--daemonize", "no",
-        "--loglevel", "warning");
+        "--loglevel", "warning"));
+    cmd.addAll(extraArgs);
     Process p = new ProcessBuilder(cmd)
         .directory(dir.toFile())
         .redirectErrorStream(true)
@@ -236,7 +253,8 @@ public final class RedisServer implements AutoCloseable {
     }
   }
 
-  private static int freePort() throws IOException {
+  /** A loopback port that was free a moment ago. */
+  public static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket()) {
       s.setReuseAddress(true);
       s.bind(new InetSocketAddress("127.0.0.1", 0));

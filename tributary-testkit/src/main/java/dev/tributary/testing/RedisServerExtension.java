@@ -14,7 +14,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * ... redis.url() ...
  * }</pre>
  */
-public final class RedisServerExtension implements BeforeAllCallback, AfterAllCallback {
+public final class RedisServerExtension implements BeforeAllCallback, AfterAllCallback, RedisDeployment {
   private RedisServer server;
 
   @Override
@@ -61,5 +61,15 @@ public final class RedisServerExtension implements BeforeAllCallback, AfterAllCa
 
   public void restart() throws java.io.IOException {
     server.restart();
+  }
+
+  @Override
+  public void configure(dev.tributary.config.RedisOptions o) {
+    o.setUrls(java.util.List.of(url()));
+  }
+
+  @Override
+  public String toString() {
+    return "one Redis";
   }
 }

@@ -3,6 +3,8 @@ package dev.tributary.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tributary.config.NamespaceOptions;
+import dev.tributary.testing.RedisClusterExtension;
+import dev.tributary.testing.RedisDeployment;
 import dev.tributary.testing.RedisServerExtension;
 import dev.tributary.testing.TestServer;
 import dev.tributary.testing.WsTestClient;
@@ -22,6 +24,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * History shared by two nodes through a real redis-server: one offset sequence per channel
@@ -31,6 +35,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class MultiNodeHistoryTest {
   @RegisterExtension
   static final RedisServerExtension redis = new RedisServerExtension();
+  @RegisterExtension
+  static final RedisClusterExtension cluster = new RedisClusterExtension();
   static Vertx client;
   static WebClient web;
 
@@ -46,20 +52,29 @@ class MultiNodeHistoryTest {
     client.close().await();
   }
 
-  static TestServer node() {
-    return node(null, 20);
+  /** The guarantees below that do not stop or cut Redis hold on one Redis and on a Redis Cluster alike. */
+  static List<RedisDeployment> deployments() {
+    return List.of(redis, cluster);
   }
 
-  static TestServer node(String tokenSecret) {
-    return node(tokenSecret, 20);
+  static TestServer node() {
+    return node(redis);
+  }
+
+  static TestServer node(RedisDeployment redisAt) {
+    return node(redisAt, null, 20);
   }
 
   static TestServer node(String tokenSecret, int positionCheckSeconds) {
+    return node(redis, tokenSecret, positionCheckSeconds);
+  }
+
+  static TestServer node(RedisDeployment r, String tokenSecret, int positionCheckSeconds) {
     return TestServer.start(o -> {
       if (tokenSecret != null) {
         o.getAuth().setTokenHmacSecret(tokenSecret);
       }
-      o.getRedis().setUrls(List.of(redis.url()));
+      r.configure(o.getRedis());
       o.getRedis().getLink().setBreakerResetTimeoutMillis(300).setReconnectInitialDelayMillis(20)
           .setReconnectMaxDelayMillis(300);
       o.getGateway().getRateLimit().setCommandsPerSecond(0);
@@ -79,9 +94,10 @@ class MultiNodeHistoryTest {
     return push.getJsonObject("push").getJsonObject("pub");
   }
 
-  @Test
-  void offsetsAreSharedAndAClientRecoversOnTheOtherNode() {
-    try (TestServer a = node(); TestServer b = node(); WsTestClient onA = WsTestClient.open(client, a.port)) {
+  @ParameterizedTest
+  @MethodSource("deployments")
+  void offsetsAreSharedAndAClientRecoversOnTheOtherNode(RedisDeployment redisAt) {
+    try (TestServer a = node(redisAt); TestServer b = node(redisAt); WsTestClient onA = WsTestClient.open(client, a.port)) {
       onA.connect();
       JsonObject sub = onA.subscribe("h:one").getJsonObject("subscribe");
       String epoch = sub.getString("epoch");
@@ -123,9 +139,10 @@ class MultiNodeHistoryTest {
     }
   }
 
-  @Test
-  void publishersOnBothNodesGiveEverySubscriberOneGaplessOrder() {
-    try (TestServer a = node(); TestServer b = node()) {
+  @ParameterizedTest
+  @MethodSource("deployments")
+  void publishersOnBothNodesGiveEverySubscriberOneGaplessOrder(RedisDeployment redisAt) {
+    try (TestServer a = node(redisAt); TestServer b = node(redisAt)) {
       List<WsTestClient> subs = new ArrayList<>();
       for (TestServer n : new TestServer[] {a, b, a, b}) {
         WsTestClient s = WsTestClient.open(client, n.port);
@@ -268,15 +285,16 @@ class MultiNodeHistoryTest {
     }
   }
 
-  @Test
-  void serverSideSubscriptionsRecoverThroughConnect() {
+  @ParameterizedTest
+  @MethodSource("deployments")
+  void serverSideSubscriptionsRecoverThroughConnect(RedisDeployment redisAt) {
     String secret = "a-secret-for-tests-only";
     io.vertx.ext.auth.jwt.JWTAuth signer = io.vertx.ext.auth.jwt.JWTAuth.create(client,
         new io.vertx.ext.auth.jwt.JWTAuthOptions().addPubSecKey(
             new io.vertx.ext.auth.PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret)));
     String token = signer.generateToken(new JsonObject().put("sub", "u1")
         .put("exp", System.currentTimeMillis() / 1000 + 600).put("channels", new JsonArray().add("h:mine")));
-    try (TestServer a = node(secret); TestServer b = node(secret)) {
+    try (TestServer a = node(redisAt, secret, 20); TestServer b = node(redisAt, secret, 20)) {
       String epoch;
       try (WsTestClient c = WsTestClient.open(client, a.port)) {
         JsonObject sub = c.connect(new JsonObject().put("token", token)).getJsonObject("connect")
@@ -307,9 +325,10 @@ class MultiNodeHistoryTest {
     }
   }
 
-  @Test
-  void subscribingWhilePublicationsFlowGivesEachExactlyOnce() {
-    try (TestServer a = node(); TestServer b = node();
+  @ParameterizedTest
+  @MethodSource("deployments")
+  void subscribingWhilePublicationsFlowGivesEachExactlyOnce(RedisDeployment redisAt) {
+    try (TestServer a = node(redisAt); TestServer b = node(redisAt);
          WsTestClient pubA = WsTestClient.open(client, a.port);
          WsTestClient first = WsTestClient.open(client, b.port)) {
       pubA.connect();

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tributary.config.NamespaceOptions;
 import dev.tributary.testing.RedisServer;
+import dev.tributary.testing.RedisClusterExtension;
+import dev.tributary.testing.RedisDeployment;
 import dev.tributary.testing.RedisServerExtension;
 import dev.tributary.testing.TestServer;
 import dev.tributary.testing.WsTestClient;
@@ -21,6 +23,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Presence across two nodes (separate Vert.x instances) sharing a real redis-server: both nodes
@@ -30,7 +34,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class MultiNodePresenceTest {
   @RegisterExtension
   static final RedisServerExtension redis = new RedisServerExtension();
+  @RegisterExtension
+  static final RedisClusterExtension cluster = new RedisClusterExtension();
   static Vertx client;
+
+  /** The guarantees below that do not stop Redis hold on one Redis and on a Redis Cluster alike. */
+  static List<RedisDeployment> deployments() {
+    return List.of(redis, cluster);
+  }
 
   @BeforeAll
   static void start() throws Exception {
@@ -43,8 +54,12 @@ class MultiNodePresenceTest {
   }
 
   static TestServer node(String redisUrl) {
+    return node((RedisDeployment) o -> o.setUrls(List.of(redisUrl)));
+  }
+
+  static TestServer node(RedisDeployment redisAt) {
     return TestServer.start(o -> {
-      o.getRedis().setUrls(List.of(redisUrl));
+      redisAt.configure(o.getRedis());
       o.getRedis().getLink().setBreakerResetTimeoutMillis(500).setReconnectMaxDelayMillis(500)
           .setCommandTimeoutMillis(1000);
       o.getGateway().getRateLimit().setCommandsPerSecond(0);
@@ -84,9 +99,10 @@ class MultiNodePresenceTest {
     return push.getJsonObject(kind).getJsonObject("info");
   }
 
-  @Test
-  void presenceJoinAndLeaveAreSharedByTheNodes() {
-    try (TestServer a = node(redis.url()); TestServer b = node(redis.url());
+  @ParameterizedTest
+  @MethodSource("deployments")
+  void presenceJoinAndLeaveAreSharedByTheNodes(RedisDeployment redisAt) {
+    try (TestServer a = node(redisAt); TestServer b = node(redisAt);
          WsTestClient onA = WsTestClient.open(client, a.port);
          WsTestClient onB = WsTestClient.open(client, b.port)) {
       String aId = onA.connect().getJsonObject("connect").getString("client");
@@ -133,14 +149,15 @@ class MultiNodePresenceTest {
     }
   }
 
-  @Test
-  void gracefulShutdownOfANodeRemovesItsEntriesAtOnce() {
-    try (TestServer a = node(redis.url()); WsTestClient onA = WsTestClient.open(client, a.port)) {
+  @ParameterizedTest
+  @MethodSource("deployments")
+  void gracefulShutdownOfANodeRemovesItsEntriesAtOnce(RedisDeployment redisAt) {
+    try (TestServer a = node(redisAt); WsTestClient onA = WsTestClient.open(client, a.port)) {
       String aId = onA.connect().getJsonObject("connect").getString("client");
       onA.subscribe("room:shutdown");
       assertThat(info(onA.next(), "join").getString("client")).isEqualTo(aId);
       String bId;
-      TestServer b = node(redis.url());
+      TestServer b = node(redisAt);
       try (WsTestClient onB = WsTestClient.open(client, b.port)) {
         bId = onB.connect().getJsonObject("connect").getString("client");
         onB.subscribe("room:shutdown");

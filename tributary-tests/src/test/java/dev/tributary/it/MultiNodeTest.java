@@ -3,6 +3,8 @@ package dev.tributary.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tributary.config.NamespaceOptions;
+import dev.tributary.testing.RedisClusterExtension;
+import dev.tributary.testing.RedisDeployment;
 import dev.tributary.testing.RedisServer;
 import dev.tributary.testing.RedisServerExtension;
 import dev.tributary.testing.TestServer;
@@ -22,6 +24,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Several nodes (separate Vert.x instances) sharing a real redis-server: publications from any
@@ -31,7 +35,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class MultiNodeTest {
   @RegisterExtension
   static final RedisServerExtension redis = new RedisServerExtension();
+  @RegisterExtension
+  static final RedisClusterExtension cluster = new RedisClusterExtension();
   static Vertx client;
+
+  /** The guarantees below that do not stop Redis hold on one Redis and on a Redis Cluster alike. */
+  static List<RedisDeployment> deployments() {
+    return List.of(redis, cluster);
+  }
 
   @BeforeAll
   static void start() throws Exception {
@@ -43,9 +54,9 @@ class MultiNodeTest {
     client.close().await();
   }
 
-  static TestServer node(String redisUrl) {
+  static TestServer node(RedisDeployment redisAt) {
     return TestServer.start(o -> {
-      o.getRedis().setUrls(List.of(redisUrl));
+      redisAt.configure(o.getRedis());
       o.getRedis().getLink().setBreakerResetTimeoutMillis(500).setReconnectMaxDelayMillis(500);
       o.getGateway().getRateLimit().setCommandsPerSecond(0);
       o.getChannels().putNamespace("x", new NamespaceOptions().setAllowClientPublish(true));
@@ -67,9 +78,10 @@ class MultiNodeTest {
     }
   }
 
-  @Test
-  void publicationsReachEveryNodeOnceInOrder() {
-    try (TestServer a = node(redis.url()); TestServer b = node(redis.url()); TestServer c = node(redis.url())) {
+  @ParameterizedTest
+  @MethodSource("deployments")
+  void publicationsReachEveryNodeOnceInOrder(RedisDeployment redisAt) {
+    try (TestServer a = node(redisAt); TestServer b = node(redisAt); TestServer c = node(redisAt)) {
       TestServer[] nodes = {a, b, c};
       List<WsTestClient> subs = new ArrayList<>();
       for (TestServer n : nodes) {
@@ -163,9 +175,10 @@ class MultiNodeTest {
     }
   }
 
-  @Test
-  void moduleStateIsVisibleFromAnotherNode() {
-    try (TestServer a = node(redis.url()); TestServer b = node(redis.url());
+  @ParameterizedTest
+  @MethodSource("deployments")
+  void moduleStateIsVisibleFromAnotherNode(RedisDeployment redisAt) {
+    try (TestServer a = node(redisAt); TestServer b = node(redisAt);
          WsTestClient onB = WsTestClient.open(client, b.port)) {
       onB.connect();
       onB.subscribe("weather");
@@ -217,7 +230,7 @@ class MultiNodeTest {
    */
   @Test
   void redisOutageRefusesPublicationsAndRecoversCrossNode() throws Exception {
-    try (TestServer a = node(redis.url()); TestServer b = node(redis.url());
+    try (TestServer a = node(redis); TestServer b = node(redis);
          WsTestClient onA = WsTestClient.open(client, a.port);
          WsTestClient onB = WsTestClient.open(client, b.port)) {
       onA.connect();
@@ -263,7 +276,7 @@ class MultiNodeTest {
    */
   @Test
   void degradedPublishLocalSaysLocalOnly() throws Exception {
-    try (TestServer a = localWhenDegradedNode(redis.url()); TestServer b = node(redis.url());
+    try (TestServer a = localWhenDegradedNode(redis.url()); TestServer b = node(redis);
          WsTestClient onA = WsTestClient.open(client, a.port);
          WsTestClient onB = WsTestClient.open(client, b.port)) {
       onA.connect();

@@ -3,7 +3,9 @@ package dev.tributary.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tributary.testing.Poll;
-import dev.tributary.testing.RedisServer;
+import dev.tributary.testing.RedisClusterExtension;
+import dev.tributary.testing.RedisDeployment;
+import dev.tributary.testing.RedisServerExtension;
 import dev.tributary.testing.ServerProcess;
 import dev.tributary.testing.WsTestClient;
 import io.vertx.core.Vertx;
@@ -15,11 +17,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Two node processes sharing a real redis-server; one is killed (SIGKILL, no goodbye) while its
+ * Two node processes sharing a real redis-server, then a Redis Cluster; one is killed (SIGKILL, no goodbye) while its
  * clients are connected. Its presence entries leave within the presence expiry, and its clients,
  * reconnecting to the other node, recover every publication they missed, once each, in order.
  */
@@ -36,19 +40,31 @@ class NodeFailoverTest {
     return api(web, port, "presence_stats", new JsonObject().put("channel", "h:room")).getInteger("num_clients");
   }
 
-  @Test
-  void aKilledNodesPresenceExpiresAndItsClientsRecoverOnTheOtherNode(@TempDir Path dir) throws Exception {
+  @RegisterExtension
+  static final RedisServerExtension redis = new RedisServerExtension();
+  @RegisterExtension
+  static final RedisClusterExtension cluster = new RedisClusterExtension();
+
+  /** One Redis, and a Redis Cluster: the same guarantees. */
+  static List<RedisDeployment> deployments() {
+    return List.of(redis, cluster);
+  }
+
+  @ParameterizedTest
+  @MethodSource("deployments")
+  void aKilledNodesPresenceExpiresAndItsClientsRecoverOnTheOtherNode(RedisDeployment redisAt, @TempDir Path dir)
+      throws Exception {
     Vertx vertx = Vertx.vertx();
     WebClient web = WebClient.create(vertx);
-    try (RedisServer redis = RedisServer.start()) {
+    try {
       Path conf = dir.resolve("node.json");
       Files.writeString(conf, """
           {"http":{"port":0,"host":"127.0.0.1"},"api":{"key":"k"},
-           "redis":{"urls":["%s"]},
+           "redis":%s,
            "gateway":{"rateLimit":{"commandsPerSecond":0}},
            "channels":{"presenceTtlSeconds":2,
              "namespaces":{"h":{"historySize":100,"historyTtlSeconds":300,"presence":true,"allowClientPublish":true}}}}
-          """.formatted(redis.url()));
+          """.formatted(redisAt.json().encode()));
       try (ServerProcess a = new ServerProcess(conf); ServerProcess b = new ServerProcess(conf)) {
         int portA = a.awaitPort();
         int portB = b.awaitPort();

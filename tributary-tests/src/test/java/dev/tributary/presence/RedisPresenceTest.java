@@ -101,7 +101,7 @@ class RedisPresenceTest extends PresenceStoreContract {
     await(s.add("p:other", new ClientInfo("d", "u3")));
     assertThat(s.localEntries()).isEqualTo(3);
     // Both keys expire with the TTL, so a channel whose nodes all die leaves nothing behind.
-    long ttl = await(links.get(0).send(Request.cmd(Command.PTTL).arg(RedisPresence.EXPIRE_PREFIX + "p:basic"))).toLong();
+    long ttl = await(links.get(0).send(Request.cmd(Command.PTTL).arg(RedisPresence.keys("p:basic")[1]))).toLong();
     assertThat(ttl).isBetween(1L, 60_000L);
     await(s.remove("p:basic", "a"));
     assertThat(s.localEntries()).isEqualTo(2);
@@ -197,8 +197,8 @@ class RedisPresenceTest extends PresenceStoreContract {
         RedisLink home = s.linkFor(ch);
         RedisLink other = home == r0 ? r1 : r0;
         onFirst += home == r0 ? 1 : 0;
-        assertThat(await(home.send(Request.cmd(Command.HLEN).arg(RedisPresence.DATA_PREFIX + ch))).toInteger()).isEqualTo(1);
-        assertThat(await(other.send(Request.cmd(Command.EXISTS).arg(RedisPresence.DATA_PREFIX + ch))).toInteger()).isZero();
+        assertThat(await(home.send(Request.cmd(Command.HLEN).arg(RedisPresence.keys(ch)[0]))).toInteger()).isEqualTo(1);
+        assertThat(await(other.send(Request.cmd(Command.EXISTS).arg(RedisPresence.keys(ch)[0]))).toInteger()).isZero();
         assertThat(await(s.presence(ch))).containsOnlyKeys("c" + i);
       }
       assertThat(onFirst).as("both instances hold some of 20 channels").isBetween(1, 19);

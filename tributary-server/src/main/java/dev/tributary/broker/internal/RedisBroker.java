@@ -3,6 +3,7 @@ package dev.tributary.broker.internal;
 import dev.tributary.metrics.MetricNames;
 import dev.tributary.broker.Broker;
 import dev.tributary.redis.ConsistentHash;
+import dev.tributary.redis.HashSlot;
 import dev.tributary.redis.RedisLink;
 import dev.tributary.redis.RedisPipeline;
 import dev.tributary.redis.RedisSubscription;
@@ -20,8 +21,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Cross-node fan-out over Redis pub/sub: a channel {@code C} is the Redis channel
- * {@code tributary.ch.C} on the Redis instance the ring picks for it (several URLs shard
- * channels). A message is {@code <offset>\n<push>}: the publication's history offset (0 without
+ * {@code tributary.ch.{C}} on the Redis instance the ring picks for it (several URLs shard
+ * channels), or on a Redis Cluster a sharded channel ({@code SSUBSCRIBE}/{@code SPUBLISH}) that
+ * lives on the master of its hash slot, the slot of the channel's history keys too. A message is {@code <offset>\n<push>}: the publication's history offset (0 without
  * history) and the push bytes, delivered as they are. Channels with history are published by
  * {@link RedisHistory}'s script, which appends and publishes in one step. A node is subscribed while it has local subscribers; a publication goes to Redis and
  * comes back to every subscribed node, this one included, so all nodes see one order per channel.
@@ -54,7 +56,7 @@ public final class RedisBroker implements Broker {
     Sub(String channel, RedisLink link) {
       this.channel = channel;
       Promise<Void> p = Promise.promise();
-      this.redis = link.subscribeOnLink(PREFIX + channel, this::onMessage, p);
+      this.redis = link.subscribeOnLink(pubsubChannel(channel), this::onMessage, p);
       this.confirmed = p.future();
       // On the link's thread, before any message of the channel is handed on.
       confirmed.onSuccess(v -> {
@@ -100,19 +102,21 @@ public final class RedisBroker implements Broker {
   private final RedisHistory history;
 
   /**
-   * @param urls the URL of each link, same order
+   * @param links the node's Redis links: several standalone ones (channels sharded over them by
+   *     the ring), or one to a cluster
    * @param commandTimeoutMillis the bound of every wait on Redis: a publication without reply (its
    *     lane is then reconnected) and a subscription not confirmed fail after it
    * @param historyMetaTtlSeconds how long a history stream's epoch outlives its last publication
    */
-  public RedisBroker(io.vertx.core.Vertx vertx, List<RedisLink> links, List<String> urls, int connectTimeoutMillis,
-      int commandTimeoutMillis, MeterRegistry registry, dev.tributary.support.Clock clock, int historyMetaTtlSeconds) {
+  public RedisBroker(io.vertx.core.Vertx vertx, List<RedisLink> links, int commandTimeoutMillis, MeterRegistry registry,
+      dev.tributary.support.Clock clock, int historyMetaTtlSeconds) {
     this.vertx = vertx;
     this.readyTimeoutMillis = commandTimeoutMillis;
     this.links = List.copyOf(links);
-    for (int i = 0; i < links.size(); i++) {
-      publishers.put(links.get(i), RedisPipeline.ordered(vertx, links.get(i).name() + "-publish", urls.get(i),
-          connectTimeoutMillis, commandTimeoutMillis, List.of(RedisHistory.APPEND.text())));
+    for (RedisLink link : links) {
+      // SCRIPT LOAD has no key: a cluster would load it on one node only. There the script goes by EVAL.
+      publishers.put(link, RedisPipeline.ordered(vertx, link.name() + "-publish", link.settings(), commandTimeoutMillis,
+          link.isCluster() ? List.of() : List.of(RedisHistory.APPEND.text())));
     }
     this.ring = new ConsistentHash<>(this.links, RedisLink::name);
     this.history = new RedisHistory(this::linkFor, c -> publishers.get(linkFor(c)), clock, historyMetaTtlSeconds);
@@ -143,6 +147,15 @@ public final class RedisBroker implements Broker {
 
   RedisLink linkFor(String channel) {
     return ring.nodeFor(channel);
+  }
+
+  /**
+   * The Redis pub/sub channel of {@code channel}: hash-tagged like its history keys
+   * ({@link RedisHistory}), so that on a cluster the history script's {@code SPUBLISH} stays in the
+   * slot of the keys it writes.
+   */
+  static String pubsubChannel(String channel) {
+    return PREFIX + "{" + channel + "}";
   }
 
   /**
@@ -227,7 +240,7 @@ public final class RedisBroker implements Broker {
   @Override
   public Future<dev.tributary.history.HistoryStore.Position> publishWithHistory(String channel, String dataJson,
       String infoJson, int maxSize, long ttlMillis) {
-    return history.appendAndPublish(channel, dataJson, infoJson, maxSize, ttlMillis, PREFIX + channel)
+    return history.appendAndPublish(channel, dataJson, infoJson, maxSize, ttlMillis, pubsubChannel(channel))
         .onSuccess(n -> published.increment())
         .onFailure(err -> failed.increment());
   }
@@ -236,7 +249,7 @@ public final class RedisBroker implements Broker {
   public Future<Void> publish(String channel, byte[] push) {
     Buffer message = Buffer.buffer(push.length + 2).appendByte((byte) '0').appendByte((byte) '\n').appendBytes(push);
     RedisLink link = linkFor(channel);
-    return link.accounted(publishers.get(link).send(Request.cmd(Command.PUBLISH).arg(PREFIX + channel).arg(message)))
+    return link.accounted(publishers.get(link).send(Request.cmd(link.shardedPublish()).arg(pubsubChannel(channel)).arg(message)))
         .onSuccess(n -> published.increment())
         .onFailure(err -> failed.increment())
         .mapEmpty();
@@ -267,19 +280,41 @@ public final class RedisBroker implements Broker {
   public Future<Void> barrier() {
     List<Future<Void>> all = new java.util.ArrayList<>();
     for (RedisLink link : links) {
-      String ch = "tributary.barrier." + java.util.UUID.randomUUID();
-      Promise<Void> arrived = Promise.promise();
-      Promise<Void> confirmed = Promise.promise();
-      RedisSubscription[] sub = new RedisSubscription[1];
-      sub[0] = link.subscribeOnLink(ch, m -> arrived.tryComplete(), confirmed);
-      Future<Void> f = confirmed.future()
-          .compose(v -> link.accounted(publishers.get(link).send(Request.cmd(Command.PUBLISH).arg(ch).arg("barrier"))))
-          .compose(v -> arrived.future());
-      all.add(within(f, readyTimeoutMillis * 2L, () -> new dev.tributary.redis.RedisUnavailableException(
-          "redis " + link.name() + ": barrier not back within " + readyTimeoutMillis * 2L + " ms", null))
-          .andThen(ar -> sub[0].unsubscribe()));
+      if (link.isCluster()) {
+        // One marker per master: a lane and the subscriber each have one socket per node, and only
+        // the order on one socket is Redis's promise. A tag in a master's slots routes the marker.
+        all.add(within(link.send(Request.cmd(Command.CLUSTER).arg("SLOTS")).compose(slots -> {
+          java.util.Map<String, String> tagByMaster = new java.util.HashMap<>();
+          for (io.vertx.redis.client.Response range : slots) {
+            tagByMaster.computeIfAbsent(range.get(2).get(0) + ":" + range.get(2).get(1),
+                m -> HashSlot.tagIn(range.get(0).toInteger(), range.get(1).toInteger()));
+          }
+          List<Future<Void>> markers = new java.util.ArrayList<>();
+          tagByMaster.values().forEach(tag -> markers.add(marker(link, "{" + tag + "}.")));
+          return Future.all(markers).<Void>mapEmpty();
+        }), readyTimeoutMillis * 2L, () -> barrierLate(link)));
+      } else {
+        all.add(within(marker(link, ""), readyTimeoutMillis * 2L, () -> barrierLate(link)));
+      }
     }
     return Future.all(all).mapEmpty();
+  }
+
+  /** Subscribes a channel of its own, publishes a marker on it through the link's ordered lane, waits for it. */
+  private Future<Void> marker(RedisLink link, String tag) {
+    String ch = "tributary.barrier." + tag + java.util.UUID.randomUUID();
+    Promise<Void> arrived = Promise.promise();
+    Promise<Void> confirmed = Promise.promise();
+    RedisSubscription sub = link.subscribeOnLink(ch, m -> arrived.tryComplete(), confirmed);
+    return confirmed.future()
+        .compose(v -> link.accounted(publishers.get(link).send(Request.cmd(link.shardedPublish()).arg(ch).arg("barrier"))))
+        .compose(v -> arrived.future())
+        .andThen(ar -> sub.unsubscribe());
+  }
+
+  private RuntimeException barrierLate(RedisLink link) {
+    return new dev.tributary.redis.RedisUnavailableException(
+        "redis " + link.name() + ": barrier not back within " + readyTimeoutMillis * 2L + " ms", null);
   }
 
   /** Channels this node is subscribed to. */
@@ -320,16 +355,21 @@ public final class RedisBroker implements Broker {
 
   /** The channels of {@code chs} with a subscriber on {@code link}; all of them if it cannot say. */
   private Future<java.util.Set<String>> numsub(RedisLink link, List<String> chs) {
+    if (link.isCluster()) {
+      // PUBSUB SHARDNUMSUB answers for the node it is sent to, and a cluster client sends a command
+      // without key to any node: it cannot say, so nothing is skipped.
+      return Future.succeededFuture(new java.util.HashSet<>(chs));
+    }
     Request req = Request.cmd(Command.PUBSUB).arg("NUMSUB");
     for (String ch : chs) {
-      req.arg(PREFIX + ch);
+      req.arg(pubsubChannel(ch));
     }
     return link.send(req).<java.util.Set<String>>map(r -> {
       // [name1, count1, name2, count2, ...], in the order asked.
       java.util.Set<String> out = new java.util.HashSet<>();
-      for (int i = 0; i + 1 < r.size(); i += 2) {
+      for (int i = 0; i + 1 < r.size() && i / 2 < chs.size(); i += 2) {
         if (r.get(i + 1).toLong() > 0) {
-          out.add(r.get(i).toString().substring(PREFIX.length()));
+          out.add(chs.get(i / 2));
         }
       }
       return out;

@@ -38,8 +38,9 @@ public final class RedisHistory implements HistoryStore {
 
   /**
    * KEYS: stream, meta. ARGV: max length, stream ttl s, meta ttl s, new epoch, pub/sub channel
-   * ('' = none), channel JSON, data JSON, info JSON ('' = none), time ms, age limit ms. Returns
-   * {offset, epoch}.
+   * ('' = none), channel JSON, data JSON, info JSON ('' = none), time ms, age limit ms, publish
+   * command ({@code spublish} on a cluster: the channel is hash-tagged into the keys' slot; default
+   * {@code publish}). Returns {offset, epoch}.
    */
   static final LuaScript APPEND = new LuaScript("""
       local epoch = redis.call('hget', KEYS[2], 'e')
@@ -56,7 +57,7 @@ public final class RedisHistory implements HistoryStore {
       if ARGV[5] ~= '' then
         local info = ''
         if ARGV[8] ~= '' then info = ',"info":' .. ARGV[8] end
-        redis.call('publish', ARGV[5], offset .. '\\n{"push":{"channel":' .. ARGV[6] .. ',"pub":{"data":' .. ARGV[7]
+        redis.call(ARGV[11] or 'publish', ARGV[5], offset .. '\\n{"push":{"channel":' .. ARGV[6] .. ',"pub":{"data":' .. ARGV[7]
           .. info .. ',"offset":' .. offset .. '}}}')
       end
       return {offset, epoch}
@@ -168,11 +169,15 @@ public final class RedisHistory implements HistoryStore {
       return Future.failedFuture(new IllegalStateException("redis unavailable: history of " + channel + " cannot be appended"));
     }
     long ttlSeconds = Math.max(1, (ttlMillis + 999) / 1000);
-    Request r = APPEND.evalsha(STREAM + channel + "}", META + channel + "}")
+    RedisLink link = linkFor.apply(channel);
+    String[] keys = {STREAM + channel + "}", META + channel + "}"};
+    // On a cluster by EVAL: the ordered lane cannot load the script on every master (SCRIPT LOAD has
+    // no key), and a promoted replica has an empty script cache. EVAL caches it where it runs.
+    Request r = (link.isCluster() ? APPEND.eval(keys) : APPEND.evalsha(keys))
         .arg(maxSize).arg(ttlSeconds).arg(Math.max(metaTtlSeconds, ttlSeconds)).arg(newEpoch()).arg(pubsubChannel)
         .arg(Json.encode(channel)).arg(dataJson).arg(infoJson == null ? "" : infoJson).arg(clock.epochMillis())
-        .arg(ttlMillis);
-    return linkFor.apply(channel).accounted(publisherFor.apply(channel).send(r))
+        .arg(ttlMillis).arg(link.shardedPublish().toString());
+    return link.accounted(publisherFor.apply(channel).send(r))
         .recover(err -> Future.failedFuture(new IllegalStateException("history of " + channel + " not appended: " + err, err)))
         .map(res -> new Position(res.get(1).toString(), res.get(0).toLong()));
   }

@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * {@code put} writes L1, then {@code SET key value PX ttl}; a null TTL takes the {@link TtlPolicy}
  * lifetime of the key's namespace. {@code invalidate} evicts L1, then {@code UNLINK}s the L2 key.
  * Both then {@code PUBLISH}, right behind on the same pipelined connection (Redis runs them in
- * order, so other nodes hear of a change only once it is in L2), on {@code <keyPrefix><name>:invalidate} so every node evicts its L1
+ * order, so other nodes hear of a change only once it is in L2), on {@code <keyPrefix>{<name>}:invalidate} so every node evicts its L1
  * copy; the writer ignores the echo of its own put (its L1 holds the new value), every node
  * including the sender applies invalidations (which closes the window between the local eviction
  * and the L2 delete). Messages are {@code <kind>:<nodeId>:<argument>}, kind {@code w} (written),
@@ -52,10 +52,14 @@ import org.slf4j.LoggerFactory;
  * mistaken for a prefix. An L2 read whose key is written or invalidated while it is in flight still
  * answers its callers but does not fill L1, so a late reply never resurrects an evicted value.
  *
- * <p>{@code invalidatePrefix} walks L2 with {@code SCAN MATCH <prefix>* COUNT n} and
- * {@code UNLINK}s each batch: non-blocking for Redis, but O(keys in the database), so it suits rare
- * clean-ups (a module leaving), not a hot path. Keys written under the prefix while the scan runs
- * may survive it.
+ * <p>L2 keys are {@code <keyPrefix>{<name>}:<key>}: the hash tag puts all of one cache's keys in
+ * one slot of a Redis Cluster (one master holds the cache, as the first Redis of {@code redis.urls}
+ * does). Invalidations use plain {@code PUBLISH}, which a cluster forwards to every node.
+ *
+ * <p>{@code invalidatePrefix} walks L2 with a script ({@link #SCAN_UNLINK}, routed by a key of the
+ * cache's slot) that runs one {@code SCAN MATCH <prefix>* COUNT n} step and {@code UNLINK}s what it
+ * found: non-blocking for Redis, but O(keys in the database), so it suits rare clean-ups (a module
+ * leaving), not a hot path. Keys written under the prefix while the scan runs may survive it.
  *
  * <h2>Without Redis</h2>
  * While the {@link RedisLink} is unavailable (breaker open, no connection) the cache degrades to
@@ -122,7 +126,9 @@ public final class RedisTieredCache implements TieredCache {
     this.maxEntries = settings.getL1MaxEntries();
     this.l1MaxTtlNanos = settings.getL1MaxTtlMillis() * 1_000_000L;
     this.scanCount = settings.getScanCount();
-    this.redisPrefix = settings.getKeyPrefix() + name + ":";
+    // Hash-tagged by the cache's name: on a Redis Cluster all of one cache's keys live in one slot
+    // (as they lived on the first Redis of redis.urls), so a prefix invalidation is one script there.
+    this.redisPrefix = redisKeyPrefix(settings.getKeyPrefix(), name);
     this.channel = redisPrefix + "invalidate";
     this.l1 = L1Cache.create(maxEntries, clock);
     this.l1Hits = level(registry, MetricNames.CACHE_HITS, "l1");
@@ -329,20 +335,30 @@ public final class RedisTieredCache implements TieredCache {
         .recover(x -> degraded(degradedInvalidate, "invalidatePrefix", prefix, x));
   }
 
+  /** The prefix of cache {@code name}'s L2 keys and invalidation channel: {@code <keyPrefix>{<name>}:}. */
+  public static String redisKeyPrefix(String keyPrefix, String name) {
+    return keyPrefix + "{" + name + "}:";
+  }
+
+  /**
+   * One {@code SCAN} step and the {@code UNLINK} of what it found. KEYS[1]: a key of the cache's
+   * slot (so a cluster runs it on the node holding the cache; SCAN sees that node's keys only).
+   * ARGV: cursor, pattern, count. Returns the next cursor.
+   */
+  static final dev.tributary.redis.LuaScript SCAN_UNLINK = new dev.tributary.redis.LuaScript("""
+      local r = redis.call('SCAN', ARGV[1], 'MATCH', ARGV[2], 'COUNT', ARGV[3])
+      local keys = r[2]
+      for i = 1, #keys, 1000 do
+        redis.call('UNLINK', unpack(keys, i, math.min(i + 999, #keys)))
+      end
+      return r[1]
+      """);
+
   private Future<Void> scanAndUnlink(String pattern, String cursor) {
-    return link.send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(pattern).arg("COUNT").arg(scanCount))
+    return SCAN_UNLINK.run(link, r -> r.arg(cursor).arg(pattern).arg(scanCount), redisPrefix)
         .compose(r -> {
-          String next = r.get(0).toString();
-          Response keys = r.get(1);
-          Future<?> deleted = Future.succeededFuture();
-          if (keys != null && keys.size() > 0) {
-            Request unlink = Request.cmd(Command.UNLINK);
-            for (Response k : keys) {
-              unlink.arg(k.toBuffer());
-            }
-            deleted = link.send(unlink);
-          }
-          return deleted.compose(x -> "0".equals(next) ? Future.succeededFuture() : scanAndUnlink(pattern, next));
+          String next = r.toString();
+          return "0".equals(next) ? Future.succeededFuture() : scanAndUnlink(pattern, next);
         });
   }
 

@@ -62,7 +62,7 @@ class RedisBrokerSubscribersTest {
       mine.add(link);
     }
     links.addAll(mine);
-    RedisBroker b = new RedisBroker(vertx, mine, urls, 500, 2000, new SimpleMeterRegistry(), dev.tributary.support.Clock.SYSTEM, 3600);
+    RedisBroker b = new RedisBroker(vertx, mine, 2000, new SimpleMeterRegistry(), dev.tributary.support.Clock.SYSTEM, 3600);
     b.start((channel, push, offset) -> { });
     return b;
   }

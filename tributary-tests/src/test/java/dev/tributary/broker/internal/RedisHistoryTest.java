@@ -60,7 +60,7 @@ class RedisHistoryTest extends HistoryStoreContract {
         .setReconnectMaxDelayMillis(200).setConnectTimeoutMillis(500), new SimpleMeterRegistry());
     await(link.start());
     links.add(link);
-    RedisBroker b = new RedisBroker(vertx, List.of(link), List.of(redis.url()), 500, 2000, new SimpleMeterRegistry(), clock, 3600);
+    RedisBroker b = new RedisBroker(vertx, List.of(link), 2000, new SimpleMeterRegistry(), clock, 3600);
     brokers.add(b);
     return b;
   }

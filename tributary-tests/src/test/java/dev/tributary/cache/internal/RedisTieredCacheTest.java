@@ -112,7 +112,7 @@ class RedisTieredCacheTest {
   }
 
   private String l2Key(String key) {
-    return TieredCacheSettings.DEFAULT_KEY_PREFIX + name + ":" + key;
+    return RedisTieredCache.redisKeyPrefix(TieredCacheSettings.DEFAULT_KEY_PREFIX, name) + key;
   }
 
   private Response raw(Node n, Request r) throws Exception {
@@ -222,7 +222,7 @@ class RedisTieredCacheTest {
 
     // Messages reach A's subscriber in order: once a later one arrived, so did the echo of A's put.
     List<String> seen = new CopyOnWriteArrayList<>();
-    await(a.link.subscribe(TieredCacheSettings.DEFAULT_KEY_PREFIX + name + ":invalidate", m -> seen.add(m.toString())));
+    await(a.link.subscribe(RedisTieredCache.redisKeyPrefix(TieredCacheSettings.DEFAULT_KEY_PREFIX, name) + "invalidate", m -> seen.add(m.toString())));
     await(b.cache.invalidate("other"));
     until("A saw B's later message", () -> seen.stream().anyMatch(m -> m.endsWith(":other")));
     assertThat(a.cache.peekL1("k")).isEqualTo("v2");
