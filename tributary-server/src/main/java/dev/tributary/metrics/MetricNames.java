@@ -5,6 +5,8 @@ public final class MetricNames {
   private MetricNames() {}
 
   public static final String CONNECTIONS = "tributary.gateway.connections";
+  /** Open connections by client protocol (tag {@code protocol}: centrifugo, pusher). */
+  public static final String PROTOCOL_CONNECTIONS = "tributary.gateway.protocol.connections";
   public static final String SOCKETS = "tributary.gateway.sockets";
   public static final String HANDSHAKE_TIMEOUTS = "tributary.gateway.handshake.timeouts";
   public static final String SOCKETS_EVICTED = "tributary.gateway.sockets.evicted";
