@@ -44,6 +44,11 @@ public abstract class ClientConnection extends HeartbeatWheel.Member implements 
     return owner;
   }
 
+  /** The node's gateway (options, hub, presence, meters). */
+  public final Gateway gateway() {
+    return owner.gateway;
+  }
+
   public final boolean isClosed() {
     return state == CLOSED;
   }
@@ -82,6 +87,9 @@ public abstract class ClientConnection extends HeartbeatWheel.Member implements 
   protected short closeCodeFor(short coreCode) {
     return coreCode;
   }
+
+  /** Registered with its instance (listener, heartbeat): a protocol that speaks first does it here. */
+  protected void opened() {}
 
   /** The connection's id for logs (null before it has one). */
   protected abstract String id();

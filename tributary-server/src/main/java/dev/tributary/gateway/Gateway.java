@@ -277,6 +277,20 @@ public final class Gateway {
     return (long) shutdownUndelivered.count();
   }
 
+  /** Counts a message refused by a connection's rate limit (any protocol). */
+  public void rateLimitedCount() {
+    rateLimited.increment();
+  }
+
+  /** Counts a connection closed by the heartbeat (any protocol). */
+  public void heartbeatCloseCount() {
+    heartbeatCloses.increment();
+  }
+
+  public Clock clock() {
+    return clock;
+  }
+
   public MeterRegistry registry() {
     return registry;
   }

@@ -220,6 +220,11 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
     return apiServer == null ? actualPort() : apiServer.actualPort();
   }
 
+  /** The gateway this instance belongs to. */
+  public Gateway gateway() {
+    return gateway;
+  }
+
   io.vertx.core.Vertx vertx() {
     return vertx;
   }
@@ -434,6 +439,7 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
     gateway.countProtocol(c, 1);
     socket.listener(c);
     wheel.add(c);
+    c.opened();
   }
 
   /**
@@ -665,6 +671,17 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
       delivering = false;
     }
     applyDeferredRemovals();
+  }
+
+  /** This instance's channels with local subscribers, and how many each has; read on its event loop. */
+  public Future<Map<String, Integer>> localChannels() {
+    Promise<Map<String, Integer>> p = Promise.promise();
+    context.runOnContext(v -> {
+      Map<String, Integer> m = new HashMap<>();
+      channels.forEach((k, subs) -> m.put(k, subs.size));
+      p.complete(m);
+    });
+    return p.future();
   }
 
   /** A subscribe answer gave a client {@code channel}'s position (for the position check). */
