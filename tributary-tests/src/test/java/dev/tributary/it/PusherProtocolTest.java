@@ -115,7 +115,12 @@ class PusherProtocolTest {
   }
 
   static Client connect(String key) {
-    WsTestClient ws = WsTestClient.open(vertx, server.port, "/app/" + key + "?protocol=7&client=js&version=8.6.0");
+    return connect(vertx, server.port, key);
+  }
+
+  /** A pusher client of node {@code port}, past its connection_established. */
+  static Client connect(Vertx vertx, int port, String key) {
+    WsTestClient ws = WsTestClient.open(vertx, port, "/app/" + key + "?protocol=7&client=js&version=8.6.0");
     JsonObject hello = ws.next();
     assertThat(hello.getString("event")).isEqualTo("pusher:connection_established");
     JsonObject data = new JsonObject(hello.getString("data"));
@@ -125,6 +130,11 @@ class PusherProtocolTest {
   }
 
   static HttpResponse<String> signed(String method, String path, Map<String, String> query, String body, String key) {
+    return signed(server.port, method, path, query, body, key);
+  }
+
+  /** A request to node {@code port} signed with the test secret. */
+  static HttpResponse<String> signed(int port, String method, String path, Map<String, String> query, String body, String key) {
     Map<String, String> params = new TreeMap<>(query);
     params.put("auth_key", key);
     params.put("auth_timestamp", Long.toString(System.currentTimeMillis() / 1000));
@@ -140,12 +150,16 @@ class PusherProtocolTest {
     StringBuilder qs = new StringBuilder();
     params.forEach((k, v) -> qs.append(qs.isEmpty() ? "" : "&").append(k).append('=').append(v));
     String sig = hmac(method + "\n" + path + "\n" + qs);
-    return raw(method, path + "?" + qs + "&auth_signature=" + sig, body);
+    return raw(port, method, path + "?" + qs + "&auth_signature=" + sig, body);
   }
 
   static HttpResponse<String> raw(String method, String pathAndQuery, String body) {
+    return raw(server.port, method, pathAndQuery, body);
+  }
+
+  static HttpResponse<String> raw(int port, String method, String pathAndQuery, String body) {
     try {
-      HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port + pathAndQuery))
+      HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + pathAndQuery))
           .header("Content-Type", "application/json");
       b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
       return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
