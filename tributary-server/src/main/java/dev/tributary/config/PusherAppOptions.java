@@ -1,6 +1,7 @@
 package dev.tributary.config;
 
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -30,6 +31,23 @@ public final class PusherAppOptions {
   private final int maxEventBytes;
   private final int maxChannelsPerEvent;
   private final int maxBatchEvents;
+  private final List<Webhook> webhooks;
+
+  /** The webhook events Pusher defines. */
+  public static final Set<String> WEBHOOK_EVENTS = Set.of("channel_occupied", "channel_vacated", "member_added",
+      "member_removed", "client_event");
+
+  /** One webhook: where to POST, and which events (default all of {@link #WEBHOOK_EVENTS}). */
+  public record Webhook(String url, Set<String> events) {
+    JsonObject toJson() {
+      return new JsonObject().put("url", url).put("events", new io.vertx.core.json.JsonArray(events.stream().sorted().toList()));
+    }
+  }
+
+  /** An app read from {@code json} (as in {@code pusher.apps}); for tests and embedding. */
+  public PusherAppOptions(JsonObject json) {
+    this(json, "pusher.apps[?]");
+  }
 
   /** An app with the defaults; for tests and embedding. */
   public PusherAppOptions(String id, String key, String secret, String namespace, boolean clientEvents) {
@@ -40,7 +58,7 @@ public final class PusherAppOptions {
   PusherAppOptions(JsonObject json, String prefix) {
     JsonFields f = new JsonFields(json, prefix);
     f.rejectUnknown(Set.of("id", "key", "secret", "namespace", "clientEvents", "maxConnections", "maxPresenceMembers",
-        "maxClientEventsPerSecond", "maxEventBytes", "maxChannelsPerEvent", "maxBatchEvents"));
+        "maxClientEventsPerSecond", "maxEventBytes", "maxChannelsPerEvent", "maxBatchEvents", "webhooks"));
     id = token(f, "id");
     key = token(f, "key");
     secret = f.stringValue("secret", null);
@@ -58,6 +76,47 @@ public final class PusherAppOptions {
     maxEventBytes = f.intValue("maxEventBytes", DEFAULT_MAX_EVENT_BYTES, 1, 16 * 1024 * 1024);
     maxChannelsPerEvent = f.intValue("maxChannelsPerEvent", DEFAULT_MAX_CHANNELS_PER_EVENT, 1, 10_000);
     maxBatchEvents = f.intValue("maxBatchEvents", DEFAULT_MAX_BATCH_EVENTS, 1, 10_000);
+    webhooks = webhooks(f, prefix);
+  }
+
+  private static List<Webhook> webhooks(JsonFields f, String prefix) {
+    io.vertx.core.json.JsonArray arr = f.array("webhooks");
+    if (arr == null) {
+      return List.of();
+    }
+    List<Webhook> out = new java.util.ArrayList<>();
+    for (int i = 0; i < arr.size(); i++) {
+      String p = prefix + ".webhooks[" + i + "]";
+      if (!(arr.getValue(i) instanceof JsonObject o)) {
+        throw new ConfigException(p, "must be an object");
+      }
+      JsonFields w = new JsonFields(o, p);
+      w.rejectUnknown(Set.of("url", "events"));
+      String url = w.stringValue("url", null);
+      if (url == null || !(url.startsWith("http://") || url.startsWith("https://"))) {
+        throw new ConfigException(p + ".url", "is required: an http:// or https:// URL");
+      }
+      try {
+        java.net.URI.create(url).toURL();
+      } catch (IllegalArgumentException | java.net.MalformedURLException e) {
+        throw new ConfigException(p + ".url", "is not a valid URL: " + url);
+      }
+      Set<String> events = new java.util.LinkedHashSet<>();
+      io.vertx.core.json.JsonArray ev = w.array("events");
+      if (ev == null) {
+        events.addAll(WEBHOOK_EVENTS);
+      } else {
+        for (Object e : ev) {
+          if (!(e instanceof String s) || !WEBHOOK_EVENTS.contains(s)) {
+            throw new ConfigException(p + ".events", "unknown event " + JsonFields.describe(e) + " (known: "
+                + String.join(", ", new java.util.TreeSet<>(WEBHOOK_EVENTS)) + ")");
+          }
+          events.add(s);
+        }
+      }
+      out.add(new Webhook(url, Set.copyOf(events)));
+    }
+    return List.copyOf(out);
   }
 
   private static String token(JsonFields f, String name) {
@@ -73,6 +132,7 @@ public final class PusherAppOptions {
         .put("maxConnections", maxConnections).put("maxPresenceMembers", maxPresenceMembers)
         .put("maxClientEventsPerSecond", maxClientEventsPerSecond).put("maxEventBytes", maxEventBytes)
         .put("maxChannelsPerEvent", maxChannelsPerEvent).put("maxBatchEvents", maxBatchEvents);
+    j.put("webhooks", new io.vertx.core.json.JsonArray(webhooks.stream().map(Webhook::toJson).toList()));
     return namespace == null ? j : j.put("namespace", namespace);
   }
 
@@ -128,6 +188,14 @@ public final class PusherAppOptions {
   /** Channels one HTTP API event may name. Default {@value #DEFAULT_MAX_CHANNELS_PER_EVENT}. */
   public int getMaxChannelsPerEvent() {
     return maxChannelsPerEvent;
+  }
+
+  /**
+   * Webhooks: {@code [{"url":U,"events":[...]}]}; {@code events} defaults to all of
+   * channel_occupied, channel_vacated, member_added, member_removed, client_event. Default none.
+   */
+  public List<Webhook> getWebhooks() {
+    return webhooks;
   }
 
   /** Events one {@code batch_events} request may carry. Default {@value #DEFAULT_MAX_BATCH_EVENTS}. */

@@ -357,6 +357,10 @@ final class PusherConnection extends ClientConnection {
       String data = new JsonObject().put("presence", new JsonObject().put("ids", ids).put("hash", hash)
           .put("count", ids.size())).encode();
       succeeded(sub, data);
+      if (sub.members.getOrDefault(sub.user, Set.of()).size() == 1 && PusherWebhooks.wanted(app, "member_added")) {
+        endpoint.webhooks.add(app, new JsonObject().put("name", "member_added").put("channel", sub.name)
+            .put("user_id", sub.user));
+      }
       endpoint.gateway.hub().publish(sub.channel,
           ProtocolCodec.joinLeavePush(sub.channel, true, socketId, sub.user, sub.userInfo))
           .onFailure(e -> log.debug("join of {} in {} not published: {}", socketId, sub.channel, e.getMessage()));
@@ -429,7 +433,20 @@ final class PusherConnection extends ClientConnection {
     if (sub.user != null) {
       endpoint.removeUser(app.getId(), sub.user, this);
       if (sub.held == null) {
-        endpoint.gateway.presence().remove(sub.channel, socketId);
+        PresenceStore presence = endpoint.gateway.presence();
+        PusherAppOptions a = app;
+        Future<Void> removed = presence.remove(sub.channel, socketId);
+        if (PusherWebhooks.wanted(a, "member_removed")) {
+          removed.compose(v -> presence.presence(sub.channel)).onSuccess(rest -> {
+            for (PresenceStore.ClientInfo c : rest.values()) {
+              if (c.user().equals(sub.user)) {
+                return;
+              }
+            }
+            endpoint.webhooks.add(a, new JsonObject().put("name", "member_removed").put("channel", sub.name)
+                .put("user_id", sub.user));
+          });
+        }
         endpoint.gateway.hub().publish(sub.channel,
             ProtocolCodec.joinLeavePush(sub.channel, false, socketId, sub.user, null))
             .onFailure(e -> log.debug("leave of {} in {} not published: {}", socketId, sub.channel, e.getMessage()));
@@ -503,6 +520,15 @@ final class PusherConnection extends ClientConnection {
     String dataJson = PusherCodec.eventData(event, msg.getValue("data"));
     endpoint.clientEvents.increment();
     String user = sub.user != null ? sub.user : signedInUser;
+    if (PusherWebhooks.wanted(app, "client_event")) {
+      Object d = msg.getValue("data");
+      JsonObject hook = new JsonObject().put("name", "client_event").put("channel", sub.name).put("event", event)
+          .put("data", d instanceof String str ? str : Json.encode(d)).put("socket_id", socketId);
+      if (sub.user != null) {
+        hook.put("user_id", sub.user);
+      }
+      endpoint.webhooks.add(app, hook);
+    }
     onOwner(endpoint.gateway.hub().publishExternal(sub.channel, dataJson, PusherCodec.eventInfo(socketId, user)))
         .onFailure(e -> {
           if (state != CLOSED) {

@@ -33,8 +33,13 @@ public final class PusherEndpoint implements ProtocolEndpoint {
   final Counter authFailures;
   final Counter badMessages;
 
-  public PusherEndpoint(Gateway gateway) {
+  /** Webhooks of this node's apps. */
+  final PusherWebhooks webhooks;
+
+  public PusherEndpoint(Gateway gateway, io.vertx.core.Vertx vertx) {
     this.gateway = gateway;
+    this.webhooks = new PusherWebhooks(vertx, gateway);
+    gateway.hub().addOccupancyListener(this::occupancy);
     clientEvents = Counter.builder(MetricNames.PUSHER_CLIENT_EVENTS).description("client events published").register(gateway.registry());
     clientEventsRejected = Counter.builder(MetricNames.PUSHER_CLIENT_EVENTS_REJECTED)
         .description("client events refused (not allowed, rate limit, size, not subscribed)").register(gateway.registry());
@@ -63,6 +68,21 @@ public final class PusherEndpoint implements ProtocolEndpoint {
   @Override
   public void routes(io.vertx.ext.web.Router router) {
     new PusherHttpApi(this).mount(router);
+  }
+
+  /**
+   * A channel got its first / lost its last subscriber on this node: channel_occupied /
+   * channel_vacated for the apps it belongs to (by namespace).
+   */
+  private void occupancy(String channel, boolean occupied) {
+    String name = occupied ? "channel_occupied" : "channel_vacated";
+    int colon = channel.indexOf(':');
+    String ns = colon < 0 ? null : channel.substring(0, colon);
+    for (PusherAppOptions a : gateway.options().getPusher().getApps()) {
+      if (java.util.Objects.equals(a.getNamespace(), ns) && PusherWebhooks.wanted(a, name)) {
+        webhooks.add(a, new io.vertx.core.json.JsonObject().put("name", name).put("channel", PusherCodec.toPusher(channel)));
+      }
+    }
   }
 
   /** The app with public key {@code key}, null if none. */

@@ -66,7 +66,10 @@ class TributaryOptionsTest {
         .put("pusher", new JsonObject().put("apps", new io.vertx.core.json.JsonArray().add(new JsonObject()
             .put("id", "7").put("key", "k7").put("secret", "s7-secret").put("clientEvents", true).put("maxConnections", 5)
             .put("maxPresenceMembers", 6).put("maxClientEventsPerSecond", 7).put("maxEventBytes", 800)
-            .put("maxChannelsPerEvent", 9).put("maxBatchEvents", 3).put("namespace", "chat"))));
+            .put("maxChannelsPerEvent", 9).put("maxBatchEvents", 3)
+            .put("webhooks", new io.vertx.core.json.JsonArray().add(new JsonObject().put("url", "http://127.0.0.1:9/hooks")
+                .put("events", new io.vertx.core.json.JsonArray().add("client_event").add("member_added"))))
+            .put("namespace", "chat"))));
     ((JsonObject) json.getValue("redis")).remove("url");
     TributaryOptions o = new TributaryOptions(json);
     assertThat(o.toJson()).isEqualTo(json);
@@ -129,6 +132,15 @@ class TributaryOptionsTest {
     assertThatThrownBy(() -> new TributaryOptions(new JsonObject().put("pusher", new JsonObject().put("apps",
         new io.vertx.core.json.JsonArray().add(ok).add(ok.copy().put("id", "2"))))))
         .hasMessageStartingWith("config: pusher.apps[1].key: duplicate app key k");
+    assertThatThrownBy(() -> new TributaryOptions(conf.apply(ok.copy().put("webhooks", new io.vertx.core.json.JsonArray()
+        .add(new JsonObject().put("url", "ftp://x"))))))
+        .hasMessageStartingWith("config: pusher.apps[0].webhooks[0].url: is required: an http:// or https:// URL");
+    assertThatThrownBy(() -> new TributaryOptions(conf.apply(ok.copy().put("webhooks", new io.vertx.core.json.JsonArray()
+        .add(new JsonObject().put("url", "http://h/").put("events", new io.vertx.core.json.JsonArray().add("nope")))))))
+        .hasMessageStartingWith("config: pusher.apps[0].webhooks[0].events: unknown event \"nope\"");
+    assertThat(new TributaryOptions(conf.apply(ok.copy().put("webhooks", new io.vertx.core.json.JsonArray()
+        .add(new JsonObject().put("url", "http://h/"))))).getPusher().getApps().get(0).getWebhooks().get(0).events())
+        .containsExactlyInAnyOrderElementsOf(PusherAppOptions.WEBHOOK_EVENTS);
   }
 
   @Test
