@@ -356,14 +356,16 @@ final class PusherConnection extends ClientConnection {
       }
       String data = new JsonObject().put("presence", new JsonObject().put("ids", ids).put("hash", hash)
           .put("count", ids.size())).encode();
+      // The join goes out before the answer: a client that acts on the answer (and leaves)
+      // publishes after it, so every subscriber sees this join before that leave.
+      endpoint.gateway.hub().publish(sub.channel,
+          ProtocolCodec.joinLeavePush(sub.channel, true, socketId, sub.user, sub.userInfo))
+          .onFailure(e -> log.debug("join of {} in {} not published: {}", socketId, sub.channel, e.getMessage()));
       succeeded(sub, data);
       if (sub.members.getOrDefault(sub.user, Set.of()).size() == 1 && PusherWebhooks.wanted(app, "member_added")) {
         endpoint.webhooks.add(app, new JsonObject().put("name", "member_added").put("channel", sub.name)
             .put("user_id", sub.user));
       }
-      endpoint.gateway.hub().publish(sub.channel,
-          ProtocolCodec.joinLeavePush(sub.channel, true, socketId, sub.user, sub.userInfo))
-          .onFailure(e -> log.debug("join of {} in {} not published: {}", socketId, sub.channel, e.getMessage()));
     });
   }
 
