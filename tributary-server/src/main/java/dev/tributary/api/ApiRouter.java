@@ -98,6 +98,9 @@ public final class ApiRouter {
         rc.next();
       }
     });
+    for (dev.tributary.gateway.ProtocolEndpoint p : gateway.protocols()) {
+      p.routes(router);
+    }
     // Every error the router itself answers is JSON in the API's shape, and none is logged with a
     // stack trace (vertx-web logs one for a status without an error handler).
     router.errorHandler(400, rc -> error(rc, 400, ErrorCodes.BAD_REQUEST, "bad request"));

@@ -16,6 +16,7 @@ public final class TributaryOptions {
   private OperationsOptions operations = new OperationsOptions();
   private RedisOptions redis = new RedisOptions();
   private RpcOptions rpc = new RpcOptions();
+  private PusherOptions pusher = new PusherOptions();
   private java.util.List<ModuleOptions> modules = new java.util.ArrayList<>();
 
   public TributaryOptions() {}
@@ -32,6 +33,7 @@ public final class TributaryOptions {
     operations = new OperationsOptions(o.operations);
     redis = new RedisOptions(o.redis);
     rpc = new RpcOptions(o.rpc);
+    pusher = new PusherOptions(o.pusher);
     modules = new java.util.ArrayList<>(o.modules);
   }
 
@@ -39,7 +41,7 @@ public final class TributaryOptions {
   public TributaryOptions(JsonObject json) {
     JsonFields f = new JsonFields(json, "");
     f.rejectUnknown(Set.of("server", "http", "api", "auth", "gateway", "channels", "coordinator", "memory", "modules",
-        "metrics", "dashboard", "compression", "ids", "config", "redis", "rpc"));
+        "metrics", "dashboard", "compression", "ids", "config", "redis", "rpc", "pusher"));
     server = new ServerOptions(f.object("server"));
     http = new HttpOptions(f.object("http"));
     api = new ApiOptions(f.object("api"));
@@ -50,6 +52,7 @@ public final class TributaryOptions {
     memory = new MemoryOptions(f.object("memory"));
     redis = new RedisOptions(f.object("redis"));
     rpc = new RpcOptions(f.object("rpc"));
+    pusher = new PusherOptions(f.object("pusher"));
     operations = new OperationsOptions(f.object("metrics"), f.object("dashboard"), f.object("compression"),
         f.object("ids"), f.object("config"));
     io.vertx.core.json.JsonArray mods = f.array("modules");
@@ -63,6 +66,12 @@ public final class TributaryOptions {
       }
     }
     validateSizes();
+    for (int i = 0; i < pusher.getApps().size(); i++) {
+      String ns = pusher.getApps().get(i).getNamespace();
+      if (ns != null && !channels.getNamespaces().containsKey(ns)) {
+        throw new ConfigException("pusher.apps[" + i + "].namespace", "no namespace \"" + ns + "\" in channels.namespaces");
+      }
+    }
     if (auth.getTokenHmacSecret() == null) {
       channels.getNamespaces().forEach((name, ns) -> {
         if (ns.isSubscribeTokenRequired()) {
@@ -113,6 +122,7 @@ public final class TributaryOptions {
         .put("config", operations.configJson())
         .put("redis", redis.toJson())
         .put("rpc", rpc.toJson())
+        .put("pusher", pusher.toJson())
         .put("modules", new io.vertx.core.json.JsonArray(modules.stream().map(ModuleOptions::toJson).toList()));
   }
 
@@ -154,6 +164,11 @@ public final class TributaryOptions {
 
   public RpcOptions getRpc() {
     return rpc;
+  }
+
+  /** Pusher apps (protocol 7 and HTTP API). */
+  public PusherOptions getPusher() {
+    return pusher;
   }
 
   /** metrics, dashboard, compression, ids and config-watch settings. */

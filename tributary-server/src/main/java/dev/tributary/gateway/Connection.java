@@ -9,10 +9,8 @@ import dev.tributary.protocol.ProtobufCodec;
 import dev.tributary.protocol.ProtocolCodec;
 import dev.tributary.protocol.SharedPush;
 import dev.tributary.protocol.ProtocolCodec.BadFrameException;
-import io.netty.buffer.PooledByteBufAllocator;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import dev.tributary.redis.RedisLink;
 import java.util.List;
 
 /**
@@ -33,20 +31,14 @@ import java.util.List;
  * burst or {@code maxDelayMillis}). Bytes pending plus bytes written but not yet on the socket are bounded
  * by {@code maxQueueBytes}: past it the connection is closed with 3008 and its buffers freed.
  */
-final class Connection extends HeartbeatWheel.Member implements WebSocketHandler.Listener {
-  private static final int NEW = 0;
-  private static final int CONNECTED = 2;
-  private static final int CLOSED = 3;
+final class Connection extends ClientConnection {
 
   static final String VERSION = Gateway.VERSION;
 
-  final GatewayVerticle owner;
-  final WebSocketHandler socket;
   final Encoding encoding;
   private final GatewayOptions opts;
   private final TokenBucket bucket;
 
-  private int state = NEW;
   private String clientId;
   private String user = "";
   /** The connection token's {@code info} claim (any JSON), null without one; shown to modules. */
@@ -61,18 +53,14 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
   private long tokenExp;
   /** rpc and send, to modules over the event bus. */
   private final ModuleCalls moduleCalls;
-  final Writer writer;
   private int rejectedInRow;
   private boolean pongExpected;
-  private int closeCode = -1;
 
-  Connection(GatewayVerticle owner, WebSocketHandler socket, GatewayOptions opts, long nowNanos, Encoding encoding) {
-    this.owner = owner;
-    this.socket = socket;
+  Connection(Upgrade up, long nowNanos, Encoding encoding) {
+    super(up, Integer.MAX_VALUE, encoding == Encoding.PROTOBUF);
+    GatewayOptions opts = up.opts;
     this.opts = opts;
     this.encoding = encoding;
-    this.writer = new Writer(owner, this, socket, PooledByteBufAllocator.DEFAULT, opts.getBatch().getMaxMessages(),
-        opts.getBatch().getMaxBytes(), opts.getMaxQueueBytes(), encoding);
     this.bucket = new TokenBucket(opts.getRateLimit().getCommandsPerSecond(), opts.getRateLimit().getBurst(), nowNanos);
     this.subscriptions = new Subscriptions(this, opts);
     this.channelOps = new ChannelCommands(this);
@@ -80,12 +68,9 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
     this.moduleCalls = new ModuleCalls(this);
   }
 
-  boolean isClosed() {
-    return state == CLOSED;
-  }
-
-  int closeCode() {
-    return closeCode;
+  @Override
+  protected String id() {
+    return clientId;
   }
 
   /** Null until connected. */
@@ -108,10 +93,7 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
    * does not speak the encoding it negotiated, and trying again will not change that.
    */
   @Override
-  public void onText(String frame) {
-    if (state == CLOSED) {
-      return;
-    }
+  protected void onMessage(String frame) {
     if (encoding != Encoding.JSON) {
       owner.log.debug("text frame on a Protobuf connection from {}", clientId);
       close(CloseCodes.BAD_REQUEST);
@@ -130,10 +112,7 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
 
   /** A binary frame: Protobuf commands; on a JSON connection a bad request (3501), like text on Protobuf. */
   @Override
-  public void onBinary(byte[] frame) {
-    if (state == CLOSED) {
-      return;
-    }
+  protected void onBinaryMessage(byte[] frame) {
     if (encoding != Encoding.PROTOBUF) {
       owner.log.debug("binary frame on a JSON connection from {}", clientId);
       close(CloseCodes.BAD_REQUEST);
@@ -148,18 +127,6 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
       return;
     }
     onCommands(commands);
-  }
-
-  @Override
-  public void onOverflow() {
-    if (state != CLOSED) {
-      closeSlow();
-    }
-  }
-
-  @Override
-  public void onClosed(int code) {
-    owner.onClosed(this, code);
   }
 
   private void onCommands(List<Command> commands) {
@@ -201,14 +168,12 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
         Future<Void> done = connect(cmd).onComplete(ar -> owner.gateway.connectTime.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS));
         if (!done.isComplete()) {
           // Token check went asynchronous: hold the socket and the rest of this frame until it ends.
-          socket.pause();
+          pause();
           int next = i + 1;
           done.onComplete(ar -> {
             process(commands, next);
             flush();
-            if (state != CLOSED) {
-              socket.resume();
-            }
+            resume();
           });
           return;
         }
@@ -311,20 +276,17 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
     subscriptions.serverSideAnswered(server);
   }
 
-  /** {@code f}, completing on this connection's event loop (its owner thread). */
-  <T> Future<T> onOwner(Future<T> f) {
-    return RedisLink.onContext(owner.context(), f);
-  }
-
   // ---- delivery, for the channel index (see Subscriptions) -----------------------------------
 
   /** A publication push with its history offset (see {@link Subscriptions#enqueuePublication}). */
-  void enqueuePublication(String ch, SharedPush push, long offset) {
+  @Override
+  protected void deliver(String ch, SharedPush push, long offset) {
     subscriptions.enqueuePublication(ch, push, offset);
   }
 
   /** The node may have missed publications of {@code ch} (see {@link Subscriptions#insufficientState}). */
-  void insufficientState(String ch) {
+  @Override
+  protected void insufficientState(String ch) {
     subscriptions.insufficientState(ch);
   }
 
@@ -346,7 +308,8 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
   // ---- heartbeat ----------------------------------------------------------------------------
 
   /** Called by the heartbeat wheel; returns whether a pong is expected. */
-  boolean ping() {
+  @Override
+  protected boolean ping() {
     if (state == CLOSED) {
       return false;
     }
@@ -355,11 +318,12 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
       close(CloseCodes.STALE);
       return false;
     }
-    enqueueEncoded(encoding == Encoding.JSON ? ProtocolCodec.PING : ProtobufCodec.PING);
+    enqueueBytes(encoding == Encoding.JSON ? ProtocolCodec.PING : ProtobufCodec.PING);
     return pongExpected && state != CLOSED;
   }
 
-  void pongMissing() {
+  @Override
+  protected void pongMissing() {
     if (state != CLOSED) {
       owner.gateway.heartbeatCloses.increment();
       close(CloseCodes.NO_PONG);
@@ -374,31 +338,15 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
    */
   void enqueue(byte[] json) {
     if (state != CLOSED) {
-      enqueueEncoded(encoding == Encoding.JSON ? json : ProtobufCodec.replyFromJson(json));
+      enqueueBytes(encoding == Encoding.JSON ? json : ProtobufCodec.replyFromJson(json));
     }
   }
 
   /** A push shared by the channel's subscribers: its bytes in this connection's encoding. */
   void enqueuePush(SharedPush push) {
     if (state != CLOSED) {
-      enqueueEncoded(push.bytes(encoding, owner.gateway.protobufTranscodes));
+      enqueueBytes(push.bytes(encoding, owner.gateway.protobufTranscodes));
     }
-  }
-
-  private void enqueueEncoded(byte[] msg) {
-    if (state != CLOSED && !writer.enqueue(msg)) {
-      closeSlow();
-    }
-  }
-
-  /** Writes the pending frame, if any. */
-  void flush() {
-    writer.flush();
-  }
-
-  /** Bytes this connection has not yet handed to the socket: pending frame plus Netty's queue. */
-  long unsentBytes() {
-    return writer.unsentBytes();
   }
 
   /** What a reply takes besides its publications: id, method, epoch, offset, recovery flags. */
@@ -411,53 +359,12 @@ final class Connection extends HeartbeatWheel.Member implements WebSocketHandler
    * May be negative (nothing fits).
    */
   long replyBudget() {
-    return opts.getMaxQueueBytes() / 2 - writer.unsentBytes() - REPLY_OVERHEAD_BYTES;
-  }
-
-  /** Memory pressure: closed as a slow consumer (3008), its buffers freed. */
-  void shed() {
-    if (state != CLOSED) {
-      owner.gateway.shed.increment();
-      closeSlow();
-    }
-  }
-
-  /**
-   * Slow consumer: nothing more is queued, the pending frame is dropped, the close frame goes out
-   * behind what the socket already holds, and the TCP connection is closed within
-   * {@code closeTimeoutMillis} whether or not the client reads again.
-   */
-  private void closeSlow() {
-    long dropped = writer.unsentBytes();
-    owner.gateway.slowCloses.increment();
-    owner.gateway.slowDroppedBytes.increment(dropped);
-    owner.slowLog(clientId, dropped);
-    writer.release();
-    state = CLOSED;
-    closeCode = CloseCodes.SLOW;
-    socket.close(CloseCodes.SLOW);
-  }
-
-  /** Flushes what is pending, then closes with {@code code} (see {@link WebSocketHandler#close}). */
-  void close(short code) {
-    close(code, CloseCodes.reason(code));
-  }
-
-  /** As {@link #close(short)}, with the close frame's reason (at most 123 bytes of UTF-8). */
-  void close(int code, String reason) {
-    if (state == CLOSED) {
-      return;
-    }
-    closeCode = code;
-    state = CLOSED;
-    flush();
-    socket.close(code, reason);
+    return opts.getMaxQueueBytes() / 2 - unsentBytes() - REPLY_OVERHEAD_BYTES;
   }
 
   /** The socket is gone (either side closed it): free everything. Runs once. */
-  void onSocketClosed() {
-    state = CLOSED;
-    writer.release();
+  @Override
+  protected void released() {
     subscriptions.releaseAll();
     tokens.release();
   }

@@ -144,6 +144,7 @@ public final class Gateway {
         .description("subscriptions ended with 2500 so the client recovers from history").register(registry);
     recoveryTooLarge = Counter.builder(MetricNames.RECOVERY_TOO_LARGE)
         .description("recoveries answered recovered=false: the missed publications exceed the reply budget").register(registry);
+    protocolGauge(CENTRIFUGO);
     for (String m : ProtocolCodec.METHODS) {
       commands.put(m, Counter.builder(MetricNames.COMMANDS).tag("method", m).register(registry));
     }
@@ -171,6 +172,54 @@ public final class Gateway {
     closedByCode.computeIfAbsent(key, k -> Counter.builder(MetricNames.CONNECTIONS_CLOSED)
         .tag("code", k < 0 ? "other" : Integer.toString(k)).register(registry)).increment();
   }
+
+  /** Protocols besides Centrifugo's (see {@link ProtocolEndpoint}); set before the instances start. */
+  private final List<ProtocolEndpoint> protocols = new CopyOnWriteArrayList<>();
+  /** Open connections by protocol name ({@code centrifugo} for the native ones). */
+  private final Map<String, AtomicInteger> connectionsByProtocol = new ConcurrentHashMap<>();
+
+  /** Plugs in a protocol: its WebSocket paths and HTTP routes. Before the instances start. */
+  public void addProtocol(ProtocolEndpoint p) {
+    protocols.add(p);
+    protocolGauge(p.name());
+  }
+
+  /** The protocols plugged in besides Centrifugo's. */
+  public List<ProtocolEndpoint> protocols() {
+    return protocols;
+  }
+
+  /** The protocol serving WebSocket upgrades to {@code path}, null if none (Centrifugo's path is not asked). */
+  ProtocolEndpoint protocolOf(String path) {
+    for (ProtocolEndpoint p : protocols) {
+      if (p.servesPath(path)) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  private AtomicInteger protocolGauge(String name) {
+    return connectionsByProtocol.computeIfAbsent(name, n -> {
+      AtomicInteger count = new AtomicInteger();
+      Gauge.builder(MetricNames.PROTOCOL_CONNECTIONS, count, AtomicInteger::get).tag("protocol", n)
+          .description("open WebSocket connections by client protocol").register(registry);
+      return count;
+    });
+  }
+
+  /** Counts a connection of {@code c}'s protocol opened (+1) or closed (-1). */
+  void countProtocol(ClientConnection c, int delta) {
+    protocolGauge(c.protocol).addAndGet(delta);
+  }
+
+  /** Open connections speaking protocol {@code name} ({@code centrifugo}, {@code pusher}). */
+  public int connectionCount(String name) {
+    AtomicInteger n = connectionsByProtocol.get(name);
+    return n == null ? 0 : n.get();
+  }
+
+  static final String CENTRIFUGO = "centrifugo";
 
   public PresenceStore presence() {
     return presence;
@@ -226,6 +275,20 @@ public final class Gateway {
   /** Publications that reached a gateway instance after its connections were closed for shutdown. */
   public long shutdownUndeliveredCount() {
     return (long) shutdownUndelivered.count();
+  }
+
+  /** Counts a message refused by a connection's rate limit (any protocol). */
+  public void rateLimitedCount() {
+    rateLimited.increment();
+  }
+
+  /** Counts a connection closed by the heartbeat (any protocol). */
+  public void heartbeatCloseCount() {
+    heartbeatCloses.increment();
+  }
+
+  public Clock clock() {
+    return clock;
   }
 
   public MeterRegistry registry() {

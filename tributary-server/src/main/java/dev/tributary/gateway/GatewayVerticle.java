@@ -68,7 +68,7 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
   /** Token expiry deadlines of this instance's connections, advanced with the heartbeat. */
   final Expiries<TokenLifecycle> expiries = new Expiries<>();
   private HttpServer server;
-  private HeartbeatWheel<Connection> wheel;
+  private HeartbeatWheel<ClientConnection> wheel;
   private long heartbeatTimer = -1;
   private long positionTimer = -1;
 
@@ -77,7 +77,7 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
   /** Connected connections by user and by client id, for the server API's commands (event loop only). */
   private final Map<String, List<Connection>> byUser = new HashMap<>();
   private final Map<String, Connection> byClient = new HashMap<>();
-  private final ArrayList<Connection> dirty = new ArrayList<>();
+  private final ArrayList<ClientConnection> dirty = new ArrayList<>();
   private boolean flushScheduled;
   private boolean delivering;
   private final ArrayList<Object[]> deferredRemovals = new ArrayList<>();
@@ -117,12 +117,12 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
     wheel = new HeartbeatWheel<>(clock, opts.getPingIntervalSeconds(), opts.getPongTimeoutSeconds(),
         new HeartbeatWheel.Listener<>() {
           @Override
-          public boolean ping(Connection c) {
+          public boolean ping(ClientConnection c) {
             return c.ping();
           }
 
           @Override
-          public void pongMissing(Connection c) {
+          public void pongMissing(ClientConnection c) {
             c.pongMissing();
           }
         });
@@ -218,6 +218,11 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
   /** The port the HTTP API actually listens on: {@code api.port}'s, or the main one. */
   public int actualApiPort() {
     return apiServer == null ? actualPort() : apiServer.actualPort();
+  }
+
+  /** The gateway this instance belongs to. */
+  public Gateway gateway() {
+    return gateway;
   }
 
   io.vertx.core.Vertx vertx() {
@@ -368,7 +373,7 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
       hs.reject(503);
       return;
     }
-    if (WEBSOCKET_PATH.equals(hs.path())) {
+    if (WEBSOCKET_PATH.equals(hs.path()) || gateway.protocolOf(hs.path()) != null) {
       hs.accept();
     } else {
       hs.reject(404);
@@ -425,9 +430,16 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
     }
     gateway.connections.incrementAndGet();
     gateway.opened.increment();
-    Connection c = new Connection(this, socket, opts, clock.nanoTime(), Encoding.ofSubprotocol(ws.subProtocol()));
+    ClientConnection.Upgrade up = new ClientConnection.Upgrade(this, socket, opts, ws.path(), ws.query());
+    ProtocolEndpoint protocol = WEBSOCKET_PATH.equals(ws.path()) ? null : gateway.protocolOf(ws.path());
+    ClientConnection c = protocol == null
+        ? new Connection(up, clock.nanoTime(), Encoding.ofSubprotocol(ws.subProtocol()))
+        : protocol.open(up);
+    c.protocol = protocol == null ? Gateway.CENTRIFUGO : protocol.name();
+    gateway.countProtocol(c, 1);
     socket.listener(c);
     wheel.add(c);
+    c.opened();
   }
 
   /**
@@ -472,13 +484,16 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
     socket.close(code);
   }
 
-  /** The connection's TCP connection is closed (from {@link Connection#onClosed}). */
-  void onClosed(Connection c, int code) {
+  /** The connection's TCP connection is closed (from {@link ClientConnection#onClosed}). */
+  void onClosed(ClientConnection c, int code) {
     if (!c.isScheduled()) {
       return;
     }
     c.onSocketClosed();
-    forget(c);
+    if (c instanceof Connection conn) {
+      forget(conn);
+    }
+    gateway.countProtocol(c, -1);
     wheel.remove(c);
     gateway.countClose(c.closeCode() >= 0 ? c.closeCode() : code);
     gateway.connections.decrementAndGet();
@@ -572,7 +587,7 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
   private java.util.Set<String> channelsAtShutdown;
 
   /** Connections being closed by a shutdown: completed when their socket is gone. */
-  private final Map<Connection, Promise<Void>> closing = new HashMap<>();
+  private final Map<ClientConnection, Promise<Void>> closing = new HashMap<>();
 
   // ---- channel index (event loop only) ------------------------------------------------------
 
@@ -581,7 +596,7 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
    * within the broker's command timeout when the broker cannot confirm that (asked again by the
    * next subscriber).
    */
-  Future<Void> subscribe(String channel, Connection c) {
+  Future<Void> subscribe(String channel, ClientConnection c) {
     Subscribers subs = channels.get(channel);
     Future<Void> ready;
     if (subs == null) {
@@ -599,7 +614,7 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
     return ready;
   }
 
-  void unsubscribe(String channel, Connection c) {
+  void unsubscribe(String channel, ClientConnection c) {
     if (delivering) {
       deferredRemovals.add(new Object[] {channel, c});
       return;
@@ -632,7 +647,7 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
     gateway.publishToDeliver.record(System.nanoTime() - publishedNanos, TimeUnit.NANOSECONDS);
     delivering = true;
     try {
-      Connection[] arr = subs.items;
+      ClientConnection[] arr = subs.items;
       int n = subs.size;
       if (offset > 0) {
         long last = subs.lastOffset;
@@ -648,7 +663,7 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
         }
       }
       for (int i = 0; i < n; i++) {
-        arr[i].enqueuePublication(channel, push, offset);
+        arr[i].deliver(channel, push, offset);
       }
       deliveries += n;
       load.delivered(subs, n);
@@ -656,6 +671,17 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
       delivering = false;
     }
     applyDeferredRemovals();
+  }
+
+  /** This instance's channels with local subscribers, and how many each has; read on its event loop. */
+  public Future<Map<String, Integer>> localChannels() {
+    Promise<Map<String, Integer>> p = Promise.promise();
+    context.runOnContext(v -> {
+      Map<String, Integer> m = new HashMap<>();
+      channels.forEach((k, subs) -> m.put(k, subs.size));
+      p.complete(m);
+    });
+    return p.future();
   }
 
   /** A subscribe answer gave a client {@code channel}'s position (for the position check). */
@@ -733,7 +759,7 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
   private void applyDeferredRemovals() {
     if (!deferredRemovals.isEmpty()) {
       for (Object[] r : deferredRemovals) {
-        unsubscribe((String) r[0], (Connection) r[1]);
+        unsubscribe((String) r[0], (ClientConnection) r[1]);
       }
       deferredRemovals.clear();
     }
@@ -741,7 +767,7 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
 
   // ---- batching -----------------------------------------------------------------------------
 
-  void markDirty(Connection c) {
+  void markDirty(ClientConnection c) {
     dirty.add(c);
     if (!flushScheduled) {
       flushScheduled = true;
@@ -758,7 +784,7 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
     flushScheduled = false;
     // Index loop: a flush may not add to this list (enqueue marks dirty only when not flushing).
     for (int i = 0; i < dirty.size(); i++) {
-      Connection c = dirty.get(i);
+      ClientConnection c = dirty.get(i);
       c.writer.dirty = false;
       c.flush();
     }
@@ -785,14 +811,14 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
     }
     // Shed the slowest consumers first: the most unsent bytes, above the configured floor.
     long floor = gateway.options.getMemory().getShedMinUnsentBytes();
-    List<Connection> slow = new ArrayList<>();
+    List<ClientConnection> slow = new ArrayList<>();
     wheel.forEach(c -> {
       if (!c.isClosed() && c.unsentBytes() >= floor && c.unsentBytes() > 0) {
         slow.add(c);
       }
     });
     slow.sort((a, b) -> Long.compare(b.unsentBytes(), a.unsentBytes()));
-    for (Connection c : slow) {
+    for (ClientConnection c : slow) {
       c.shed();
     }
     if (!slow.isEmpty()) {
@@ -836,10 +862,10 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
     context.runOnContext(v -> {
       channelsAtShutdown = new java.util.HashSet<>(channels.keySet());
       flushDirty();
-      List<Connection> all = new ArrayList<>();
+      List<ClientConnection> all = new ArrayList<>();
       wheel.forEach(all::add);
       List<Future<Void>> closes = new ArrayList<>(all.size());
-      for (Connection c : all) {
+      for (ClientConnection c : all) {
         Promise<Void> gone = Promise.promise();
         closing.put(c, gone);
         closes.add(gone.future());
@@ -853,7 +879,7 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
   /** A growable array of one channel's local subscribers; removal swaps in the last element. */
   static final class Subscribers {
     final String channel;
-    Connection[] items = new Connection[4];
+    ClientConnection[] items = new ClientConnection[4];
     int size;
     /** Deliveries in the current load interval ({@link InstanceLoad}); 0 = not yet counted in it. */
     long recentDeliveries;
@@ -871,14 +897,14 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
       this.channel = channel;
     }
 
-    void add(Connection c) {
+    void add(ClientConnection c) {
       if (size == items.length) {
         items = Arrays.copyOf(items, size * 2);
       }
       items[size++] = c;
     }
 
-    boolean remove(Connection c) {
+    boolean remove(ClientConnection c) {
       for (int i = 0; i < size; i++) {
         if (items[i] == c) {
           items[i] = items[--size];

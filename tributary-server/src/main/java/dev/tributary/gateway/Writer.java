@@ -1,6 +1,5 @@
 package dev.tributary.gateway;
 
-import dev.tributary.protocol.Encoding;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
@@ -25,18 +24,18 @@ final class Writer {
   private final ByteBufAllocator alloc;
   private final long maxQueueBytes;
   private final GatewayVerticle owner;
-  private final Connection connection;
+  private final ClientConnection connection;
   private final boolean binary;
   /** In the instance's list of connections with a pending frame. */
   boolean dirty;
 
-  Writer(GatewayVerticle owner, Connection connection, WebSocketHandler socket, ByteBufAllocator alloc,
-      int maxMessages, int maxBytes, long maxQueueBytes, Encoding encoding) {
+  Writer(GatewayVerticle owner, ClientConnection connection, WebSocketHandler socket, ByteBufAllocator alloc,
+      int maxMessages, int maxBytes, long maxQueueBytes, boolean binary) {
     this.owner = owner;
     this.connection = connection;
     this.socket = socket;
     this.alloc = alloc;
-    this.binary = encoding == Encoding.PROTOBUF;
+    this.binary = binary;
     this.batch = new OutboundBatch(alloc, maxMessages, maxBytes, binary);
     this.maxQueueBytes = maxQueueBytes;
   }

@@ -388,12 +388,34 @@ public final class Hub {
    * broker); fails within the broker's command timeout when the broker cannot confirm that (see
    * {@link Broker#ready}): the interest stays, and the shard is told to resync once it is confirmed.
    */
+  /**
+   * Told when a channel gets its first subscriber on this node ({@code true}) and loses its last
+   * ({@code false}); called under the channel's lock, so it must only hand the news on.
+   */
+  public interface OccupancyListener {
+    void occupancy(String channel, boolean occupied);
+  }
+
+  private final java.util.List<OccupancyListener> occupancyListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** Adds a listener of channels becoming occupied / vacated on this node. */
+  public void addOccupancyListener(OccupancyListener l) {
+    occupancyListeners.add(l);
+  }
+
+  private void occupancy(String channel, boolean occupied) {
+    for (OccupancyListener l : occupancyListeners) {
+      l.occupancy(channel, occupied);
+    }
+  }
+
   public Future<Void> addInterest(String channel, Shard shard) {
     Future<Void> ready;
     synchronized (lockFor(channel)) {
       Shard[] cur = interest.get(channel);
       if (cur == null) {
         interest.put(channel, new Shard[] {shard});
+        occupancy(channel, true);
       } else if (indexOf(cur, shard) < 0) {
         Shard[] next = Arrays.copyOf(cur, cur.length + 1);
         next[cur.length] = shard;
@@ -436,6 +458,7 @@ public final class Hub {
         return;
       }
       interest.remove(channel);
+      occupancy(channel, false);
       // Re-checked under the lock: no shard has subscribers of the channel, and none can add one
       // before the broker has been told.
       Broker b = broker;

@@ -5,6 +5,16 @@ public final class MetricNames {
   private MetricNames() {}
 
   public static final String CONNECTIONS = "tributary.gateway.connections";
+  public static final String PUSHER_CLIENT_EVENTS = "tributary.pusher.client.events";
+  public static final String PUSHER_CLIENT_EVENTS_REJECTED = "tributary.pusher.client.events.rejected";
+  public static final String PUSHER_AUTH_FAILURES = "tributary.pusher.auth.failures";
+  public static final String PUSHER_BAD_MESSAGES = "tributary.pusher.bad.messages";
+  public static final String PUSHER_API_REFUSED = "tributary.pusher.api.refused";
+  public static final String PUSHER_WEBHOOKS_SENT = "tributary.pusher.webhooks.sent";
+  public static final String PUSHER_WEBHOOKS_DROPPED = "tributary.pusher.webhooks.dropped";
+  public static final String PUSHER_WEBHOOKS_RETRIED = "tributary.pusher.webhooks.retried";
+  /** Open connections by client protocol (tag {@code protocol}: centrifugo, pusher). */
+  public static final String PROTOCOL_CONNECTIONS = "tributary.gateway.protocol.connections";
   public static final String SOCKETS = "tributary.gateway.sockets";
   public static final String HANDSHAKE_TIMEOUTS = "tributary.gateway.handshake.timeouts";
   public static final String SOCKETS_EVICTED = "tributary.gateway.sockets.evicted";

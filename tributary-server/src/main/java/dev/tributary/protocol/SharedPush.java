@@ -17,6 +17,8 @@ import java.util.concurrent.atomic.LongAdder;
 public final class SharedPush {
   private final byte[] json;
   private volatile byte[] protobuf;
+  /** Another protocol's form of this push (the Pusher protocol's), made on first use. */
+  private volatile Object other;
 
   public SharedPush(byte[] json) {
     this.json = json;
@@ -50,5 +52,26 @@ public final class SharedPush {
   /** The push in {@code encoding}. */
   public byte[] bytes(Encoding encoding, LongAdder transcodes) {
     return encoding == Encoding.JSON ? json : protobuf(transcodes);
+  }
+
+  /**
+   * This push in another protocol's form, made by {@code encoder} from the JSON push on the first
+   * call and shared by every later one (one encoding per publication and node for that protocol).
+   * One other protocol per push: every caller passes the same encoder.
+   */
+  @SuppressWarnings("unchecked")
+  public <T> T other(java.util.function.Function<byte[], T> encoder) {
+    Object o = other;
+    if (o != null) {
+      return (T) o;
+    }
+    synchronized (this) {
+      o = other;
+      if (o == null) {
+        o = encoder.apply(json);
+        other = o;
+      }
+      return (T) o;
+    }
   }
 }

@@ -62,7 +62,14 @@ class TributaryOptionsTest {
         .put("redis", new dev.tributary.redis.RedisSettings().setPoolSize(3).toJson()
             .put("urls", new io.vertx.core.json.JsonArray().add("redis://127.0.0.1:7000").add("redis://127.0.0.1:7001"))
             .put("requiredForReadiness", true).put("degradedPublish", "local"))
-        .put("rpc", new JsonObject().put("timeoutMillis", 750));
+        .put("rpc", new JsonObject().put("timeoutMillis", 750))
+        .put("pusher", new JsonObject().put("apps", new io.vertx.core.json.JsonArray().add(new JsonObject()
+            .put("id", "7").put("key", "k7").put("secret", "s7-secret").put("clientEvents", true).put("maxConnections", 5)
+            .put("maxPresenceMembers", 6).put("maxClientEventsPerSecond", 7).put("maxEventBytes", 800)
+            .put("maxChannelsPerEvent", 9).put("maxBatchEvents", 3)
+            .put("webhooks", new io.vertx.core.json.JsonArray().add(new JsonObject().put("url", "http://127.0.0.1:9/hooks")
+                .put("events", new io.vertx.core.json.JsonArray().add("client_event").add("member_added"))))
+            .put("namespace", "chat"))));
     ((JsonObject) json.getValue("redis")).remove("url");
     TributaryOptions o = new TributaryOptions(json);
     assertThat(o.toJson()).isEqualTo(json);
@@ -126,6 +133,36 @@ class TributaryOptionsTest {
     assertThatThrownBy(() -> new TributaryOptions(new JsonObject().put("rpc", new JsonObject().put("timeout", 5))))
         .hasMessageStartingWith("config: rpc.timeout: unknown key");
     assertThatThrownBy(() -> new RpcOptions().setTimeoutMillis(-1)).hasMessageContaining("rpc.timeoutMillis");
+  }
+
+  @Test
+  void pusherAppsAreValidatedAndTheFirstBadKeyNamed() {
+    java.util.function.Function<JsonObject, JsonObject> conf = app -> new JsonObject()
+        .put("pusher", new JsonObject().put("apps", new io.vertx.core.json.JsonArray().add(app)));
+    JsonObject ok = new JsonObject().put("id", "1").put("key", "k").put("secret", "12345678");
+    assertThat(new TributaryOptions(conf.apply(ok)).getPusher().getApps().get(0).isClientEvents()).isFalse();
+    assertThatThrownBy(() -> new TributaryOptions(conf.apply(ok.copy().put("webhook", "x"))))
+        .hasMessageStartingWith("config: pusher.apps[0].webhook: unknown key");
+    assertThatThrownBy(() -> new TributaryOptions(conf.apply(ok.copy().put("secret", "short"))))
+        .hasMessageStartingWith("config: pusher.apps[0].secret: is required, at least 8 characters");
+    assertThatThrownBy(() -> new TributaryOptions(conf.apply(ok.copy().put("key", "a b"))))
+        .hasMessageStartingWith("config: pusher.apps[0].key: is required");
+    assertThatThrownBy(() -> new TributaryOptions(conf.apply(ok.copy().put("namespace", "nope"))))
+        .hasMessageStartingWith("config: pusher.apps[0].namespace: no namespace \"nope\" in channels.namespaces");
+    assertThatThrownBy(() -> new TributaryOptions(conf.apply(ok.copy().put("maxEventBytes", 0))))
+        .hasMessageStartingWith("config: pusher.apps[0].maxEventBytes: must be between 1 and");
+    assertThatThrownBy(() -> new TributaryOptions(new JsonObject().put("pusher", new JsonObject().put("apps",
+        new io.vertx.core.json.JsonArray().add(ok).add(ok.copy().put("id", "2"))))))
+        .hasMessageStartingWith("config: pusher.apps[1].key: duplicate app key k");
+    assertThatThrownBy(() -> new TributaryOptions(conf.apply(ok.copy().put("webhooks", new io.vertx.core.json.JsonArray()
+        .add(new JsonObject().put("url", "ftp://x"))))))
+        .hasMessageStartingWith("config: pusher.apps[0].webhooks[0].url: is required: an http:// or https:// URL");
+    assertThatThrownBy(() -> new TributaryOptions(conf.apply(ok.copy().put("webhooks", new io.vertx.core.json.JsonArray()
+        .add(new JsonObject().put("url", "http://h/").put("events", new io.vertx.core.json.JsonArray().add("nope")))))))
+        .hasMessageStartingWith("config: pusher.apps[0].webhooks[0].events: unknown event \"nope\"");
+    assertThat(new TributaryOptions(conf.apply(ok.copy().put("webhooks", new io.vertx.core.json.JsonArray()
+        .add(new JsonObject().put("url", "http://h/"))))).getPusher().getApps().get(0).getWebhooks().get(0).events())
+        .containsExactlyInAnyOrderElementsOf(PusherAppOptions.WEBHOOK_EVENTS);
   }
 
   @Test

@@ -49,13 +49,20 @@ public final class WsTestClient implements AutoCloseable {
   }
 
   public static WsTestClient open(Vertx vertx, int port) {
+    return open(vertx, port, "/connection/websocket");
+  }
+
+  /** A client of the WebSocket at {@code uri} (a path with its query). */
+  public static WsTestClient open(Vertx vertx, int port, String uri) {
     WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
         .setMaxFrameSize(64 << 20).setMaxMessageSize(64 << 20));
     try {
-      WebSocket ws = client.connect(new WebSocketConnectOptions()
-              .setHost("127.0.0.1").setPort(port).setURI("/connection/websocket"))
+      // Handlers set as the connect completes, on the event loop: a server that speaks first
+      // (the Pusher protocol) is heard from its first frame.
+      return client.connect(new WebSocketConnectOptions()
+              .setHost("127.0.0.1").setPort(port).setURI(uri))
+          .map(ws -> new WsTestClient(client, ws))
           .await(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-      return new WsTestClient(client, ws);
     } catch (Exception e) {
       throw new IllegalStateException("cannot open websocket", e);
     }
