@@ -77,9 +77,16 @@ public final class Bench {
       }
       case "sweep" -> {
         SweepScenario.Config c = SweepScenario.Config.from(p);
+        String svg = p.string("svg", null);
+        String svgLabel = p.string("svgLabel", "sweep");
         p.rejectUnknown();
         r = SweepScenario.run(target, c, out);
         summary = SweepScenario.summary(r);
+        if (svg != null) {
+          SweepChart.write(java.nio.file.Path.of(svg), List.of(new SweepChart.Series(svgLabel, r.toJsonObject())));
+          r.note("curves drawn in " + svg + " (more sweeps in one chart: java -cp tributary-bench.jar "
+              + "dev.tributary.bench.SweepChart out=FILE NAME=RESULTFILE ...)");
+        }
       }
       case "connections" -> {
         ConnectionsScenario.Config c = ConnectionsScenario.Config.from(p);

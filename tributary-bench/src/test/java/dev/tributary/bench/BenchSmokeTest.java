@@ -125,8 +125,8 @@ class BenchSmokeTest {
     }
   }
 
-  @SuppressWarnings("unchecked")
-  private static void assertFanout(Result r, ServerCounts before) {
+  /** Everything sent arrived once, in order, to each of the 10 subscribers of its channel; nobody was closed. */
+  private static void assertNothingLost(Result r) {
     assertThat(r.get("lost")).isEqualTo(0L);
     assertThat(r.get("duplicates")).isEqualTo(0L);
     assertThat(r.get("outOfOrder")).isEqualTo(0L);
@@ -138,6 +138,11 @@ class BenchSmokeTest {
     assertThat((Long) r.get("expectedDeliveries")).isEqualTo((Long) r.get("publications") * 10);
     assertThat(r.get("subscriberCloses")).isEqualTo(0);
     assertThat(r.get("drainComplete")).isEqualTo(true);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void assertFanout(Result r, ServerCounts before) {
+    assertNothingLost(r);
     // The server counted exactly what the client says it published and received (its delivery
     // counters are summed across event loops: read until they settle, bounded).
     long publications = (Long) r.get("publications");
@@ -351,5 +356,34 @@ class BenchSmokeTest {
 
   private static PrintStream quiet() {
     return new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The floor (scripts/bench server=floor): a raw-Netty writer of the same frames, no protocol,
+   * driven by the same client. It delivers exactly what was sent, in order, over both publish paths,
+   * and its own count of deliveries is the client's.
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void floorServerDeliversExactlyWhatWasSent() {
+    TributaryOptions o = new TributaryOptions();
+    o.getHttp().setHost("127.0.0.1").setPort(0);
+    o.getServer().setEventLoops(2);
+    try (FloorServer floor = FloorServer.start(o)) {
+      Target t = new Target("127.0.0.1", floor.port(), KEY);
+      for (String via : List.of("ws", "http")) {
+        FanoutScenario.Config c = tinyFanout();
+        c.publishVia = via;
+        c.httpConnections = 2;
+        long before = floor.deliveries();
+        Result r = FanoutScenario.run(t, c);
+        assertThat(r.get("publishVia")).isEqualTo(via);
+        assertNothingLost(r);
+        long received = (Long) r.get("receivedDeliveries");
+        assertThat(((Number) ((Map<String, Object>) r.get("latencyMs")).get("count")).longValue()).as(via).isPositive();
+        Poll.until("the floor's count reaches the client's", 10, () -> floor.deliveries() - before >= received);
+        assertThat(floor.deliveries() - before).as(via + ": deliveries the floor wrote").isEqualTo(received);
+      }
+    }
   }
 }

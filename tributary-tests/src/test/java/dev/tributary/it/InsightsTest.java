@@ -132,7 +132,8 @@ class InsightsTest {
       JsonObject sc = find(awaitInsight(s, "slow-consumers", 20), "slow-consumers");
       assertThat(sc.getLong("value")).isEqualTo(1L);
       assertThat(sc.getString("message")).contains("gateway.maxQueueBytes");
-      assertThat(slow.readUntilClose()).isEqualTo(3008);
+      // (Not read back here: by the time the insight is seen the server may have reset the socket
+      // after gateway.closeTimeoutMillis; LimitsTest reads the 3008 close frame itself.)
     }
   }
 
