@@ -2,6 +2,7 @@ package dev.tributary;
 
 import dev.tributary.api.ApiRouter;
 import dev.tributary.batch.BatchProcessorVerticle;
+import dev.tributary.config.RedisSettings;
 import dev.tributary.control.Idempotency;
 import dev.tributary.control.NodeControl;
 import dev.tributary.broker.internal.RedisBroker;
@@ -128,7 +129,7 @@ public final class TributaryServer {
         options.getChannels().getHistoryMaxBytes(), clock));
     CoordinatorOptions co = options.getCoordinator();
     if (options.getRedis().isEnabled()) {
-      List<dev.tributary.redis.RedisSettings> links = options.getRedis().links();
+      List<dev.tributary.config.RedisSettings> links = options.getRedis().links();
       for (int i = 0; i < links.size(); i++) {
         redisLinks.add(new RedisLink(vertx, "redis" + i, links.get(i), registry));
       }
