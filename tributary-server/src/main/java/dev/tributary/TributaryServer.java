@@ -4,6 +4,7 @@ import dev.tributary.api.ApiRouter;
 import dev.tributary.batch.BatchProcessorVerticle;
 import dev.tributary.control.Idempotency;
 import dev.tributary.control.NodeControl;
+import dev.tributary.broker.MemoryBroker;
 import dev.tributary.broker.internal.RedisBroker;
 import dev.tributary.bus.LocalCodec;
 import dev.tributary.redis.RedisLink;
@@ -64,7 +65,7 @@ public final class TributaryServer {
   private int port;
   private TieredCache cache;
   private final List<RedisLink> redisLinks = new ArrayList<>();
-  private RedisBroker broker;
+  private RedisBroker redisBroker;
   private RedisPresence presence;
   private java.nio.file.Path configFile;
   private ConfigWatcher watcher;
@@ -121,17 +122,23 @@ public final class TributaryServer {
     vertx = Vertx.builder().with(vo).withTransport(transport)
         .withMetrics(new GuardedMetricsFactory(new MicrometerMetricsFactory(registry))).build();
     LocalCodec.registerAll(vertx);
-    Hub hub = new Hub();
-    ModuleChannels moduleChannels = new ModuleChannels();
-    gateway = new Gateway(options, hub, clock, registry, moduleChannels);
-    hub.configure(gateway::rules, new MemoryHistory(options.getChannels().getHistoryMaxChannels(),
-        options.getChannels().getHistoryMaxBytes(), clock));
     CoordinatorOptions co = options.getCoordinator();
     if (options.getRedis().isEnabled()) {
-      List<dev.tributary.redis.RedisSettings> links = options.getRedis().links();
+      List<dev.tributary.config.RedisSettings> links = options.getRedis().links();
       for (int i = 0; i < links.size(); i++) {
         redisLinks.add(new RedisLink(vertx, "redis" + i, links.get(i), registry));
       }
+      redisBroker = new RedisBroker(vertx, redisLinks, options.getRedis().getLink().getCommandTimeoutMillis(),
+          registry, clock,
+          options.getChannels().getHistoryMetaTtlSeconds());
+    }
+    // The broker owns history: Redis streams shared by every node, or this node's memory.
+    Hub hub = new Hub(redisBroker != null ? redisBroker : new MemoryBroker(new MemoryHistory(
+        options.getChannels().getHistoryMaxChannels(), options.getChannels().getHistoryMaxBytes(), clock)));
+    ModuleChannels moduleChannels = new ModuleChannels();
+    gateway = new Gateway(options, hub, clock, registry, moduleChannels);
+    hub.configure(gateway::rules);
+    if (options.getRedis().isEnabled()) {
       // The coordination cache's shared level lives on the first Redis (cache keys are not sharded).
       cache = new RedisTieredCache("coordination", redisLinks.get(0),
           new TieredCacheSettings().setL1MaxEntries(co.getCacheMaxEntries()), clock, registry);
@@ -162,10 +169,6 @@ public final class TributaryServer {
           return Future.succeededFuture();
         }));
       }
-      broker = new RedisBroker(vertx, redisLinks, options.getRedis().getLink().getCommandTimeoutMillis(),
-          registry, clock,
-          options.getChannels().getHistoryMetaTtlSeconds());
-      hub.attachBroker(broker);
       // Presence on the same ring as the broker; entries of a node that dies expire after the TTL.
       presence = new RedisPresence(vertx, redisLinks, options.getChannels().getPresenceTtlSeconds(), registry);
       gateway.attachPresence(presence);
@@ -376,8 +379,8 @@ public final class TributaryServer {
         .transform(ar -> control == null ? Future.succeededFuture() : control.stop())
         .transform(ar -> {
           List<Future<Void>> closing = new ArrayList<>();
-          if (broker != null) {
-            closing.add(broker.close());
+          if (redisBroker != null) {
+            closing.add(redisBroker.close());
           }
           if (cache instanceof RedisTieredCache r) {
             closing.add(r.close());

@@ -4,7 +4,7 @@ import dev.tributary.cache.internal.RedisTieredCache;
 import dev.tributary.cache.internal.TieredCacheSettings;
 import dev.tributary.redis.RedisLink;
 import dev.tributary.redis.RedisPipeline;
-import dev.tributary.redis.RedisSettings;
+import dev.tributary.config.RedisSettings;
 import dev.tributary.support.Clock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Context;

@@ -3,6 +3,7 @@ package dev.tributary.jmh;
 import dev.tributary.channels.ChannelRules;
 import dev.tributary.config.ChannelsOptions;
 import dev.tributary.config.NamespaceOptions;
+import dev.tributary.broker.MemoryBroker;
 import dev.tributary.history.MemoryHistory;
 import dev.tributary.hub.Hub;
 import dev.tributary.support.Clock;
@@ -51,8 +52,8 @@ public class HubHistoryBench {
     }
     co.putNamespace("bench", ns);
     ChannelRules rules = new ChannelRules(co, 255);
-    hub = new Hub();
-    hub.configure(() -> rules, new MemoryHistory(co.getHistoryMaxChannels(), Clock.SYSTEM));
+    hub = new Hub(new MemoryBroker(new MemoryHistory(co.getHistoryMaxChannels(), Clock.SYSTEM)));
+    hub.configure(() -> rules);
     names = new String[channels];
     for (int c = 0; c < channels; c++) {
       names[c] = "bench:" + c;

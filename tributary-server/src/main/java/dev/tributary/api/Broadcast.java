@@ -21,9 +21,10 @@ import java.util.concurrent.TimeUnit;
  * <h2>Skipping</h2>
  * A channel nobody subscribes to anywhere is skipped before its push is encoded, and counted in
  * {@code tributary.broadcast.skipped}. Channels whose namespace keeps history are always published
- * (their history is appended without any subscriber). Without a broker, "anywhere" is this node
- * ({@link Hub#hasLocalSubscribers}); with one, the broker is asked once per slice
- * ({@link Broker#withSubscribers}, {@code PUBSUB NUMSUB} with Redis), and when it cannot answer
+ * (their history is appended without any subscriber). A channel with subscribers on this node
+ * ({@link Hub#hasLocalSubscribers}) is published; for the others the broker is asked once per slice
+ * ({@link Broker#withSubscribers}: this node's subscriptions with the memory broker, answered at
+ * once; {@code PUBSUB NUMSUB} with Redis), and when it cannot answer
  * nothing of the slice is skipped: the publish path then decides, as for any publication. Whether a
  * subscriber that arrives while its channel is being decided gets the broadcast is the same race as
  * for one publication and one subscribe.
@@ -175,10 +176,6 @@ final class Broadcast {
         int from = decided;
         int to = Math.min(from + SLICE_CHANNELS, channels.size());
         decided = to;
-        if (broker == null) {
-          decide(from, to, null);
-          continue;
-        }
         List<String> ask = new ArrayList<>(to - from);
         for (int i = from; i < to; i++) {
           String ch = channels.get(i);
@@ -190,7 +187,12 @@ final class Broadcast {
           decide(from, to, null);
           continue;
         }
-        broker.withSubscribers(ask).onComplete(ar -> ctx.runOnContext(v -> {
+        Future<java.util.Set<String>> asked = broker.withSubscribers(ask);
+        if (asked.isComplete()) {
+          decide(from, to, asked.succeeded() ? asked.result()::contains : ch -> true);
+          continue;
+        }
+        asked.onComplete(ar -> ctx.runOnContext(v -> {
           try {
             // The broker could not tell: skip nothing of this slice.
             decide(from, to, ar.succeeded() ? ar.result()::contains : ch -> true);
@@ -209,7 +211,7 @@ final class Broadcast {
 
   /**
    * Fills {@link #ready} with the channels of {@code [from, to)} to publish: those that keep
-   * history, have local subscribers, or (with a broker) pass {@code elsewhere}.
+   * history, have local subscribers, or pass {@code elsewhere} (null: none).
    */
   private void decide(int from, int to, Predicate<String> elsewhere) {
     readyPos = 0;

@@ -345,7 +345,7 @@ final class ServerApi {
 
   /** The channel's history store, or 400 with 108 when its namespace keeps none. */
   private dev.tributary.history.HistoryStore historyOf(String ch) {
-    if (gateway.rules().historySize(ch) == 0 || gateway.hub().history() == null) {
+    if (gateway.rules().historySize(ch) == 0) {
       throw new ApiError(400, ErrorCodes.NOT_AVAILABLE, "not available: no history in this channel's namespace");
     }
     return gateway.hub().history();

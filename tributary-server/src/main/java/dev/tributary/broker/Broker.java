@@ -4,11 +4,15 @@ import dev.tributary.history.HistoryStore;
 import io.vertx.core.Future;
 
 /**
- * Fan-out between nodes. A node subscribes to a channel's topic when its first local subscriber
- * arrives and unsubscribes with the last; a publication on any node goes through the broker and
- * comes back to every subscribed node (this one included), in one order per channel.
+ * Fan-out between nodes, and the owner of channel history (as Centrifuge's {@code Broker}). A node
+ * subscribes to a channel's topic when its first local subscriber arrives and unsubscribes with the
+ * last; a publication on any node goes through the broker and comes back to every subscribed node
+ * (this one included), in one order per channel. A publication of a channel with history is
+ * appended to the channel's stream and published with its offset in one step.
  *
- * <p>Without a broker (one node) the {@link dev.tributary.hub.Hub} delivers locally. Thread-safe.
+ * <p>Two engines: {@link MemoryBroker} (one node: history in memory, publications handed straight
+ * back to this node) and {@code internal.RedisBroker} (several nodes: Redis pub/sub, history in
+ * Redis streams). The {@link dev.tributary.hub.Hub} always has one. Thread-safe.
  */
 public interface Broker {
 
@@ -54,29 +58,29 @@ public interface Broker {
   void unsubscribe(String channel);
 
   /**
-   * Publishes to every subscribed node. Fails when the broker is unavailable: the caller then
-   * delivers locally (other nodes miss it, and that is counted).
+   * Publishes a push encoded by the caller (join/leave, modules' updates; never kept in history)
+   * to every subscribed node, with offset 0. Fails when the broker is unavailable or does not
+   * confirm it within its command timeout.
    */
   Future<Void> publish(String channel, byte[] push);
 
   /**
-   * The history every node shares, or null when this broker keeps none (nodes then keep their own,
-   * which is only right for one node).
+   * Publishes a publication (data and info as JSON text; info may be null) to every subscribed
+   * node. With {@code historySize > 0} it is first appended to the channel's {@link #history()},
+   * keeping at most {@code historySize} entries for {@code historyTtlMillis}, and its push carries
+   * the offset; append and publish are one atomic step, so a channel's offsets and its delivery
+   * order agree. With {@code historySize == 0} nothing is kept and the position is
+   * {@link #NO_POSITION}. Fails, without publishing, when the channel's broker is unavailable, or
+   * when it does not confirm within its command timeout.
    */
-  default HistoryStore history() {
-    return null;
-  }
+  Future<HistoryStore.Position> publish(String channel, String dataJson, String infoJson, int historySize,
+      long historyTtlMillis);
 
-  /**
-   * Appends a publication to the channel's shared {@link #history()} and publishes its push (with
-   * the offset) to every subscribed node, as one atomic step. Fails, without publishing, when the
-   * channel's broker is unavailable: the caller must then refuse the publication, since delivering
-   * it without an offset would leave a hole in the stream.
-   */
-  default Future<HistoryStore.Position> publishWithHistory(String channel, String dataJson, String infoJson,
-      int maxSize, long ttlMillis) {
-    return Future.failedFuture(new UnsupportedOperationException("this broker keeps no history"));
-  }
+  /** The position answered for a publication kept in no history (offset 0). */
+  HistoryStore.Position NO_POSITION = new HistoryStore.Position("", 0);
+
+  /** The history of every channel this broker publishes with history (shared by every node using it). */
+  HistoryStore history();
 
   /** Whether publications currently go through the broker (false while it is down). */
   boolean available();

@@ -1,6 +1,5 @@
 package dev.tributary.config;
 
-import dev.tributary.redis.RedisSettings;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;

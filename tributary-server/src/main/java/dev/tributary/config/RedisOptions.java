@@ -1,6 +1,5 @@
 package dev.tributary.config;
 
-import dev.tributary.redis.RedisSettings;
 import dev.tributary.config.Option.Reload;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -92,7 +92,7 @@ final class ChannelCommands {
     }
     HistoryStore history = owner.gateway.hub.history();
     int size = owner.gateway.rules.historySize(ch);
-    if (!availableToSubscriber(cmd, ch, size > 0 && history != null)) {
+    if (!availableToSubscriber(cmd, ch, size > 0)) {
       return;
     }
     HistoryJson.Query query;

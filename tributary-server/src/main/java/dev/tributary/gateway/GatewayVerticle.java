@@ -133,7 +133,7 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
       expiries.advance(clock.epochMillis(), TokenLifecycle::due);
     });
     dev.tributary.history.HistoryStore history = gateway.hub.history();
-    if (history != null && !history.isImmediate()) {
+    if (!history.isImmediate()) {
       positionTimer = vertx.setPeriodic(gateway.options.getChannels().getPositionCheckSeconds() * 1000L,
           id -> checkPositions(history));
     }

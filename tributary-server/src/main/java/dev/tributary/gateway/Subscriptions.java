@@ -81,10 +81,10 @@ final class Subscriptions {
         Future<Void> ready = addSubscription(ch);
         int size = owner.gateway.rules.historySize(ch);
         JsonObject params = positions.getValue(ch) instanceof JsonObject p ? p : new JsonObject();
-        boolean needsBroker = (size > 0 && history != null) || owner.gateway.rules.presence(ch);
+        boolean needsBroker = size > 0 || owner.gateway.rules.presence(ch);
         Future<SubscribeResult> r = ready.transform(ar -> ar.failed() && needsBroker
             ? Future.failedFuture(new BrokerNotReady(ar.cause()))
-            : size > 0 && history != null
+            : size > 0
             ? subscribeResult(params, ch, history, size, budget) : Future.succeededFuture(SubscribeResult.PLAIN));
         results.put(ch, r);
         if (!r.isComplete()) {
@@ -155,7 +155,7 @@ final class Subscriptions {
     Future<Void> ready = addSubscription(ch);
     HistoryStore history = owner.gateway.hub.history();
     int historySize = owner.gateway.rules.historySize(ch);
-    boolean withHistory = historySize > 0 && history != null;
+    boolean withHistory = historySize > 0;
     // Several nodes: the result is read once the node receives the channel's publications, so
     // nothing published after it can be missed. That wait is bounded (redis.commandTimeoutMillis):
     // a channel that needs Redis (history, presence) is then refused with a temporary error the SDKs

@@ -127,13 +127,13 @@ public final class MemoryHistory implements HistoryStore {
   public Position appendThen(String channel, String dataJson, String infoJson, int maxSize, long ttlMillis,
       java.util.function.LongConsumer then) {
     Stream s = stream(channel);
-    long offset;
+    Position p;
     synchronized (s) {
-      offset = appendLocked(s, dataJson, infoJson, maxSize, ttlMillis);
-      then.accept(offset);
+      p = new Position(s.epoch, appendLocked(s, dataJson, infoJson, maxSize, ttlMillis));
+      then.accept(p.offset());
     }
     enforceBytes();
-    return new Position(s.epoch, offset);
+    return p;
   }
 
   /** {@link #append}, synchronously. */

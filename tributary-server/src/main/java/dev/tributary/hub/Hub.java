@@ -5,7 +5,6 @@ import dev.tributary.channels.ChannelRules;
 import dev.tributary.protocol.ProtocolCodec;
 import dev.tributary.protocol.SharedPush;
 import dev.tributary.history.HistoryStore;
-import dev.tributary.history.MemoryHistory;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -26,8 +25,8 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link Context#runOnContext} (never "inline when already on the shard's thread"), so each shard's
  * context queue (one FIFO per event loop) receives the channel's pushes in the one order in which
  * they took the lock. With Redis that order is the order of the channel's Redis publications: the
- * subscriber connection hands them over one by one on its own thread; without a broker, or while it
- * is down, it is the order in which local publishers took the lock.
+ * subscriber connection hands them over one by one on its own thread; with the memory broker, or
+ * while Redis is down, it is the order in which local publishers took the lock.
  *
  * <h2>Channel index</h2>
  * {@link #addInterest} and {@link #removeInterest} decide "first local subscriber" / "last one
@@ -87,20 +86,19 @@ public final class Hub {
   private final ConcurrentHashMap<String, Shard[]> interest = new ConcurrentHashMap<>();
   private final LongAdder publications = new LongAdder();
   private final LongAdder localOnly = new LongAdder();
-  private volatile Broker broker;
+  private final Broker broker;
   private volatile java.util.function.Supplier<ChannelRules> rules;
-  /** This node's own history; used unless the broker keeps a shared one. */
-  private volatile MemoryHistory local;
-  /** Channels this node asked the broker for (exactly those with local interest, once a broker is attached). */
+  /** Channels this node asked the broker for (exactly those with local interest). */
   private final java.util.Set<String> brokerSubscribed = ConcurrentHashMap.newKeySet();
 
   /**
-   * Connects the hub to a broker (several nodes): publications then go through it and come back
-   * to be delivered locally; without one, or while it is down, delivery is local only.
+   * A hub publishing through {@code broker}: a {@link dev.tributary.broker.MemoryBroker} on one
+   * node, Redis for several. Every publication goes through it and comes back to be delivered
+   * locally (while a Redis broker is down, see {@link #setPublishPolicy}).
    */
-  public void attachBroker(Broker b) {
-    this.broker = b;
-    b.start(new Broker.Receiver() {
+  public Hub(Broker broker) {
+    this.broker = broker;
+    broker.start(new Broker.Receiver() {
       @Override
       public void receive(String channel, byte[] push, long offset) {
         deliverLocal(channel, push, offset);
@@ -116,15 +114,6 @@ public final class Hub {
         toShards(channel, Shard::rejoin);
       }
     });
-    // Channels that gained subscribers before the broker was attached (their addInterest saw no
-    // broker): subscribe them now, under their lock, unless addInterest already did.
-    for (String channel : interest.keySet()) {
-      synchronized (lockFor(channel)) {
-        if (interest.containsKey(channel) && brokerSubscribed.add(channel)) {
-          b.subscribe(channel);
-        }
-      }
-    }
   }
 
   /** Runs {@code what} for {@code channel} on each shard with subscribers of it, in the channel's order. */
@@ -136,19 +125,14 @@ public final class Hub {
     }
   }
 
-  /**
-   * Channel rules (for history settings) and this node's own history; before any publish. A
-   * broker that keeps history (Redis) is used instead when attached: several nodes share it.
-   */
-  public void configure(java.util.function.Supplier<ChannelRules> rules, MemoryHistory local) {
+  /** Channel rules (which channels keep history, how much); before any publish. Without: no history. */
+  public void configure(java.util.function.Supplier<ChannelRules> rules) {
     this.rules = rules;
-    this.local = local;
   }
 
-  /** The history in use: the broker's shared one when it keeps one, else this node's. */
+  /** The channels' history: the broker's. */
   public HistoryStore history() {
-    Broker b = broker;
-    return b != null && b.history() != null ? b.history() : local;
+    return broker.history();
   }
 
   /** What an accepted publication became: its history offset (0 = none) and whether it stayed on this node. */
@@ -231,8 +215,8 @@ public final class Hub {
    * Publishes data (JSON text) to {@code channel}: appends it to the channel's history when its
    * namespace keeps one (the offset goes into the push), encodes the push once, and fans it out.
    *
-   * <p>The future succeeds only once the publication is on its way to every subscriber: on one
-   * node at once; with a broker once the broker confirmed it (for history channels: appended and
+   * <p>The future succeeds only once the publication is on its way to every subscriber: with the
+   * memory broker at once; with Redis once Redis confirmed it (for history channels: appended and
    * published in one step). Otherwise it fails with {@link PublishRefused} and is counted by reason:
    * while shutting down, when too large, when the broker is unavailable or does not confirm within
    * its command timeout. Under {@code redis.degradedPublish: local} a publication of a channel
@@ -250,26 +234,25 @@ public final class Hub {
     }
     ChannelRules r = rules == null ? null : rules.get();
     int size = r == null ? 0 : r.historySize(channel);
-    Broker b = broker;
-    MemoryHistory m = local;
-    if (size == 0 || (b == null && m == null)) {
-      return publishPush(channel, ProtocolCodec.publicationPush(channel, dataJson, infoJson, 0));
-    }
-    if (b != null && b.history() != null) {
-      if (!b.available(channel)) {
+    if (!broker.available(channel)) {
+      if (size > 0) {
         return refuse(Refusal.BROKER_UNAVAILABLE, "broker unavailable: history of " + channel + " cannot be appended");
       }
-      publications.increment();
-      return b.publishWithHistory(channel, dataJson, infoJson, size, r.historyTtlMillis(channel))
-          .transform(ar -> ar.succeeded()
-              ? Future.succeededFuture(new Published(ar.result().offset(), ar.result().epoch(), false))
-              : refuse(Refusal.BROKER_TIMEOUT, "broker did not confirm the publication: " + ar.cause().getMessage()));
+      return degraded(channel, ProtocolCodec.publicationPush(channel, dataJson, infoJson, 0));
     }
     publications.increment();
-    // Handed on under the stream's lock: every shard gets the channel's pushes in offset order.
-    HistoryStore.Position pos = m.appendThen(channel, dataJson, infoJson, size, r.historyTtlMillis(channel),
-        o -> deliverLocal(channel, ProtocolCodec.publicationPush(channel, dataJson, infoJson, o), o));
-    return Future.succeededFuture(new Published(pos.offset(), pos.epoch(), false));
+    Future<HistoryStore.Position> sent = broker.publish(channel, dataJson, infoJson, size,
+        size == 0 ? 0 : r.historyTtlMillis(channel));
+    if (sent.succeeded()) {
+      long offset = sent.result().offset();
+      return offset == 0 ? PLAIN : Future.succeededFuture(new Published(offset, sent.result().epoch(), false));
+    }
+    // Sent: if the broker does not confirm it, it may still arrive (Redis paused, then resumed), so
+    // it is refused rather than also delivered here (which could deliver it twice).
+    return sent.transform(ar -> ar.succeeded()
+        ? Future.succeededFuture(ar.result().offset() == 0 ? Published.PLAIN
+            : new Published(ar.result().offset(), ar.result().epoch(), false))
+        : refuse(Refusal.BROKER_TIMEOUT, "broker did not confirm the publication: " + ar.cause().getMessage()));
   }
 
   /**
@@ -306,14 +289,13 @@ public final class Hub {
    * {@link Broker#barrier}); so a task queued to a shard after that runs after those deliveries.
    */
   public Future<Void> barrier() {
-    Broker b = broker;
-    return b == null ? Future.succeededFuture() : b.barrier();
+    return broker.barrier();
   }
 
   /**
    * Publishes one publication's push bytes (encoded once by the publisher; join/leave, modules):
-   * through the broker when there is one, else straight to this node's subscribers. Same rules and
-   * result as {@link #publish(String, String, String)}, minus history.
+   * through the broker, never kept in history. Same rules and result as
+   * {@link #publish(String, String, String)} for a channel without history.
    */
   public Future<Published> publish(String channel, byte[] push) {
     int max = maxPublicationBytes;
@@ -324,27 +306,32 @@ public final class Hub {
   }
 
   private Future<Published> publishPush(String channel, byte[] push) {
-    Broker b = broker;
-    if (b == null) {
-      publications.increment();
-      deliverLocal(channel, push, 0);
-      return PLAIN;
-    }
-    if (!b.available(channel)) {
-      if (!localWhenDegraded) {
-        return refuse(Refusal.BROKER_UNAVAILABLE, "broker unavailable: publication to " + channel + " refused");
-      }
-      publications.increment();
-      localOnly.increment();
-      deliverLocal(channel, push, 0);
-      return LOCAL;
+    if (!broker.available(channel)) {
+      return degraded(channel, push);
     }
     publications.increment();
-    // Sent: if the broker does not confirm it, it may still arrive (Redis paused, then resumed), so
-    // it is refused rather than also delivered here (which could deliver it twice).
-    return b.publish(channel, push).transform(ar -> ar.succeeded()
+    Future<Void> sent = broker.publish(channel, push);
+    if (sent.succeeded()) {
+      return PLAIN;
+    }
+    // As in publish(channel, data, info): unconfirmed is refused, not also delivered here.
+    return sent.transform(ar -> ar.succeeded()
         ? PLAIN
         : refuse(Refusal.BROKER_TIMEOUT, "broker did not confirm the publication: " + ar.cause().getMessage()));
+  }
+
+  /**
+   * A publication without history that the broker is known unable to take: delivered on this node
+   * only under {@code redis.degradedPublish: local} (counted), refused otherwise.
+   */
+  private Future<Published> degraded(String channel, byte[] push) {
+    if (!localWhenDegraded) {
+      return refuse(Refusal.BROKER_UNAVAILABLE, "broker unavailable: publication to " + channel + " refused");
+    }
+    publications.increment();
+    localOnly.increment();
+    deliverLocal(channel, push, 0);
+    return LOCAL;
   }
 
   private static final Future<Published> PLAIN = Future.succeededFuture(Published.PLAIN);
@@ -384,7 +371,7 @@ public final class Hub {
 
   /**
    * Registers that {@code shard} has local subscribers of {@code channel}. Completes, on the
-   * caller's context, when the node receives the channel's publications (at once without a
+   * caller's context, when the node receives the channel's publications (at once with the memory
    * broker); fails within the broker's command timeout when the broker cannot confirm that (see
    * {@link Broker#ready}): the interest stays, and the shard is told to resync once it is confirmed.
    */
@@ -421,13 +408,9 @@ public final class Hub {
         next[cur.length] = shard;
         interest.put(channel, next);
       }
-      Broker b = broker;
-      if (b == null) {
-        return Future.succeededFuture();
-      }
-      // First local subscriber (or the first since the broker was attached): subscribe, still
-      // under the lock, so a concurrent removeInterest cannot unsubscribe in between.
-      ready = brokerSubscribed.add(channel) ? b.subscribe(channel) : b.ready(channel);
+      // First local subscriber: subscribe, still under the lock, so a concurrent removeInterest
+      // cannot unsubscribe in between.
+      ready = brokerSubscribed.add(channel) ? broker.subscribe(channel) : broker.ready(channel);
     }
     return onCaller(ready);
   }
@@ -438,8 +421,7 @@ public final class Hub {
    * fails within its command timeout otherwise.
    */
   public Future<Void> ready(String channel) {
-    Broker b = broker;
-    return b == null ? Future.succeededFuture() : onCaller(b.ready(channel));
+    return onCaller(broker.ready(channel));
   }
 
   /** {@code shard} has no more local subscribers of {@code channel}. */
@@ -461,9 +443,8 @@ public final class Hub {
       occupancy(channel, false);
       // Re-checked under the lock: no shard has subscribers of the channel, and none can add one
       // before the broker has been told.
-      Broker b = broker;
-      if (brokerSubscribed.remove(channel) && b != null) {
-        b.unsubscribe(channel);
+      if (brokerSubscribed.remove(channel)) {
+        broker.unsubscribe(channel);
       }
     }
   }
@@ -533,7 +514,7 @@ public final class Hub {
     return interest.containsKey(channel);
   }
 
-  /** The attached broker, or null on one node. */
+  /** The broker: {@link dev.tributary.broker.MemoryBroker} on one node, Redis for several. */
   public Broker broker() {
     return broker;
   }

@@ -1,5 +1,6 @@
 package dev.tributary.redis;
 
+import dev.tributary.config.RedisSettings;
 import dev.tributary.metrics.MetricNames;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;

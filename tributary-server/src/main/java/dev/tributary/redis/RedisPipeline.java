@@ -1,5 +1,6 @@
 package dev.tributary.redis;
 
+import dev.tributary.config.RedisSettings;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

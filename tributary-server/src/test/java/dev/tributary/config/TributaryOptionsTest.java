@@ -59,7 +59,7 @@ class TributaryOptionsTest {
         .put("compression", new JsonObject().put("websocket", true).put("http", false).put("httpMinBytes", 10))
         .put("ids", new JsonObject().put("publicationIds", "secure"))
         .put("config", new JsonObject().put("watch", true).put("scanPeriodMillis", 500))
-        .put("redis", new dev.tributary.redis.RedisSettings().setPoolSize(3).toJson()
+        .put("redis", new dev.tributary.config.RedisSettings().setPoolSize(3).toJson()
             .put("urls", new io.vertx.core.json.JsonArray().add("redis://127.0.0.1:7000").add("redis://127.0.0.1:7001"))
             .put("requiredForReadiness", true).put("degradedPublish", "local"))
         .put("rpc", new JsonObject().put("timeoutMillis", 750))

@@ -3,6 +3,10 @@ package dev.tributary.hub;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tributary.broker.Broker;
+import dev.tributary.broker.MemoryBroker;
+import dev.tributary.history.HistoryStore;
+import dev.tributary.history.MemoryHistory;
+import dev.tributary.support.Clock;
 import dev.tributary.testing.Poll;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -116,6 +120,17 @@ class HubOrderingTest {
     }
 
     @Override
+    public Future<HistoryStore.Position> publish(String channel, String dataJson, String infoJson, int historySize,
+        long historyTtlMillis) {
+      return Future.failedFuture("not used");
+    }
+
+    @Override
+    public HistoryStore history() {
+      throw new UnsupportedOperationException("not used");
+    }
+
+    @Override
     public boolean available() {
       return available;
     }
@@ -138,9 +153,8 @@ class HubOrderingTest {
 
   @Test
   void subscribeDuringLastUnsubscribeEndsSubscribed() throws Exception {
-    Hub hub = new Hub();
     LatchedBroker broker = new LatchedBroker();
-    hub.attachBroker(broker);
+    Hub hub = new Hub(broker);
     RecordingShard a = new RecordingShard(newContext());
     RecordingShard b = new RecordingShard(newContext());
     hub.addInterest("c", a);
@@ -164,9 +178,8 @@ class HubOrderingTest {
 
   @Test
   void lastUnsubscribeDuringFirstSubscribeEndsUnsubscribed() throws Exception {
-    Hub hub = new Hub();
     LatchedBroker broker = new LatchedBroker();
-    hub.attachBroker(broker);
+    Hub hub = new Hub(broker);
     RecordingShard a = new RecordingShard(newContext());
 
     broker.blockOn = "subscribe";
@@ -183,21 +196,6 @@ class HubOrderingTest {
     assertThat(hub.channelCount()).isZero();
     assertThat(broker.subscribed).as("no broker subscription without local subscribers").isEmpty();
     assertThat(broker.calls).containsExactly("subscribe c", "unsubscribe c");
-  }
-
-  @Test
-  void channelsAddedBeforeTheBrokerAreSubscribedOnceWhenItIsAttached() throws Exception {
-    Hub hub = new Hub();
-    RecordingShard a = new RecordingShard(newContext());
-    RecordingShard b = new RecordingShard(newContext());
-    hub.addInterest("early", a);
-    LatchedBroker broker = new LatchedBroker();
-    hub.attachBroker(broker);
-    hub.addInterest("early", b);
-    hub.removeInterest("early", a);
-    hub.removeInterest("early", b);
-    assertThat(broker.calls).containsExactly("subscribe early", "unsubscribe early");
-    assertThat(broker.subscribed).isEmpty();
   }
 
   /** Four event loops publish to one channel at once; both shards must see one sequence. */
@@ -228,16 +226,15 @@ class HubOrderingTest {
 
   @Test
   void shardsOnDifferentEventLoopsReceiveOneOrderFromConcurrentPublishers() throws Exception {
-    assertOneOrder(new Hub());
+    assertOneOrder(new Hub(new MemoryBroker(new MemoryHistory(16, Clock.SYSTEM))));
   }
 
   @Test
   void localFallbackWhileTheBrokerIsDownKeepsOneOrder() throws Exception {
-    Hub hub = new Hub();
-    hub.setPublishPolicy(true, 0); // redis.degradedPublish: local
     LatchedBroker broker = new LatchedBroker();
     broker.available = false;
-    hub.attachBroker(broker);
+    Hub hub = new Hub(broker);
+    hub.setPublishPolicy(true, 0); // redis.degradedPublish: local
     assertOneOrder(hub);
     assertThat(hub.localOnlyCount()).isEqualTo(8000);
   }

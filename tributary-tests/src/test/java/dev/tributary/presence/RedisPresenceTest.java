@@ -7,7 +7,7 @@ import dev.tributary.metrics.MetricNames;
 import dev.tributary.presence.PresenceStore.ClientInfo;
 import dev.tributary.presence.PresenceStore.Stats;
 import dev.tributary.redis.RedisLink;
-import dev.tributary.redis.RedisSettings;
+import dev.tributary.config.RedisSettings;
 import dev.tributary.redis.RedisUnavailableException;
 import dev.tributary.testing.RedisServer;
 import dev.tributary.testing.RedisServerExtension;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
+import dev.tributary.config.RedisSettings;
 import dev.tributary.metrics.MetricNames;
 import dev.tributary.testing.RedisServer;
 import dev.tributary.testing.RedisServerExtension;

@@ -2,6 +2,7 @@ package dev.tributary.broker.internal;
 
 import dev.tributary.metrics.MetricNames;
 import dev.tributary.broker.Broker;
+import dev.tributary.protocol.ProtocolCodec;
 import dev.tributary.redis.ConsistentHash;
 import dev.tributary.redis.HashSlot;
 import dev.tributary.redis.RedisLink;
@@ -238,9 +239,12 @@ public final class RedisBroker implements Broker {
   }
 
   @Override
-  public Future<dev.tributary.history.HistoryStore.Position> publishWithHistory(String channel, String dataJson,
-      String infoJson, int maxSize, long ttlMillis) {
-    return history.appendAndPublish(channel, dataJson, infoJson, maxSize, ttlMillis, pubsubChannel(channel))
+  public Future<dev.tributary.history.HistoryStore.Position> publish(String channel, String dataJson,
+      String infoJson, int historySize, long historyTtlMillis) {
+    if (historySize <= 0) {
+      return publish(channel, ProtocolCodec.publicationPush(channel, dataJson, infoJson, 0)).map(NO_POSITION);
+    }
+    return history.appendAndPublish(channel, dataJson, infoJson, historySize, historyTtlMillis, pubsubChannel(channel))
         .onSuccess(n -> published.increment())
         .onFailure(err -> failed.increment());
   }

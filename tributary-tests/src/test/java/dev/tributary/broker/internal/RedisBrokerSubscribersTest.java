@@ -3,7 +3,7 @@ package dev.tributary.broker.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tributary.redis.RedisLink;
-import dev.tributary.redis.RedisSettings;
+import dev.tributary.config.RedisSettings;
 import dev.tributary.testing.RedisServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tributary.history.HistoryStore;
 import dev.tributary.history.HistoryStoreContract;
 import dev.tributary.redis.RedisLink;
-import dev.tributary.redis.RedisSettings;
+import dev.tributary.config.RedisSettings;
 import dev.tributary.testing.RedisServerExtension;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
@@ -75,8 +75,8 @@ class RedisHistoryTest extends HistoryStoreContract {
     RedisBroker other = node();
     List<Future<HistoryStore.Position>> all = new ArrayList<>();
     for (int i = 0; i < 500; i++) {
-      all.add(broker.publishWithHistory("c", Integer.toString(i), null, 1000, 60_000));
-      all.add(other.publishWithHistory("c", Integer.toString(-i), null, 1000, 60_000));
+      all.add(broker.publish("c", Integer.toString(i), null, 1000, 60_000));
+      all.add(other.publish("c", Integer.toString(-i), null, 1000, 60_000));
     }
     await(Future.all(all));
     Set<Long> offsets = new TreeSet<>();
@@ -99,7 +99,7 @@ class RedisHistoryTest extends HistoryStoreContract {
     other.start((channel, push, offset) -> got.add(offset + " " + new String(push, StandardCharsets.UTF_8)));
     await(other.subscribe("c"));
     for (int i = 1; i <= 20; i++) {
-      broker.publishWithHistory("c", "{\"n\":" + i + "}", "{\"user\":\"u\"}", 100, 60_000);
+      broker.publish("c", "{\"n\":" + i + "}", "{\"user\":\"u\"}", 100, 60_000);
     }
     for (int i = 1; i <= 20; i++) {
       String m = got.poll(10, TimeUnit.SECONDS);
@@ -141,7 +141,7 @@ class RedisHistoryTest extends HistoryStoreContract {
     try {
       List<Throwable> errors = new ArrayList<>();
       for (int i = 0; i < 5; i++) {
-        Future<HistoryStore.Position> f = broker.publishWithHistory("c", "x", null, 10, 60_000);
+        Future<HistoryStore.Position> f = broker.publish("c", "x", null, 10, 60_000);
         f.toCompletionStage().toCompletableFuture().handle((r, e) -> null).get(10, TimeUnit.SECONDS);
         assertThat(f.failed()).as("append while redis is down").isTrue();
         errors.add(f.cause());

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import dev.tributary.metrics.MetricNames;
 import dev.tributary.redis.RedisLink;
-import dev.tributary.redis.RedisSettings;
+import dev.tributary.config.RedisSettings;
 import dev.tributary.support.Clock;
 import dev.tributary.testing.FakeClock;
 import dev.tributary.testing.RedisServer;

@@ -1,9 +1,6 @@
-package dev.tributary.redis;
+package dev.tributary.config;
 
-import dev.tributary.config.ConfigException;
-import dev.tributary.config.Option;
 import dev.tributary.config.Option.Reload;
-import dev.tributary.config.OptionSet;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -248,7 +245,7 @@ public final class RedisSettings {
   }
 
   /** The effective cap: never below the initial delay. */
-  int effectiveReconnectMaxDelayMillis() {
+  public int effectiveReconnectMaxDelayMillis() {
     return Math.max(reconnectInitialDelayMillis, reconnectMaxDelayMillis);
   }
 
