@@ -16,6 +16,7 @@ public final class TributaryOptions {
   private OperationsOptions operations = new OperationsOptions();
   private RedisOptions redis = new RedisOptions();
   private RpcOptions rpc = new RpcOptions();
+  private HooksOptions hooks = new HooksOptions();
   private java.util.List<ModuleOptions> modules = new java.util.ArrayList<>();
 
   public TributaryOptions() {}
@@ -32,6 +33,7 @@ public final class TributaryOptions {
     operations = new OperationsOptions(o.operations);
     redis = new RedisOptions(o.redis);
     rpc = new RpcOptions(o.rpc);
+    hooks = new HooksOptions(o.hooks);
     modules = new java.util.ArrayList<>(o.modules);
   }
 
@@ -39,7 +41,7 @@ public final class TributaryOptions {
   public TributaryOptions(JsonObject json) {
     JsonFields f = new JsonFields(json, "");
     f.rejectUnknown(Set.of("server", "http", "api", "auth", "gateway", "channels", "coordinator", "memory", "modules",
-        "metrics", "dashboard", "compression", "ids", "config", "redis", "rpc"));
+        "metrics", "dashboard", "compression", "ids", "config", "redis", "rpc", "hooks"));
     server = new ServerOptions(f.object("server"));
     http = new HttpOptions(f.object("http"));
     api = new ApiOptions(f.object("api"));
@@ -50,6 +52,10 @@ public final class TributaryOptions {
     memory = new MemoryOptions(f.object("memory"));
     redis = new RedisOptions(f.object("redis"));
     rpc = new RpcOptions(f.object("rpc"));
+    JsonObject h = f.object("hooks");
+    if (h != null) {
+      hooks = new HooksOptions("hooks", h, false);
+    }
     operations = new OperationsOptions(f.object("metrics"), f.object("dashboard"), f.object("compression"),
         f.object("ids"), f.object("config"));
     io.vertx.core.json.JsonArray mods = f.array("modules");
@@ -113,6 +119,7 @@ public final class TributaryOptions {
         .put("config", operations.configJson())
         .put("redis", redis.toJson())
         .put("rpc", rpc.toJson())
+        .put("hooks", hooks.toJson())
         .put("modules", new io.vertx.core.json.JsonArray(modules.stream().map(ModuleOptions::toJson).toList()));
   }
 
@@ -154,6 +161,11 @@ public final class TributaryOptions {
 
   public RpcOptions getRpc() {
     return rpc;
+  }
+
+  /** Connect, refresh, subscribe, publish, sub_refresh and rpc hooks (see docs/CONFIGURATION.md). */
+  public HooksOptions getHooks() {
+    return hooks;
   }
 
   /** metrics, dashboard, compression, ids and config-watch settings. */

@@ -425,7 +425,9 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
     }
     gateway.connections.incrementAndGet();
     gateway.opened.increment();
-    Connection c = new Connection(this, socket, opts, clock.nanoTime(), Encoding.ofSubprotocol(ws.subProtocol()));
+    dev.tributary.hooks.Hooks hooks = gateway.hooks;
+    Connection c = new Connection(this, socket, opts, clock.nanoTime(), Encoding.ofSubprotocol(ws.subProtocol()),
+        hooks == null ? null : hooks.forwarded(ws.headers()));
     socket.listener(c);
     wheel.add(c);
   }

@@ -31,6 +31,7 @@ public final class WsTestClient implements AutoCloseable {
   private final CompletableFuture<Integer> closed = new CompletableFuture<>();
   private final AtomicLong ids = new AtomicLong();
   private volatile boolean autoPong;
+  private volatile String closeReason;
 
   private WsTestClient(WebSocketClient client, WebSocket ws) {
     this.client = client;
@@ -45,15 +46,25 @@ public final class WsTestClient implements AutoCloseable {
       }
       frames.add(text);
     });
-    ws.closeHandler(v -> closed.complete(ws.closeStatusCode() == null ? -1 : (int) ws.closeStatusCode()));
+    ws.closeHandler(v -> {
+      closeReason = ws.closeReason();
+      closed.complete(ws.closeStatusCode() == null ? -1 : (int) ws.closeStatusCode());
+    });
   }
 
   public static WsTestClient open(Vertx vertx, int port) {
+    return open(vertx, port, io.vertx.core.MultiMap.caseInsensitiveMultiMap());
+  }
+
+  /** As {@link #open(Vertx, int)}, with extra headers on the upgrade request. */
+  public static WsTestClient open(Vertx vertx, int port, io.vertx.core.MultiMap headers) {
     WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
         .setMaxFrameSize(64 << 20).setMaxMessageSize(64 << 20));
     try {
-      WebSocket ws = client.connect(new WebSocketConnectOptions()
-              .setHost("127.0.0.1").setPort(port).setURI("/connection/websocket"))
+      WebSocketConnectOptions options = new WebSocketConnectOptions()
+          .setHost("127.0.0.1").setPort(port).setURI("/connection/websocket");
+      headers.forEach(options::addHeader);
+      WebSocket ws = client.connect(options)
           .await(TIMEOUT_SECONDS, TimeUnit.SECONDS);
       return new WsTestClient(client, ws);
     } catch (Exception e) {
@@ -185,6 +196,11 @@ public final class WsTestClient implements AutoCloseable {
     } catch (Exception e) {
       throw new AssertionError("connection not closed within " + TIMEOUT_SECONDS * 2 + " s", e);
     }
+  }
+
+  /** The reason of the server's close frame (after {@link #awaitClose()}). */
+  public String closeReason() {
+    return closeReason;
   }
 
   public boolean isClosed() {
