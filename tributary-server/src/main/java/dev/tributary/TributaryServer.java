@@ -149,6 +149,7 @@ public final class TributaryServer {
     toggles = new Toggles(options.getOperations().isHttpGzip());
     ops = new Ops(gateway, toggles, cache, redisLinks, options.getOperations().getPublicationIds());
     gateway.addProtocol(new dev.tributary.pusher.PusherEndpoint(gateway, vertx));
+    gateway.attachHooks(new dev.tributary.hooks.Hooks(vertx, options, registry));
     vertx.setPeriodic(1000, id -> ops.sample());
     int count = options.getGateway().getInstances() > 0 ? options.getGateway().getInstances() : loops;
     // The server API's cluster side: commands to every node's connections, info, channels, idempotency.

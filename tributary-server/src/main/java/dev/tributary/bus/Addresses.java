@@ -48,6 +48,23 @@ public final class Addresses {
   /** Published JsonObject {@code {data, client, user, info}} from a client's {@code send}; no reply. */
   public static final String CLIENT_MESSAGE = "tributary.client.message";
 
+  /**
+   * Prefix of the addresses of hooks ({@link #hook(String, String)}): request a JsonObject (the
+   * hook's Centrifugo proxy request); reply a JsonObject (its proxy response), see
+   * {@code dev.tributary.hooks.Hook}.
+   */
+  public static final String HOOK_PREFIX = "tributary.hook.";
+
+  /**
+   * The address of the module answering hook {@code event} (Centrifugo's event name: connect,
+   * refresh, subscribe, publish, sub_refresh, rpc) for the channels of {@code namespace};
+   * {@code tributary.hook.<event>} for a null or empty namespace (connection hooks, channels without
+   * a namespace), else {@code tributary.hook.<event>.<namespace>}.
+   */
+  public static String hook(String event, String namespace) {
+    return namespace == null || namespace.isEmpty() ? HOOK_PREFIX + event : HOOK_PREFIX + event + "." + namespace;
+  }
+
   /** The address a module's handler of RPC {@code method} listens on. */
   public static String rpc(String method) {
     return RPC_PREFIX + method;

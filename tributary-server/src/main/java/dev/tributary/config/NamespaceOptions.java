@@ -10,7 +10,7 @@ public final class NamespaceOptions {
   public static final String SUBSCRIBE_TOKEN_OPTIONAL = "optional";
   public static final String SUBSCRIBE_TOKEN_REQUIRED = "required";
 
-  static final OptionSet<NamespaceOptions> OPTIONS = OptionSet.of("channels.namespaces.<name>");
+  static final OptionSet<NamespaceOptions> OPTIONS = OptionSet.of("channels.namespaces.<name>", "hooks");
   private static final Option<NamespaceOptions, Boolean> ALLOW_CLIENT_PUBLISH = OPTIONS.bools("allowClientPublish",
       false, Reload.LIVE, o -> o.allowClientPublish, (o, v) -> o.allowClientPublish = v);
   private static final Option<NamespaceOptions, Boolean> STATE_ON_SUBSCRIBE = OPTIONS.bools("stateOnSubscribe",
@@ -34,6 +34,7 @@ public final class NamespaceOptions {
   private boolean joinLeave;
   private int historyTtlSeconds;
   private String subscribeToken;
+  private HooksOptions hooks = HooksOptions.forNamespace();
 
   public NamespaceOptions() {
     OPTIONS.reset(this);
@@ -41,15 +42,29 @@ public final class NamespaceOptions {
 
   public NamespaceOptions(NamespaceOptions o) {
     OPTIONS.copy(o, this);
+    hooks = new HooksOptions(o.hooks);
   }
 
   public NamespaceOptions(String name, JsonObject json) {
     this();
-    OPTIONS.fields(this, json, "channels.namespaces." + name, true);
+    JsonFields f = OPTIONS.fields(this, json, "channels.namespaces." + name, true);
+    JsonObject h = f.object("hooks");
+    if (h != null) {
+      hooks = new HooksOptions("channels.namespaces." + name + ".hooks", h, true);
+    }
   }
 
   public JsonObject toJson() {
-    return OPTIONS.write(this);
+    return OPTIONS.write(this).put("hooks", hooks.toJson());
+  }
+
+  /**
+   * This namespace's channel hooks ({@code subscribe}, {@code publish}, {@code subRefresh}); one
+   * configured here replaces the global one of the same kind for this namespace's channels.
+   * Default none.
+   */
+  public HooksOptions getHooks() {
+    return hooks;
   }
 
   /** Clients may publish to this namespace's channels. Default false. */

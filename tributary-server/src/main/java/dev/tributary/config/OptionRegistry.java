@@ -15,7 +15,8 @@ public final class OptionRegistry {
       RpcOptions.OPTIONS, AuthOptions.OPTIONS, GatewayOptions.OPTIONS, BatchOptions.OPTIONS, RateLimitOptions.OPTIONS,
       ChannelsOptions.OPTIONS, NamespaceOptions.OPTIONS, CoordinatorOptions.OPTIONS, MemoryOptions.OPTIONS,
       ModuleOptions.OPTIONS, OperationsOptions.METRICS, OperationsOptions.DASHBOARD, OperationsOptions.COMPRESSION,
-      OperationsOptions.IDS, OperationsOptions.CONFIG, RedisOptions.OPTIONS, RedisSettings.OPTIONS);
+      OperationsOptions.IDS, OperationsOptions.CONFIG, RedisOptions.OPTIONS, RedisSettings.OPTIONS,
+      HooksOptions.OPTIONS, HookOptions.OPTIONS);
 
   private OptionRegistry() {}
 

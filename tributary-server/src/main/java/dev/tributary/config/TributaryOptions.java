@@ -17,6 +17,7 @@ public final class TributaryOptions {
   private RedisOptions redis = new RedisOptions();
   private RpcOptions rpc = new RpcOptions();
   private PusherOptions pusher = new PusherOptions();
+  private HooksOptions hooks = new HooksOptions();
   private java.util.List<ModuleOptions> modules = new java.util.ArrayList<>();
 
   public TributaryOptions() {}
@@ -34,6 +35,7 @@ public final class TributaryOptions {
     redis = new RedisOptions(o.redis);
     rpc = new RpcOptions(o.rpc);
     pusher = new PusherOptions(o.pusher);
+    hooks = new HooksOptions(o.hooks);
     modules = new java.util.ArrayList<>(o.modules);
   }
 
@@ -41,7 +43,7 @@ public final class TributaryOptions {
   public TributaryOptions(JsonObject json) {
     JsonFields f = new JsonFields(json, "");
     f.rejectUnknown(Set.of("server", "http", "api", "auth", "gateway", "channels", "coordinator", "memory", "modules",
-        "metrics", "dashboard", "compression", "ids", "config", "redis", "rpc", "pusher"));
+        "metrics", "dashboard", "compression", "ids", "config", "redis", "rpc", "pusher", "hooks"));
     server = new ServerOptions(f.object("server"));
     http = new HttpOptions(f.object("http"));
     api = new ApiOptions(f.object("api"));
@@ -123,6 +125,7 @@ public final class TributaryOptions {
         .put("redis", redis.toJson())
         .put("rpc", rpc.toJson())
         .put("pusher", pusher.toJson())
+        .put("hooks", hooks.toJson())
         .put("modules", new io.vertx.core.json.JsonArray(modules.stream().map(ModuleOptions::toJson).toList()));
   }
 
@@ -169,6 +172,11 @@ public final class TributaryOptions {
   /** Pusher apps (protocol 7 and HTTP API). */
   public PusherOptions getPusher() {
     return pusher;
+  }
+
+  /** Connect, refresh, subscribe, publish, sub_refresh and rpc hooks (see docs/CONFIGURATION.md). */
+  public HooksOptions getHooks() {
+    return hooks;
   }
 
   /** metrics, dashboard, compression, ids and config-watch settings. */

@@ -4,6 +4,7 @@ import dev.tributary.bus.Addresses;
 import dev.tributary.bus.ModuleRegistration;
 import dev.tributary.bus.ModuleUpdate;
 import dev.tributary.bus.Priority;
+import dev.tributary.hooks.Hook;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -16,8 +17,9 @@ import org.slf4j.LoggerFactory;
 /**
  * What a module verticle uses to talk to the coordinator over the event bus: register (id,
  * channel, optional key), send updates with a priority and a JSON payload, heartbeat, unregister;
- * and to hear clients: answer their {@code rpc} calls ({@link #rpc}) and receive what they
- * {@code send} ({@link #onMessage}). Plain event-bus addresses and JsonObject bodies, so a module
+ * and to hear clients: answer their {@code rpc} calls ({@link #rpc}), receive what they
+ * {@code send} ({@link #onMessage}), and decide who may connect, subscribe and publish
+ * ({@link #hook}). Plain event-bus addresses and JsonObject bodies, so a module
  * on another node of a clustered bus works the same. Thread-safe; cheap to create.
  *
  * <pre>{@code
@@ -90,16 +92,7 @@ public final class ModuleClient {
       throw new IllegalArgumentException("method must not be empty");
     }
     MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(Addresses.rpc(method), msg -> {
-      Future<JsonObject> answer;
-      try {
-        answer = handler.apply(msg.body());
-      } catch (RuntimeException e) {
-        answer = Future.failedFuture(e);
-      }
-      if (answer == null) {
-        answer = Future.succeededFuture();
-      }
-      answer.onComplete(ar -> {
+      answer(handler, msg.body()).onComplete(ar -> {
         if (ar.succeeded()) {
           msg.reply(ar.result());
         } else if (ar.cause() instanceof RpcException re) {
@@ -114,6 +107,35 @@ public final class ModuleClient {
   }
 
   /**
+   * Answers hook {@code hook} for the channels of {@code namespace} (null: channels without a
+   * namespace, and the connection hooks connect, refresh and rpc, which have no namespace), where
+   * the config names a module for it ({@code hooks.<hook>: {"module": true}}, or the namespace's
+   * own {@code hooks}). The handler gets Centrifugo's proxy request JSON ({@code client},
+   * {@code transport}, {@code protocol}, {@code encoding}, {@code user}, {@code meta}, and per hook
+   * {@code channel}, {@code data}, {@code method}…) and answers Centrifugo's proxy response JSON,
+   * built with {@link Hook#result}, {@link Hook#error} or {@link Hook#disconnect}: the same contract
+   * as an HTTP backend's (see docs/PROTOCOL.md, "Hooks"). Failing with an {@link RpcException}
+   * denies with its code and message; any other failure, or no answer within the hook's
+   * {@code timeoutMillis}, answers the client error 100 and is counted. Runs on the calling
+   * verticle's context; one handler per hook and namespace and node. Completes once registered.
+   */
+  public Future<Void> hook(Hook hook, String namespace, Function<JsonObject, Future<JsonObject>> handler) {
+    String address = Addresses.hook(hook.wireName, namespace);
+    return vertx.eventBus().<JsonObject>consumer(address, msg -> {
+      answer(handler, msg.body()).onComplete(ar -> {
+        if (ar.succeeded()) {
+          msg.reply(ar.result() == null ? Hook.result(null) : ar.result()); // null: allow with nothing
+        } else if (ar.cause() instanceof RpcException re) {
+          msg.reply(Hook.error(re.code(), re.getMessage() == null ? "" : re.getMessage()));
+        } else {
+          log.warn("module {}: {} hook failed: {}", moduleId, hook.wireName, ar.cause().toString());
+          msg.fail(100, "internal server error");
+        }
+      });
+    }).completion();
+  }
+
+  /**
    * Receives what clients {@code send}: {@code {"data":<any JSON>,"client":…,"user":…,"info":…}}
    * (no reply; every module with a handler gets each message). Completes once registered.
    */
@@ -125,5 +147,16 @@ public final class ModuleClient {
   /** Unregisters; pending debounced updates of this module are dropped. */
   public Future<Void> unregister() {
     return vertx.eventBus().request(Addresses.MODULE_UNREGISTER, moduleId).mapEmpty();
+  }
+
+  /** The handler's answer to {@code body}: a throw is a failed future, null a succeeded null. */
+  private static Future<JsonObject> answer(Function<JsonObject, Future<JsonObject>> handler, JsonObject body) {
+    Future<JsonObject> answer;
+    try {
+      answer = handler.apply(body);
+    } catch (RuntimeException e) {
+      answer = Future.failedFuture(e);
+    }
+    return answer == null ? Future.succeededFuture() : answer;
   }
 }

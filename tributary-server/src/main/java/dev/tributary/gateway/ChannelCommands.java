@@ -5,6 +5,8 @@ import dev.tributary.protocol.ErrorCodes;
 import dev.tributary.protocol.ProtocolCodec;
 import dev.tributary.history.HistoryJson;
 import dev.tributary.history.HistoryStore;
+import dev.tributary.hooks.Hook;
+import dev.tributary.hooks.HookCaller;
 import dev.tributary.presence.PresenceJson;
 import dev.tributary.hub.Hub;
 import io.vertx.core.Future;
@@ -31,7 +33,8 @@ final class ChannelCommands {
     if (ch == null) {
       return;
     }
-    if (!owner.gateway.rules.clientMayPublish(ch)) {
+    HookCaller hook = conn.hooks.caller(Hook.PUBLISH, ch);
+    if (hook == null && !owner.gateway.rules.clientMayPublish(ch)) {
       conn.enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.PERMISSION_DENIED));
       return;
     }
@@ -39,14 +42,30 @@ final class ChannelCommands {
       conn.enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.BAD_REQUEST, "bad request: data required"));
       return;
     }
+    if (hook == null) {
+      publish(cmd.id(), ch, cmd.params().getValue("data"));
+      return;
+    }
+    // The publish hook decides (whatever allowClientPublish says), and may replace the data.
+    JsonObject req = conn.hooks.request(true).put("channel", ch).put("data", cmd.params().getValue("data"));
+    conn.hooks.ask(Hook.PUBLISH, hook, req).onComplete(ar -> {
+      JsonObject r = conn.hooks.allowed(cmd.id(), ar);
+      if (r != null) {
+        publish(cmd.id(), ch, r.containsKey("data") ? r.getValue("data") : cmd.params().getValue("data"));
+      }
+      conn.flush();
+    });
+  }
+
+  /** Publishes {@code data} to {@code ch} as this client's publication and answers command {@code id}. */
+  private void publish(long id, String ch, Object dataValue) {
     JsonObject publisher = new JsonObject().put("client", conn.clientId()).put("user", conn.user());
     JsonObject chanInfo = conn.tokens.channelInfo(ch);
     if (chanInfo != null) {
       publisher.put("chan_info", chanInfo); // the info claim of its subscription token, as Centrifugo
     }
     String info = publisher.encode();
-    String data = Json.encode(cmd.params().getValue("data"));
-    long id = cmd.id();
+    String data = Json.encode(dataValue);
     Future<Hub.Published> published = owner.gateway.hub.publishExternal(ch, data, info);
     if (published.isComplete()) {
       // One node: answered here, before the publication's own push (queued to this loop) can reach

@@ -53,10 +53,16 @@ final class Connection extends ClientConnection {
   private long tokenExp;
   /** rpc and send, to modules over the event bus. */
   private final ModuleCalls moduleCalls;
+  /** Connect, subscribe, publish, rpc and refresh hooks (modules or an HTTP backend). */
+  final HookCalls hooks;
+  /** Whether the connect hook let this connection in (its expiry is then refreshed by the refresh hook, if any). */
+  private boolean viaConnectHook;
+  /** The connect hook's {@code data} for the connect reply, null without. */
+  private Object connectData;
   private int rejectedInRow;
   private boolean pongExpected;
 
-  Connection(Upgrade up, long nowNanos, Encoding encoding) {
+  Connection(Upgrade up, long nowNanos, Encoding encoding, io.vertx.core.MultiMap forwardedHeaders) {
     super(up, Integer.MAX_VALUE, encoding == Encoding.PROTOBUF);
     GatewayOptions opts = up.opts;
     this.opts = opts;
@@ -66,6 +72,7 @@ final class Connection extends ClientConnection {
     this.channelOps = new ChannelCommands(this);
     this.tokens = new TokenLifecycle(this);
     this.moduleCalls = new ModuleCalls(this);
+    this.hooks = new HookCalls(this, forwardedHeaders);
   }
 
   @Override
@@ -84,6 +91,11 @@ final class Connection extends ClientConnection {
 
   Object tokenInfo() {
     return tokenInfo;
+  }
+
+  /** A new {@code info} for this connection (a refresh hook's answer). */
+  void tokenInfo(Object info) {
+    this.tokenInfo = info;
   }
 
   // ---- inbound -------------------------------------------------------------------------------
@@ -206,11 +218,16 @@ final class Connection extends ClientConnection {
       return Future.succeededFuture();
     }
     TokenVerifier verifier = owner.verifier;
+    Object token = cmd.params().getValue("token");
+    boolean withToken = token instanceof String s && !s.isEmpty();
+    dev.tributary.hooks.HookCaller hook = hooks.caller(dev.tributary.hooks.Hook.CONNECT);
+    if (hook != null && !(withToken && verifier != null)) {
+      return connectThroughHook(cmd, hook);
+    }
     if (verifier == null) {
       completeConnect(cmd, "", List.of());
       return Future.succeededFuture();
     }
-    Object token = cmd.params().getValue("token");
     if (!(token instanceof String t) || t.isEmpty()) {
       enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.UNAUTHORIZED));
       return Future.succeededFuture();
@@ -231,11 +248,50 @@ final class Connection extends ClientConnection {
     return Future.succeededFuture();
   }
 
+  /**
+   * A connection without a token, with a connect hook: the hook decides who it is ({@code user},
+   * {@code info}, {@code expire_at}, server-side {@code channels}, {@code data} for the reply,
+   * {@code meta} for later hooks), or denies it (the connect's error), or closes it (its
+   * disconnect); a failing hook answers error 100, temporary, and the SDK reconnects with backoff.
+   * The client id is issued first: the hook sees it.
+   */
+  private Future<Void> connectThroughHook(Command cmd, dev.tributary.hooks.HookCaller hook) {
+    issueClientId();
+    JsonObject req = hooks.request(false);
+    for (String f : new String[] {"name", "version", "data"}) {
+      if (cmd.params().containsKey(f)) {
+        req.put(f, cmd.params().getValue(f));
+      }
+    }
+    return hooks.ask(dev.tributary.hooks.Hook.CONNECT, hook, req).transform(ar -> {
+      JsonObject r = hooks.allowed(cmd.id(), ar);
+      if (r == null) {
+        return Future.<Void>succeededFuture();
+      }
+      viaConnectHook = true;
+      tokenExp = r.getLong("expire_at", 0L);
+      tokenInfo = r.getValue("info");
+      connectData = r.getValue("data");
+      hooks.meta = r.getJsonObject("meta");
+      List<String> channels = new java.util.ArrayList<>();
+      if (r.getJsonArray("channels") != null) {
+        r.getJsonArray("channels").forEach(c -> channels.add((String) c));
+      }
+      return completeConnect(cmd, r.getString("user", ""), channels);
+    });
+  }
+
+  private void issueClientId() {
+    if (clientId == null) {
+      clientId = owner.gateway.clientIds.next();
+      owner.gateway.clientIdsIssued.incrementAndGet();
+    }
+  }
+
   /** Connected: the reply (with server-side subscriptions); completes once it is enqueued. */
   private Future<Void> completeConnect(Command cmd, String user, List<String> serverChannels) {
     this.user = user;
-    this.clientId = owner.gateway.clientIds.next();
-    owner.gateway.clientIdsIssued.incrementAndGet();
+    issueClientId();
     this.state = CONNECTED;
     owner.connected(this);
     pongExpected = true;
@@ -268,7 +324,10 @@ final class Connection extends ClientConnection {
         .put("version", VERSION)
         .put("ping", opts.getPingIntervalSeconds())
         .put("pong", true);
-    tokens.connected(tokenExp, result);
+    tokens.connected(tokenExp, result, viaConnectHook && hooks.caller(dev.tributary.hooks.Hook.REFRESH) != null);
+    if (connectData != null) {
+      result.put("data", connectData);
+    }
     if (!subs.isEmpty()) {
       result.put("subs", subs);
     }

@@ -248,6 +248,13 @@ public final class Gateway {
     return Future.all(answers).map(all -> all.<T>list());
   }
 
+  /** The node's hooks (see {@link dev.tributary.hooks.Hooks}); none until attached. */
+  volatile dev.tributary.hooks.Hooks hooks;
+
+  public void attachHooks(dev.tributary.hooks.Hooks hooks) {
+    this.hooks = hooks;
+  }
+
   /** The gateway instances (one per event loop). */
   public List<GatewayVerticle> instances() {
     return instances;

@@ -433,7 +433,8 @@ public final class GatewayVerticle extends VerticleBase implements Hub.Shard {
     ClientConnection.Upgrade up = new ClientConnection.Upgrade(this, socket, opts, ws.path(), ws.query());
     ProtocolEndpoint protocol = WEBSOCKET_PATH.equals(ws.path()) ? null : gateway.protocolOf(ws.path());
     ClientConnection c = protocol == null
-        ? new Connection(up, clock.nanoTime(), Encoding.ofSubprotocol(ws.subProtocol()))
+        ? new Connection(up, clock.nanoTime(), Encoding.ofSubprotocol(ws.subProtocol()),
+            gateway.hooks == null ? null : gateway.hooks.forwarded(ws.headers()))
         : protocol.open(up);
     c.protocol = protocol == null ? Gateway.CENTRIFUGO : protocol.name();
     gateway.countProtocol(c, 1);

@@ -4,6 +4,8 @@ import dev.tributary.bus.Addresses;
 import dev.tributary.protocol.Command;
 import dev.tributary.protocol.ErrorCodes;
 import dev.tributary.protocol.ProtocolCodec;
+import dev.tributary.hooks.Hook;
+import dev.tributary.hooks.HookCaller;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
@@ -45,6 +47,20 @@ final class ModuleCalls {
       return;
     }
     String method = m == null ? "" : (String) m;
+    HookCaller hook = conn.hooks.caller(Hook.RPC);
+    if (hook != null) {
+      // An rpc hook answers every method (Centrifugo's rpc proxy): its result's data is the reply's.
+      JsonObject req = conn.hooks.request(true).put("method", method).put("data", cmd.params().getValue("data"));
+      conn.hooks.ask(Hook.RPC, hook, req).onComplete(ar -> {
+        JsonObject r = conn.hooks.allowed(cmd.id(), ar);
+        if (r != null) {
+          conn.enqueue(ProtocolCodec.reply(cmd.id(), "rpc", r.getValue("data") == null ? new JsonObject()
+              : new JsonObject().put("data", r.getValue("data"))));
+        }
+        conn.flush();
+      });
+      return;
+    }
     JsonObject body = caller().put("method", method).put("data", cmd.params().getValue("data"));
     long id = cmd.id();
     DeliveryOptions delivery = new DeliveryOptions().setSendTimeout(owner.gateway.options.getRpc().getTimeoutMillis());

@@ -7,6 +7,8 @@ import dev.tributary.protocol.ErrorCodes;
 import dev.tributary.protocol.ProtocolCodec;
 import dev.tributary.protocol.SharedPush;
 import dev.tributary.history.HistoryStore;
+import dev.tributary.hooks.Hook;
+import dev.tributary.hooks.HookCaller;
 import dev.tributary.presence.PresenceStore;
 import io.vertx.core.Future;
 import io.vertx.core.json.Json;
@@ -47,6 +49,8 @@ final class Subscriptions {
   private Map<String, Long> skipUpTo;
   /** Channels whose subscribe answer is being read (history in Redis): their pushes wait. */
   private Map<String, Hold> held;
+  /** Channels whose subscribe hook has not answered yet. */
+  private Set<String> asking;
 
   Subscriptions(Connection conn, GatewayOptions opts) {
     this.conn = conn;
@@ -140,18 +144,65 @@ final class Subscriptions {
     if (ch == null) {
       return;
     }
-    if (isSubscribed(ch)) {
+    if (isSubscribed(ch) || asking != null && asking.contains(ch)) {
       conn.enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.ALREADY_SUBSCRIBED));
       return;
     }
-    if (subscriptionCount() >= opts.getMaxChannelsPerConnection()) {
+    if (subscriptionCount() + (asking == null ? 0 : asking.size()) >= opts.getMaxChannelsPerConnection()) {
       conn.enqueue(ProtocolCodec.error(cmd.id(), ErrorCodes.LIMIT_EXCEEDED));
+      return;
+    }
+    Object token = cmd.params().getValue("token");
+    HookCaller hook = token instanceof String t && !t.isEmpty() ? null : conn.hooks.caller(Hook.SUBSCRIBE, ch);
+    if (hook != null) {
+      subscribeThroughHook(cmd, ch, hook);
       return;
     }
     TokenLifecycle.SubGrant grant = conn.tokens.subscribeGrant(cmd, ch);
     if (grant == null) {
       return; // answered (103, 109) or closed (3500)
     }
+    subscribe(cmd, ch, grant);
+  }
+
+  /**
+   * A subscribe without a subscription token, with a subscribe hook for the channel: the hook
+   * allows it ({@code info}, {@code data} for the reply, {@code expire_at}), denies it (the
+   * subscribe's error) or closes the connection; a failing hook answers error 100, temporary (the
+   * SDK subscribes again with backoff). Until the answer, the channel counts against the limit and
+   * a second subscribe to it is 105.
+   */
+  private void subscribeThroughHook(Command cmd, String ch, HookCaller hook) {
+    JsonObject req = conn.hooks.request(true).put("channel", ch);
+    if (cmd.params().containsKey("data")) {
+      req.put("data", cmd.params().getValue("data"));
+    }
+    if (asking == null) {
+      asking = new HashSet<>(4);
+    }
+    asking.add(ch);
+    conn.hooks.ask(Hook.SUBSCRIBE, hook, req).onComplete(ar -> {
+      boolean still = asking != null && asking.remove(ch);
+      if (conn.isClosed()) {
+        return;
+      }
+      if (!still) {
+        // Unsubscribed before the hook answered: not subscribed, whatever it says.
+        conn.enqueue(ProtocolCodec.temporaryError(cmd.id(), ErrorCodes.INTERNAL, "unsubscribed meanwhile"));
+      } else {
+        JsonObject r = conn.hooks.allowed(cmd.id(), ar);
+        if (r != null) {
+          long exp = r.getLong("expire_at", 0L);
+          subscribe(cmd, ch, new TokenLifecycle.SubGrant(exp, r.getJsonObject("info"), r.getValue("data"),
+              exp > 0 && conn.hooks.caller(Hook.SUB_REFRESH, ch) != null));
+        }
+      }
+      conn.flush();
+    });
+  }
+
+  /** Subscribes {@code ch} as {@code grant} allows: joins the channel index, answers with its position. */
+  private void subscribe(Command cmd, String ch, TokenLifecycle.SubGrant grant) {
     Future<Void> ready = addSubscription(ch);
     HistoryStore history = owner.gateway.hub.history();
     int historySize = owner.gateway.rules.historySize(ch);
@@ -207,6 +258,9 @@ final class Subscriptions {
     if (channels != null && channels.remove(ch)) {
       owner.unsubscribe(ch, conn);
       left(ch);
+    }
+    if (asking != null) {
+      asking.remove(ch);
     }
     conn.tokens.unsubscribed(ch);
     if (skipUpTo != null) {
@@ -567,5 +621,6 @@ final class Subscriptions {
       channels = null;
     }
     held = null;
+    asking = null;
   }
 }

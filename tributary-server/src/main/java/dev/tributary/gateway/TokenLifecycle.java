@@ -25,21 +25,35 @@ final class TokenLifecycle {
   /** Unsubscribe push code of an expired subscription (Centrifugo's {@code UnsubscribeCodeExpired}). */
   static final int SUBSCRIPTION_EXPIRED = 2501;
 
-  /** What a subscribe's token granted: its {@code exp} (0 = none) and {@code info} (null = none). */
-  record SubGrant(long expiresAt, JsonObject info) {
-    static final SubGrant NONE = new SubGrant(0, null);
+  /**
+   * What a subscribe's token (or subscribe hook) granted: its {@code exp} (0 = none), {@code info}
+   * (null = none), the hook's {@code data} for the reply (null = none), and whether the
+   * sub_refresh hook extends it at {@code exp} (the client is then not told it expires).
+   */
+  record SubGrant(long expiresAt, JsonObject info, Object data, boolean serverRefresh) {
+    static final SubGrant NONE = new SubGrant(0, null, null, false);
+
+    SubGrant(long expiresAt, JsonObject info) {
+      this(expiresAt, info, null, false);
+    }
   }
 
   private static final class SubToken {
     long expiresAt;
     JsonObject info;
     long generation;
+    boolean serverRefresh;
   }
+
+  /** A refresh or sub_refresh hook that failed is asked again this much later. */
+  static final long HOOK_RETRY_MILLIS = 10_000;
 
   private final Connection conn;
   private final GatewayVerticle owner;
   /** Connection token expiry, epoch seconds; 0 = none. */
   private long expiresAt;
+  /** The refresh hook extends the connection at {@code expiresAt} (it came in through the connect hook). */
+  private boolean serverRefresh;
   /** Bumped by every connection token (connect, refresh): only the latest deadline counts. */
   private long generation;
   /** Source of subscription token generations (one sequence for all channels). */
@@ -54,9 +68,17 @@ final class TokenLifecycle {
 
   // ---- connection token ----------------------------------------------------------------------
 
-  /** Connected with a token whose {@code exp} is {@code exp} (0 = none): the reply says so, expiry is scheduled. */
-  void connected(long exp, JsonObject connectResult) {
-    if (exp > 0) {
+  /**
+   * Connected with a token whose {@code exp} is {@code exp} (0 = none): the reply says so, expiry is
+   * scheduled. With {@code serverRefresh} (connect hook, refresh hook configured) the reply does
+   * not say so: the refresh hook is asked at {@code exp}.
+   */
+  void connected(long exp, JsonObject connectResult, boolean serverRefresh) {
+    this.serverRefresh = serverRefresh;
+    if (exp > 0 && serverRefresh) {
+      expiresAt = exp;
+      schedule(null, ++generation, exp, 0);
+    } else if (exp > 0) {
       expiresAt = exp;
       connectResult.put("expires", true).put("ttl", ttl(exp));
       schedule(null, ++generation, exp, owner.gateway.options.getAuth().getExpiredCloseDelaySeconds());
@@ -151,10 +173,14 @@ final class TokenLifecycle {
     return null;
   }
 
-  /** Subscribed with {@code grant}: its expiry is scheduled; returns the result JSON with {@code expires}/{@code ttl}. */
+  /**
+   * Subscribed with {@code grant}: its expiry is scheduled; returns the result JSON with
+   * {@code expires}/{@code ttl} (unless the sub_refresh hook extends it) and the hook's {@code data}.
+   */
   String subscribed(String ch, SubGrant grant, String resultJson) {
+    String data = grant.data() == null ? null : "\"data\":" + io.vertx.core.json.Json.encode(grant.data());
     if (grant.expiresAt() == 0 && grant.info() == null) {
-      return resultJson;
+      return withFields(resultJson, data);
     }
     SubToken t = new SubToken();
     t.info = grant.info();
@@ -163,12 +189,25 @@ final class TokenLifecycle {
     }
     subs.put(ch, t);
     if (grant.expiresAt() == 0) {
-      return resultJson;
+      return withFields(resultJson, data);
     }
     t.expiresAt = grant.expiresAt();
     t.generation = ++subGenerations;
+    t.serverRefresh = grant.serverRefresh();
+    if (t.serverRefresh) {
+      schedule(ch, t.generation, t.expiresAt, 0);
+      return withFields(resultJson, data);
+    }
     schedule(ch, t.generation, t.expiresAt, owner.gateway.options.getAuth().getExpiredSubCloseDelaySeconds());
     String fields = "\"expires\":true,\"ttl\":" + ttl(t.expiresAt);
+    return withFields(resultJson, data == null ? fields : fields + "," + data);
+  }
+
+  /** {@code resultJson} (null = {}) with {@code fields} ("a":1,"b":2; null = none) first. */
+  private static String withFields(String resultJson, String fields) {
+    if (fields == null) {
+      return resultJson;
+    }
     return resultJson == null || resultJson.equals("{}") ? "{" + fields + "}" : "{" + fields + "," + resultJson.substring(1);
   }
 
@@ -251,16 +290,110 @@ final class TokenLifecycle {
     }
     if (ch == null) {
       if (gen == generation && expiresAt > 0) {
-        conn.close(CloseCodes.CONNECTION_EXPIRED);
+        if (serverRefresh) {
+          refreshThroughHook(gen);
+        } else {
+          conn.close(CloseCodes.CONNECTION_EXPIRED);
+        }
       }
       return;
     }
     SubToken t = subs == null ? null : subs.get(ch);
     if (t != null && t.generation == gen && t.expiresAt > 0) {
-      subs.remove(ch);
-      conn.subscriptions.end(ch, SUBSCRIPTION_EXPIRED, "subscription expired");
-      conn.flush();
+      if (t.serverRefresh) {
+        subRefreshThroughHook(ch, t);
+        return;
+      }
+      subExpired(ch);
     }
+  }
+
+  private void subExpired(String ch) {
+    subs.remove(ch);
+    conn.subscriptions.end(ch, SUBSCRIPTION_EXPIRED, "subscription expired");
+    conn.flush();
+  }
+
+  // ---- server-side refresh through hooks ----------------------------------------------------
+
+  /**
+   * The connection reached its {@code expire_at}: the refresh hook extends it ({@code expire_at},
+   * new {@code info}; none: no more expiry), lets it expire ({@code expired: true}, an
+   * {@code expire_at} already past, or a denial: closed with 3005), or
+   * closes it (a disconnect). A failing hook is asked again {@link #HOOK_RETRY_MILLIS} later; the
+   * connection stays meanwhile.
+   */
+  private void refreshThroughHook(long gen) {
+    dev.tributary.hooks.Hook h = dev.tributary.hooks.Hook.REFRESH;
+    conn.hooks.ask(h, conn.hooks.caller(h), conn.hooks.request(true)).onComplete(ar -> {
+      if (released || conn.isClosed() || gen != generation) {
+        return;
+      }
+      JsonObject r = refreshed(ar, null, gen);
+      if (r == null) {
+        return;
+      }
+      long exp = r.getLong("expire_at", 0L);
+      if (r.containsKey("info")) {
+        conn.tokenInfo(r.getValue("info"));
+      }
+      expiresAt = exp;
+      if (exp > 0) {
+        schedule(null, ++generation, exp, 0);
+      }
+    });
+  }
+
+  /** As {@link #refreshThroughHook} for one subscription: the sub_refresh hook; expired → unsubscribe 2501. */
+  private void subRefreshThroughHook(String ch, SubToken t) {
+    dev.tributary.hooks.Hook h = dev.tributary.hooks.Hook.SUB_REFRESH;
+    long gen = t.generation;
+    conn.hooks.ask(h, conn.hooks.caller(h, ch), conn.hooks.request(true).put("channel", ch)).onComplete(ar -> {
+      SubToken now = subs == null ? null : subs.get(ch);
+      if (released || conn.isClosed() || now != t || t.generation != gen) {
+        return;
+      }
+      JsonObject r = refreshed(ar, ch, gen);
+      if (r == null) {
+        return;
+      }
+      if (r.getValue("info") instanceof JsonObject info) {
+        t.info = info;
+      }
+      t.expiresAt = r.getLong("expire_at", 0L);
+      if (t.expiresAt > 0) {
+        t.generation = ++subGenerations;
+        schedule(ch, t.generation, t.expiresAt, 0);
+      }
+    });
+  }
+
+  /**
+   * A refresh hook's answer: the result to apply, or null when handled here (expired: closed with
+   * 3005 or unsubscribed with 2501; disconnect: closed; failure: asked again later).
+   */
+  private JsonObject refreshed(io.vertx.core.AsyncResult<dev.tributary.hooks.HookAnswer> ar, String ch, long gen) {
+    if (ar.failed()) {
+      owner.log.debug("refresh hook for {} failed: {}", conn.clientId(), ar.cause().getMessage());
+      owner.expiries.add(owner.clock.epochMillis() + HOOK_RETRY_MILLIS, this, ch, gen);
+      return null;
+    }
+    dev.tributary.hooks.HookAnswer a = ar.result();
+    if (a instanceof dev.tributary.hooks.HookAnswer.Disconnect d) {
+      conn.close(d.code(), d.reason());
+      return null;
+    }
+    JsonObject r = a instanceof dev.tributary.hooks.HookAnswer.Allow allow ? allow.result() : null;
+    long exp = r == null ? 0 : r.getLong("expire_at", 0L);
+    if (r == null || Boolean.TRUE.equals(r.getValue("expired")) || exp > 0 && exp * 1000 <= owner.clock.epochMillis()) {
+      if (ch == null) {
+        conn.close(CloseCodes.CONNECTION_EXPIRED);
+      } else {
+        subExpired(ch);
+      }
+      return null;
+    }
+    return r;
   }
 
   /** The socket is gone. */

@@ -103,4 +103,7 @@ public final class MetricNames {
    * anywhere (and they keep no history), so their push was never encoded ({@code api.Broadcast}).
    */
   public static final String BROADCAST_SKIPPED = "tributary.broadcast.skipped";
+
+  /** Hook calls, tagged {@code hook} (connect, refresh, subscribe, publish, sub_refresh, rpc) and {@code outcome}. */
+  public static final String HOOK_CALLS = "tributary.hooks.calls";
 }

@@ -46,7 +46,8 @@ class TributaryOptionsTest {
             .put("maxPublicationBytes", 4096)
             .put("namespaces", new JsonObject().put("chat", new JsonObject().put("allowClientPublish", true).put("stateOnSubscribe", false)
                 .put("historySize", 10).put("historyTtlSeconds", 30).put("presence", true).put("joinLeave", true)
-                .put("subscribeToken", "required"))))
+                .put("subscribeToken", "required").put("hooks", new JsonObject().put("publish", new JsonObject()
+                    .put("url", "http://127.0.0.1:3000/publish").put("module", false).put("timeoutMillis", 300))))))
         .put("coordinator", new JsonObject().put("mode", "MANUAL").put("normalDelayMillis", 200).put("criticalDelayMillis", 20)
             .put("criticalBypass", true).put("maxWaitMillis", 900).put("cacheTtlMillis", 4000).put("cacheMaxEntries", 10)
             .put("batchWindowMillis", 80).put("batchMaxSize", 5))
@@ -69,7 +70,12 @@ class TributaryOptionsTest {
             .put("maxChannelsPerEvent", 9).put("maxBatchEvents", 3)
             .put("webhooks", new io.vertx.core.json.JsonArray().add(new JsonObject().put("url", "http://127.0.0.1:9/hooks")
                 .put("events", new io.vertx.core.json.JsonArray().add("client_event").add("member_added"))))
-            .put("namespace", "chat"))));
+            .put("namespace", "chat"))))
+
+        .put("hooks", new JsonObject().put("maxResponseBytes", 2048)
+            .put("httpHeaders", new io.vertx.core.json.JsonArray().add("Authorization").add("X-Tenant"))
+            .put("connect", new JsonObject().put("url", "https://auth.example/connect").put("module", false).put("timeoutMillis", 2500))
+            .put("subRefresh", new JsonObject().put("url", "http://127.0.0.1:3000/sub").put("module", false).put("timeoutMillis", 1000)));
     ((JsonObject) json.getValue("redis")).remove("url");
     TributaryOptions o = new TributaryOptions(json);
     assertThat(o.toJson()).isEqualTo(json);
@@ -163,6 +169,38 @@ class TributaryOptionsTest {
     assertThat(new TributaryOptions(conf.apply(ok.copy().put("webhooks", new io.vertx.core.json.JsonArray()
         .add(new JsonObject().put("url", "http://h/"))))).getPusher().getApps().get(0).getWebhooks().get(0).events())
         .containsExactlyInAnyOrderElementsOf(PusherAppOptions.WEBHOOK_EVENTS);
+  }
+
+  @Test
+  void hooksAreValidatedStrictlyAndNamed() {
+    java.util.function.Function<JsonObject, String> error = json -> {
+      try {
+        new TributaryOptions(json);
+        return "accepted";
+      } catch (ConfigException e) {
+        return e.getMessage();
+      }
+    };
+    JsonObject ok = new JsonObject().put("hooks", new JsonObject().put("connect", new JsonObject().put("module", true)));
+    assertThat(new TributaryOptions(ok).getHooks().get("connect").isModule()).isTrue();
+    assertThat(new TributaryOptions(ok).getHooks().get("connect").getTimeoutMillis()).isEqualTo(1000);
+    assertThat(error.apply(new JsonObject().put("hooks", new JsonObject().put("connect", new JsonObject()
+        .put("module", true).put("url", "http://127.0.0.1:1/c"))))).contains("hooks.connect").contains("exactly one");
+    assertThat(error.apply(new JsonObject().put("hooks", new JsonObject().put("rpc", new JsonObject()))))
+        .contains("hooks.rpc").contains("exactly one");
+    assertThat(error.apply(new JsonObject().put("hooks", new JsonObject().put("publish", new JsonObject()
+        .put("url", "ftp://x/y"))))).contains("hooks.publish.url");
+    assertThat(error.apply(new JsonObject().put("hooks", new JsonObject().put("subscribe", new JsonObject()
+        .put("module", true).put("timeoutMillis", 0))))).contains("hooks.subscribe.timeoutMillis");
+    assertThat(error.apply(new JsonObject().put("hooks", new JsonObject().put("subscribe", new JsonObject()
+        .put("module", true).put("timeout", 5))))).contains("hooks.subscribe.timeout").contains("unknown key");
+    assertThat(error.apply(new JsonObject().put("hooks", new JsonObject().put("disconnect", new JsonObject()))))
+        .contains("hooks.disconnect").contains("unknown key");
+    assertThat(error.apply(new JsonObject().put("hooks", new JsonObject().put("httpHeaders",
+        new io.vertx.core.json.JsonArray().add("Bad Header"))))).contains("hooks.httpHeaders[0]");
+    assertThat(error.apply(new JsonObject().put("channels", new JsonObject().put("namespaces", new JsonObject()
+        .put("chat", new JsonObject().put("hooks", new JsonObject().put("connect", new JsonObject().put("module", true))))))))
+        .as("connect is global only").contains("channels.namespaces.chat.hooks.connect").contains("unknown key");
   }
 
   @Test

@@ -31,6 +31,7 @@ public final class WsTestClient implements AutoCloseable {
   private final CompletableFuture<Integer> closed = new CompletableFuture<>();
   private final AtomicLong ids = new AtomicLong();
   private volatile boolean autoPong;
+  private volatile String closeReason;
 
   private WsTestClient(WebSocketClient client, WebSocket ws) {
     this.client = client;
@@ -45,22 +46,37 @@ public final class WsTestClient implements AutoCloseable {
       }
       frames.add(text);
     });
-    ws.closeHandler(v -> closed.complete(ws.closeStatusCode() == null ? -1 : (int) ws.closeStatusCode()));
+    ws.closeHandler(v -> {
+      closeReason = ws.closeReason();
+      closed.complete(ws.closeStatusCode() == null ? -1 : (int) ws.closeStatusCode());
+    });
   }
 
   public static WsTestClient open(Vertx vertx, int port) {
-    return open(vertx, port, "/connection/websocket");
+    return open(vertx, port, "/connection/websocket", io.vertx.core.MultiMap.caseInsensitiveMultiMap());
   }
 
   /** A client of the WebSocket at {@code uri} (a path with its query). */
   public static WsTestClient open(Vertx vertx, int port, String uri) {
+    return open(vertx, port, uri, io.vertx.core.MultiMap.caseInsensitiveMultiMap());
+  }
+
+  /** As {@link #open(Vertx, int)}, with extra headers on the upgrade request. */
+  public static WsTestClient open(Vertx vertx, int port, io.vertx.core.MultiMap headers) {
+    return open(vertx, port, "/connection/websocket", headers);
+  }
+
+  /** A client of the WebSocket at {@code uri} (a path with its query), with extra headers on the upgrade request. */
+  public static WsTestClient open(Vertx vertx, int port, String uri, io.vertx.core.MultiMap headers) {
     WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
         .setMaxFrameSize(64 << 20).setMaxMessageSize(64 << 20));
     try {
+      WebSocketConnectOptions options = new WebSocketConnectOptions()
+          .setHost("127.0.0.1").setPort(port).setURI(uri);
+      headers.forEach(options::addHeader);
       // Handlers set as the connect completes, on the event loop: a server that speaks first
       // (the Pusher protocol) is heard from its first frame.
-      return client.connect(new WebSocketConnectOptions()
-              .setHost("127.0.0.1").setPort(port).setURI(uri))
+      return client.connect(options)
           .map(ws -> new WsTestClient(client, ws))
           .await(TIMEOUT_SECONDS, TimeUnit.SECONDS);
     } catch (Exception e) {
@@ -192,6 +208,11 @@ public final class WsTestClient implements AutoCloseable {
     } catch (Exception e) {
       throw new AssertionError("connection not closed within " + TIMEOUT_SECONDS * 2 + " s", e);
     }
+  }
+
+  /** The reason of the server's close frame (after {@link #awaitClose()}). */
+  public String closeReason() {
+    return closeReason;
   }
 
   public boolean isClosed() {
