@@ -59,7 +59,15 @@ try {
   step('connected alice x2 and bob, alice1 subscribed to news');
 
   // --- info: every node, with what is connected ----------------------------------------------
-  const info = await cent.getInfo();
+  // Another node's figures in info are its last announcement (every api.nodeInfoIntervalSeconds):
+  // read until they include the connections just made.
+  const counted = i => Array.isArray(i.nodes) && i.nodes.length === expectedNodes
+    && i.nodes.reduce((s, n) => s + n.num_clients, 0) === 3 && i.nodes.reduce((s, n) => s + n.num_users, 0) === 2;
+  let info = await cent.getInfo();
+  for (let tries = 0; !counted(info) && tries < 100; tries++) {
+    await new Promise(r => setTimeout(r, 100));
+    info = await cent.getInfo();
+  }
   check(Array.isArray(info.nodes) && info.nodes.length === expectedNodes, 'info nodes: ' + JSON.stringify(info));
   for (const n of info.nodes) {
     for (const f of ['uid', 'name', 'version', 'num_clients', 'num_users', 'num_channels', 'uptime']) {
