@@ -110,7 +110,12 @@ try {
   step('subscribe one client (bob) to pres:room');
 
   // --- presence, presence_stats ---------------------------------------------------------------
-  const presence = await cent.getPresence({ channel: 'pres:room' });
+  // Presence is written to Redis by bob's node as it sends the subscribe push: read until it is there.
+  let presence = await cent.getPresence({ channel: 'pres:room' });
+  for (let tries = 0; Object.keys(presence.presence).length === 0 && tries < 100; tries++) {
+    await new Promise(r => setTimeout(r, 100));
+    presence = await cent.getPresence({ channel: 'pres:room' });
+  }
   const entries = Object.values(presence.presence);
   check(entries.length === 1 && entries[0].user === 'bob' && entries[0].client === bobId, 'presence: ' + JSON.stringify(presence));
   const stats = await cent.getPresenceStats({ channel: 'pres:room' });
