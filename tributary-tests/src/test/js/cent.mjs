@@ -59,7 +59,15 @@ try {
   step('connected alice x2 and bob, alice1 subscribed to news');
 
   // --- info: every node, with what is connected ----------------------------------------------
-  const info = await cent.getInfo();
+  // Another node's figures in info are its last announcement (every api.nodeInfoIntervalSeconds):
+  // read until they include the connections just made.
+  const counted = i => Array.isArray(i.nodes) && i.nodes.length === expectedNodes
+    && i.nodes.reduce((s, n) => s + n.num_clients, 0) === 3 && i.nodes.reduce((s, n) => s + n.num_users, 0) === 2;
+  let info = await cent.getInfo();
+  for (let tries = 0; !counted(info) && tries < 100; tries++) {
+    await new Promise(r => setTimeout(r, 100));
+    info = await cent.getInfo();
+  }
   check(Array.isArray(info.nodes) && info.nodes.length === expectedNodes, 'info nodes: ' + JSON.stringify(info));
   for (const n of info.nodes) {
     for (const f of ['uid', 'name', 'version', 'num_clients', 'num_users', 'num_channels', 'uptime']) {
@@ -102,7 +110,12 @@ try {
   step('subscribe one client (bob) to pres:room');
 
   // --- presence, presence_stats ---------------------------------------------------------------
-  const presence = await cent.getPresence({ channel: 'pres:room' });
+  // Presence is written to Redis by bob's node as it sends the subscribe push: read until it is there.
+  let presence = await cent.getPresence({ channel: 'pres:room' });
+  for (let tries = 0; Object.keys(presence.presence).length === 0 && tries < 100; tries++) {
+    await new Promise(r => setTimeout(r, 100));
+    presence = await cent.getPresence({ channel: 'pres:room' });
+  }
   const entries = Object.values(presence.presence);
   check(entries.length === 1 && entries[0].user === 'bob' && entries[0].client === bobId, 'presence: ' + JSON.stringify(presence));
   const stats = await cent.getPresenceStats({ channel: 'pres:room' });

@@ -133,6 +133,11 @@ public final class ApiRouter {
     }
     rc.addEndHandler(v -> {
       String route = rc.currentRoute() == null || rc.currentRoute().getPath() == null ? "other" : rc.currentRoute().getPath();
+      if (route.equals("/api/:method")) {
+        // One tag per known method (a bounded set), as when each had its own route.
+        String m = rc.pathParam("method");
+        route = m != null && ServerApi.METHODS.contains(m) ? "/api/" + m : route;
+      }
       routeTimers.computeIfAbsent(route, r -> Timer.builder(MetricNames.API_REQUESTS).tag("route", r)
           .publishPercentiles(0.5, 0.95, 0.99).register(gateway.registry()))
           .record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);

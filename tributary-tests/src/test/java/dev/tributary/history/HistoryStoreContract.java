@@ -58,6 +58,21 @@ public abstract class HistoryStoreContract {
   }
 
   @Test
+  public void removeDropsThePublicationsAndKeepsThePosition() {
+    String epoch = epoch("r");
+    append("r", "1", 10, 60_000);
+    append("r", "2", 10, 60_000);
+    append("other", "1", 10, 60_000);
+    await(store().remove("r"));
+    assertThat(history("r", 10, 0, false)).isEmpty();
+    assertThat(await(store().position("r"))).isEqualTo(new HistoryStore.Position(epoch, 2));
+    assertThat(since("r", 1, epoch, 10).recovered()).as("what was removed cannot be recovered").isFalse();
+    assertThat(append("r", "3", 10, 60_000)).as("the stream goes on").isEqualTo(3);
+    assertThat(history("r", 10, 0, false)).extracting(HistoryStore.Entry::dataJson).containsExactly("3");
+    assertThat(history("other", 10, 0, false)).hasSize(1);
+  }
+
+  @Test
   public void channelsHaveIndependentStreams() {
     append("a", "1", 10, 60_000);
     append("a", "2", 10, 60_000);
