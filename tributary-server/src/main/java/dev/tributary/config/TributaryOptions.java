@@ -55,6 +55,10 @@ public final class TributaryOptions {
     redis = new RedisOptions(f.object("redis"));
     rpc = new RpcOptions(f.object("rpc"));
     pusher = new PusherOptions(f.object("pusher"));
+    JsonObject h = f.object("hooks");
+    if (h != null) {
+      hooks = new HooksOptions("hooks", h, false);
+    }
     operations = new OperationsOptions(f.object("metrics"), f.object("dashboard"), f.object("compression"),
         f.object("ids"), f.object("config"));
     io.vertx.core.json.JsonArray mods = f.array("modules");
