@@ -1,6 +1,6 @@
 package dev.tributary.bench;
 
-import dev.tributary.cache.internal.RedisTieredCache;
+import dev.tributary.redis.cache.RedisTieredCache;
 import dev.tributary.cache.internal.TieredCacheSettings;
 import dev.tributary.redis.RedisLink;
 import dev.tributary.redis.RedisPipeline;
@@ -131,7 +131,7 @@ public final class CacheL2Scenario {
       List<Request> sets = new ArrayList<>();
       for (int k = 0; k < c.keys; k++) {
         keys[k] = "state:cold" + k + "\0sensor\0k";
-        rawKeys[k] = dev.tributary.cache.internal.RedisTieredCache.redisKeyPrefix(TieredCacheSettings.DEFAULT_KEY_PREFIX, "cold") + keys[k];
+        rawKeys[k] = dev.tributary.redis.cache.RedisTieredCache.redisKeyPrefix(TieredCacheSettings.DEFAULT_KEY_PREFIX, "cold") + keys[k];
         sets.add(Request.cmd(Command.SET).arg(rawKeys[k]).arg(VALUE).arg("PX").arg(3_600_000));
         if (sets.size() == 1000 || k == c.keys - 1) {
           await(link.batch(sets));

@@ -1,7 +1,7 @@
 package dev.tributary.jmh;
 
 import dev.tributary.cache.internal.LocalTieredCache;
-import dev.tributary.cache.internal.RedisTieredCache;
+import dev.tributary.redis.cache.RedisTieredCache;
 import dev.tributary.cache.internal.TieredCacheSettings;
 import dev.tributary.redis.RedisLink;
 import dev.tributary.config.RedisSettings;
@@ -129,7 +129,7 @@ public class CacheBenchmark {
     List<Request> sets = new ArrayList<>();
     for (int k = 0; k < L2_KEYS; k++) {
       l2Keys[k] = "state:cold" + k + "\0sensor\0k";
-      rawKeys[k] = dev.tributary.cache.internal.RedisTieredCache.redisKeyPrefix(TieredCacheSettings.DEFAULT_KEY_PREFIX, "cold") + l2Keys[k];
+      rawKeys[k] = dev.tributary.redis.cache.RedisTieredCache.redisKeyPrefix(TieredCacheSettings.DEFAULT_KEY_PREFIX, "cold") + l2Keys[k];
       sets.add(Request.cmd(Command.SET).arg(rawKeys[k]).arg(VALUE).arg("PX").arg(3_600_000));
       if (sets.size() == 1000) {
         link.batch(sets).await(10, TimeUnit.SECONDS);

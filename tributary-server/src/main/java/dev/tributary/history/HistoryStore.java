@@ -8,7 +8,7 @@ import java.util.List;
  * offset of the channel's stream; a stream has an epoch that changes when it is lost (a restart,
  * an eviction, an expiry), so a client position from another epoch cannot be mistaken for this
  * one's. One node keeps it in memory ({@link MemoryHistory}, futures complete at once); several
- * nodes share it in Redis ({@code broker.internal.RedisHistory}). Thread-safe; a future may
+ * nodes share it in Redis ({@code redis.broker.RedisHistory}). Thread-safe; a future may
  * complete on another thread than the caller's.
  */
 public interface HistoryStore {

@@ -53,7 +53,7 @@ public final class MetricNames {
   public static final String RECOVERY_TOO_LARGE = "tributary.subscriptions.recovery.too.large";
   public static final String CONNECT_TIME = "tributary.gateway.connect";
 
-  /** Presence commands to Redis that failed (with Redis, {@code presence.RedisPresence}). */
+  /** Presence commands to Redis that failed (with Redis, {@code redis.presence.RedisPresence}). */
   public static final String PRESENCE_REDIS_FAILED = "tributary.presence.redis.failed";
   /** This node's own presence entries (refreshed in Redis every TTL/3 with Redis). */
   public static final String PRESENCE_LOCAL_ENTRIES = "tributary.presence.local.entries";

@@ -29,12 +29,12 @@ public final class MemoryPresence implements PresenceStore {
     return Future.succeededFuture(snapshot(channel));
   }
 
-  void put(String channel, ClientInfo info) {
+  public void put(String channel, ClientInfo info) {
     channels.computeIfAbsent(channel, c -> new ConcurrentHashMap<>()).put(info.client(), info);
   }
 
   /** Removes the entry; true if it was there. */
-  boolean delete(String channel, String clientId) {
+  public boolean delete(String channel, String clientId) {
     boolean[] removed = new boolean[1];
     channels.computeIfPresent(channel, (c, m) -> {
       removed[0] = m.remove(clientId) != null;
@@ -43,28 +43,28 @@ public final class MemoryPresence implements PresenceStore {
     return removed[0];
   }
 
-  ClientInfo get(String channel, String clientId) {
+  public ClientInfo get(String channel, String clientId) {
     Map<String, ClientInfo> m = channels.get(channel);
     return m == null ? null : m.get(clientId);
   }
 
-  boolean contains(String channel, String clientId) {
+  public boolean contains(String channel, String clientId) {
     Map<String, ClientInfo> m = channels.get(channel);
     return m != null && m.containsKey(clientId);
   }
 
-  Map<String, ClientInfo> snapshot(String channel) {
+  public Map<String, ClientInfo> snapshot(String channel) {
     Map<String, ClientInfo> m = channels.get(channel);
     return m == null ? Map.of() : Map.copyOf(m);
   }
 
   /** The live map of channels (for a walk over every entry; do not modify). */
-  Map<String, ConcurrentHashMap<String, ClientInfo>> channels() {
+  public Map<String, ConcurrentHashMap<String, ClientInfo>> channels() {
     return channels;
   }
 
   /** Entries held, over all channels. */
-  int size() {
+  public int size() {
     int n = 0;
     for (Map<String, ClientInfo> m : channels.values()) {
       n += m.size();

@@ -381,7 +381,7 @@ class MultiNodeHistoryTest {
       assertThat(pub(c.next()).getLong("offset")).isEqualTo(1);
       // Offset 2 reaches the stream but not the node (what a dropped pub/sub message looks like):
       // the history script with no pub/sub channel. Then the channel stays quiet.
-      java.lang.reflect.Field f = Class.forName("dev.tributary.broker.internal.RedisHistory").getDeclaredField("APPEND");
+      java.lang.reflect.Field f = Class.forName("dev.tributary.redis.broker.RedisHistory").getDeclaredField("APPEND");
       f.setAccessible(true);
       Redis admin = Redis.createClient(client, redis.url());
       try {

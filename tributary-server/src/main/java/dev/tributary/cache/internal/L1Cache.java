@@ -9,26 +9,26 @@ import dev.tributary.support.Clock;
  * The L1 level both caches use: Caffeine bounded by size (W-TinyLFU) and by each entry's own TTL,
  * on the injected clock, maintenance on the caller's thread. Thread-safe.
  */
-final class L1Cache {
+public final class L1Cache {
   /** An L1 value and its lifetime. */
-  record Entry(String value, long ttlNanos) {}
+  public record Entry(String value, long ttlNanos) {}
 
   private L1Cache() {}
 
   /** Entries in {@code l1} now (pending evictions applied first). */
-  static long size(Cache<String, Entry> l1) {
+  public static long size(Cache<String, Entry> l1) {
     l1.cleanUp();
     return l1.estimatedSize();
   }
 
   /** Hits over requests; 1.0 before any request. */
-  static double hitRate(io.micrometer.core.instrument.Counter hits, io.micrometer.core.instrument.Counter misses) {
+  public static double hitRate(io.micrometer.core.instrument.Counter hits, io.micrometer.core.instrument.Counter misses) {
     double h = hits.count();
     double total = h + misses.count();
     return total == 0 ? 1.0 : h / total;
   }
 
-  static Cache<String, Entry> create(long maxEntries, Clock clock) {
+  public static Cache<String, Entry> create(long maxEntries, Clock clock) {
     return Caffeine.newBuilder()
         .maximumSize(maxEntries)
         .ticker(clock::nanoTime)

@@ -1,5 +1,8 @@
-package dev.tributary.cache.internal;
+package dev.tributary.redis.cache;
 
+import dev.tributary.cache.internal.L1Cache;
+import dev.tributary.cache.internal.TtlPolicy;
+import dev.tributary.cache.internal.TieredCacheSettings;
 import com.github.benmanes.caffeine.cache.Cache;
 import dev.tributary.cache.TieredCache;
 import dev.tributary.metrics.MetricNames;

@@ -1,5 +1,7 @@
-package dev.tributary.presence;
+package dev.tributary.redis.presence;
 
+import dev.tributary.presence.PresenceStore;
+import dev.tributary.presence.MemoryPresence;
 import dev.tributary.redis.ConsistentHash;
 import dev.tributary.redis.LuaScript;
 import dev.tributary.metrics.MetricNames;

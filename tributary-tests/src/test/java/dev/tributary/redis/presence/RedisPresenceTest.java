@@ -1,5 +1,8 @@
-package dev.tributary.presence;
+package dev.tributary.redis.presence;
 
+import dev.tributary.presence.PresenceJson;
+import dev.tributary.presence.PresenceStore;
+import dev.tributary.presence.PresenceStoreContract;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,4 +1,4 @@
-package dev.tributary.broker.internal;
+package dev.tributary.redis.broker;
 
 import dev.tributary.metrics.MetricNames;
 import dev.tributary.broker.Broker;

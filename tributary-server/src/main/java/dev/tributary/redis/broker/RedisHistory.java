@@ -1,4 +1,4 @@
-package dev.tributary.broker.internal;
+package dev.tributary.redis.broker;
 
 import dev.tributary.history.HistoryStore;
 import dev.tributary.redis.LuaScript;

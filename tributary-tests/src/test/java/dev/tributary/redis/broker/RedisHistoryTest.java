@@ -1,4 +1,4 @@
-package dev.tributary.broker.internal;
+package dev.tributary.redis.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,5 +1,7 @@
-package dev.tributary.cache.internal;
+package dev.tributary.redis.cache;
 
+import dev.tributary.cache.internal.TieredCacheSettings;
+import dev.tributary.cache.internal.TtlPolicy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
