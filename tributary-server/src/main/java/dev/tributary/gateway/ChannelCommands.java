@@ -43,7 +43,7 @@ final class ChannelCommands {
       return;
     }
     if (hook == null) {
-      publish(cmd.id(), ch, cmd.params().getValue("data"));
+      publish(cmd.id(), ch, cmd.params().getValue("data"), false);
       return;
     }
     // The publish hook decides (whatever allowClientPublish says), and may replace the data.
@@ -51,14 +51,18 @@ final class ChannelCommands {
     conn.hooks.ask(Hook.PUBLISH, hook, req).onComplete(ar -> {
       JsonObject r = conn.hooks.allowed(cmd.id(), ar);
       if (r != null) {
-        publish(cmd.id(), ch, r.containsKey("data") ? r.getValue("data") : cmd.params().getValue("data"));
+        publish(cmd.id(), ch, r.containsKey("data") ? r.getValue("data") : cmd.params().getValue("data"),
+            Boolean.TRUE.equals(r.getValue("skip_history")));
       }
       conn.flush();
     });
   }
 
-  /** Publishes {@code data} to {@code ch} as this client's publication and answers command {@code id}. */
-  private void publish(long id, String ch, Object dataValue) {
+  /**
+   * Publishes {@code data} to {@code ch} as this client's publication and answers command {@code id};
+   * with {@code skipHistory} (a publish hook's answer) without history: no offset, nothing to recover.
+   */
+  private void publish(long id, String ch, Object dataValue, boolean skipHistory) {
     JsonObject publisher = new JsonObject().put("client", conn.clientId()).put("user", conn.user());
     JsonObject chanInfo = conn.tokens.channelInfo(ch);
     if (chanInfo != null) {
@@ -66,7 +70,9 @@ final class ChannelCommands {
     }
     String info = publisher.encode();
     String data = Json.encode(dataValue);
-    Future<Hub.Published> published = owner.gateway.hub.publishExternal(ch, data, info);
+    Future<Hub.Published> published = skipHistory
+        ? owner.gateway.hub.publishExternal(ch, data, info, null, true)
+        : owner.gateway.hub.publishExternal(ch, data, info);
     if (published.isComplete()) {
       // One node: answered here, before the publication's own push (queued to this loop) can reach
       // a publisher subscribed to the channel.

@@ -274,13 +274,22 @@ public final class Hub {
    * which history does not keep) it is published without history: no offset, no entry to recover.
    */
   public Future<Published> publishExternal(String channel, String dataJson, String tagsJson, boolean skipHistory) {
+    return publishExternal(channel, dataJson, null, tagsJson, skipHistory);
+  }
+
+  /**
+   * As {@link #publishExternal(String, String, String, boolean)}, with the publisher's
+   * {@code infoJson} (a client's publication whose publish hook answered {@code skip_history}).
+   */
+  public Future<Published> publishExternal(String channel, String dataJson, String infoJson, String tagsJson,
+      boolean skipHistory) {
     if (!skipHistory && tagsJson == null) {
-      return publishExternal(channel, dataJson, null);
+      return publishExternal(channel, dataJson, infoJson);
     }
     if (shuttingDown) {
       return refuse(Refusal.SHUTDOWN, "node shutting down: publish to another node");
     }
-    return publish(channel, ProtocolCodec.publicationPush(channel, dataJson, null, tagsJson, 0));
+    return publish(channel, ProtocolCodec.publicationPush(channel, dataJson, infoJson, tagsJson, 0));
   }
 
   /**

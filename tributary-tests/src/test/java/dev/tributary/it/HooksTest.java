@@ -181,6 +181,41 @@ class HooksTest {
   }
 
   @Test
+  void publishHookSkipHistoryKeepsThatPublicationOutOfHistory() throws Exception {
+    try (TestServer server = TestServer.start(o -> {
+      NamespaceOptions log = new NamespaceOptions().setHistorySize(10).setHistoryTtlSeconds(60);
+      log.getHooks().set("publish", HookOptions.module());
+      o.getChannels().putNamespace("log", log);
+    })) {
+      ModuleClient module = ModuleClient.create(server.server.vertx(), "ephemeral");
+      module.hook(Hook.PUBLISH, "log", req -> Future.succeededFuture(Hook.result(new JsonObject()
+          .put("skip_history", req.getJsonObject("data").getBoolean("ephemeral", false)))))
+          .await(10, TimeUnit.SECONDS);
+      try (WsTestClient c = WsTestClient.open(vertx, server.port)) {
+        c.connect();
+        c.subscribe("log:a");
+        for (String text : new String[] {"kept 1", "ephemeral", "kept 2"}) {
+          JsonObject reply = c.reply(c.command("publish", new JsonObject().put("channel", "log:a")
+              .put("data", new JsonObject().put("text", text).put("ephemeral", text.equals("ephemeral")))));
+          assertThat(reply.containsKey("publish")).as("%s: %s", text, reply).isTrue();
+        }
+        // All three delivered live, in order; the skipped one without an offset.
+        java.util.List<JsonObject> pubs = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+          pubs.add(c.next().getJsonObject("push").getJsonObject("pub"));
+        }
+        assertThat(pubs).extracting(p -> p.getJsonObject("data").getString("text"))
+            .containsExactly("kept 1", "ephemeral", "kept 2");
+        assertThat(pubs.get(1).containsKey("offset")).as("skipped history: no offset").isFalse();
+        JsonObject history = c.reply(c.command("history", new JsonObject().put("channel", "log:a").put("limit", 10)));
+        assertThat(history.getJsonObject("history").getJsonArray("publications").stream()
+            .map(p -> ((JsonObject) p).getJsonObject("data").getString("text")).toList())
+            .as("history holds what the hook did not skip").containsExactly("kept 1", "kept 2");
+      }
+    }
+  }
+
+  @Test
   void moduleHookThatIsSilentAbsentOrThrowingAnswers100AndTheConnectionStays() throws Exception {
     try (LogCapture logs = LogCapture.open();
         TestServer server = TestServer.start(o -> {
