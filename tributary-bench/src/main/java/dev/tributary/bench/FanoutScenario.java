@@ -712,33 +712,14 @@ public final class FanoutScenario {
           tsOffset = p - from;
         }
       }
-      long ts = 0;
-      byte b;
-      while (p < to && (b = buf.getByte(p)) >= '0' && b <= '9') {
-        ts = ts * 10 + (b - '0');
-        p++;
-      }
+      long ts = WsConn.number(buf, p, to);
       // ,"seq":
-      p += 7;
-      long s = 0;
-      while (p < to && (b = buf.getByte(p)) >= '0' && b <= '9') {
-        s = s * 10 + (b - '0');
-        p++;
-      }
-      seq = s;
+      seq = WsConn.number(buf, WsConn.afterDigits(buf, p, to) + 7, to);
       return ts;
     }
 
     private void reply(ByteBuf buf, int from, int to) {
-      long id = 0;
-      int p = from + 6; // {"id":
-      byte b;
-      while (p < to && (b = buf.getByte(p)) >= '0' && b <= '9') {
-        id = id * 10 + (b - '0');
-        p++;
-      }
-      boolean error = p + 2 < to && buf.getByte(p + 2) == 'e';
-      replied(id, error, buf, from, to);
+      replied(WsConn.replyId(buf, from, to), WsConn.replyIsError(buf, from, to), buf, from, to);
     }
 
     private void replied(long id, boolean error, ByteBuf buf, int from, int to) {

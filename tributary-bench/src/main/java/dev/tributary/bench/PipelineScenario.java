@@ -917,26 +917,24 @@ public final class PipelineScenario {
         return false;
       }
       p += KEY.length;
-      long[] v = new long[1];
-      p = number(buf, p, to, v);
-      int k = (int) v[0];
-      int q = WsConn.indexOf(buf, p, to, SEQ);
+      int k = (int) WsConn.number(buf, p, to);
+      int q = WsConn.indexOf(buf, WsConn.afterDigits(buf, p, to), to, SEQ);
       if (q < 0 || k < 0 || k >= lastN.length) {
         return false;
       }
-      q = number(buf, q + SEQ.length, to, v);
-      long seq = v[0];
-      int t = WsConn.indexOf(buf, q, to, TS);
+      q += SEQ.length;
+      long seq = WsConn.number(buf, q, to);
+      int t = WsConn.indexOf(buf, WsConn.afterDigits(buf, q, to), to, TS);
       if (t < 0) {
         return false;
       }
-      t = number(buf, t + TS.length, to, v);
-      long ts = v[0];
+      t += TS.length;
+      long ts = WsConn.number(buf, t, to);
+      t = WsConn.afterDigits(buf, t, to);
       if (t + N.length > to || buf.getByte(t) != ',' || buf.getByte(t + 1) != '"' || buf.getByte(t + 2) != 'n') {
         return false;
       }
-      number(buf, t + N.length, to, v);
-      long n = v[0];
+      long n = WsConn.number(buf, t + N.length, to);
       if (n <= lastN[k] || seq <= lastSeq[k]) {
         stats.outOfOrder++;
         stats.outOfOrderShared.lazySet(stats.outOfOrder);
@@ -951,27 +949,9 @@ public final class PipelineScenario {
       return true;
     }
 
-    private static int number(ByteBuf buf, int p, int to, long[] out) {
-      long x = 0;
-      byte b;
-      while (p < to && (b = buf.getByte(p)) >= '0' && b <= '9') {
-        x = x * 10 + (b - '0');
-        p++;
-      }
-      out[0] = x;
-      return p;
-    }
-
     private void reply(ByteBuf buf, int from, int to) {
-      long id = 0;
-      int p = from + 6; // {"id":
-      byte b;
-      while (p < to && (b = buf.getByte(p)) >= '0' && b <= '9') {
-        id = id * 10 + (b - '0');
-        p++;
-      }
-      boolean error = p + 2 < to && buf.getByte(p + 2) == 'e';
-      if (error) {
+      long id = WsConn.replyId(buf, from, to);
+      if (WsConn.replyIsError(buf, from, to)) {
         if (!subscribed) {
           subscribed = true;
           conn.close();

@@ -340,6 +340,37 @@ final class WsConn extends ByteToMessageDecoder {
     channel.close();
   }
 
+  /** The decimal number whose digits start at {@code p} (up to the first non-digit or {@code to}). */
+  static long number(ByteBuf buf, int p, int to) {
+    long x = 0;
+    byte b;
+    while (p < to && (b = buf.getByte(p)) >= '0' && b <= '9') {
+      x = x * 10 + (b - '0');
+      p++;
+    }
+    return x;
+  }
+
+  /** The index just after the decimal digits that start at {@code p}. */
+  static int afterDigits(ByteBuf buf, int p, int to) {
+    byte b;
+    while (p < to && (b = buf.getByte(p)) >= '0' && b <= '9') {
+      p++;
+    }
+    return p;
+  }
+
+  /** The id of a JSON reply line {@code {"id":N,…}}. */
+  static long replyId(ByteBuf buf, int from, int to) {
+    return number(buf, from + 6, to); // {"id":
+  }
+
+  /** Whether a JSON reply line is an error ({@code {"id":N,"error":…}}). */
+  static boolean replyIsError(ByteBuf buf, int from, int to) {
+    int p = afterDigits(buf, from + 6, to);
+    return p + 2 < to && buf.getByte(p + 2) == 'e';
+  }
+
   static int indexOf(ByteBuf buf, int from, int to, byte[] needle) {
     int last = to - needle.length;
     for (int i = from; i <= last; i++) {
